@@ -1,0 +1,1 @@
+"""The `crm` command: the platform on one machine without Docker."""

@@ -1,0 +1,83 @@
+"""The published event catalogue: JSON Schema per event type and each service's AsyncAPI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from crm_kernel.contracts import campaigns, contacts, sales, support  # noqa: F401  (registers)
+from crm_kernel.domain.events import REGISTRY, parse_type_name, personal_fields
+from crm_kernel.runtime import asyncapi_document
+from crm_kernel.settings import ServiceSettings
+
+CATALOGUE = Path("docs/events/catalogue.json")
+ASYNCAPI_DIR = Path("docs/asyncapi")
+
+
+def catalogue() -> dict[str, Any]:
+    events = []
+    for cls in REGISTRY.all():
+        context, name, version = parse_type_name(cls.event_type)
+        events.append(
+            {
+                "type": cls.event_type,
+                "name": name,
+                "version": version,
+                "context": context,
+                "topic": f"crm.{context}.events",
+                "description": cls.describe(),
+                "personal_data": list(personal_fields(cls)),
+                "schema": cls.model_json_schema(),
+            }
+        )
+    return {"catalogue_version": 1, "events": events}
+
+
+def asyncapi_documents() -> dict[str, dict[str, Any]]:
+    from crm_campaigns.bootstrap import create_service as campaigns_service
+    from crm_contacts.bootstrap import create_service as contacts_service
+    from crm_projections.bootstrap import create_service as projections_service
+    from crm_sales.bootstrap import create_service as sales_service
+    from crm_support.bootstrap import create_service as support_service
+
+    # Fixed addresses, whatever the environment says, so the documents are reproducible.
+    settings = ServiceSettings(
+        kafka_bootstrap="127.0.0.1:19092", mongo_url="mongodb://127.0.0.1:27018/"
+    )
+    factories = {
+        "contacts": contacts_service,
+        "sales": sales_service,
+        "campaigns": campaigns_service,
+        "support": support_service,
+        "projections": projections_service,
+    }
+    return {
+        name: asyncapi_document(make(settings).broker, name) for name, make in factories.items()
+    }
+
+
+def rendered(root: Path) -> dict[Path, str]:
+    """Every generated file, path -> text, deterministic so a stale copy shows as a diff."""
+    files = {root / CATALOGUE: _dump(catalogue())}
+    for name, document in asyncapi_documents().items():
+        files[root / ASYNCAPI_DIR / f"{name}.json"] = _dump(document)
+    return files
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write(root: Path) -> list[Path]:
+    written = []
+    for path, text in rendered(root).items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+            written.append(path)
+    return written
+
+
+def stale(root: Path) -> list[Path]:
+    return [p for p, text in rendered(root).items() if not p.exists() or p.read_text() != text]

@@ -1,0 +1,165 @@
+"""`crm`: run the platform locally, manage its infra, issue tokens, publish the catalogue."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from crm_kernel.auth import ALL_SCOPES, issue_token
+
+from crm_local import catalogue as event_catalogue
+from crm_local import sample_data
+from crm_local.infra import Infra, InfraSettings, console
+from crm_local.platform import SERVICES, Platform, auth_secret
+from crm_local.processes import LauncherError
+
+app = typer.Typer(help="The CRM platform on this machine, no Docker needed.", no_args_is_help=True)
+infra_app = typer.Typer(
+    help="Kafka (KRaft) and FerretDB (MongoDB wire protocol) only.", no_args_is_help=True
+)
+token_app = typer.Typer(help="Bearer tokens for the local platform.", no_args_is_help=True)
+catalogue_app = typer.Typer(
+    help="The event catalogue and AsyncAPI documents.", no_args_is_help=True
+)
+app.add_typer(infra_app, name="infra")
+app.add_typer(token_app, name="token")
+app.add_typer(catalogue_app, name="catalogue")
+
+
+def _fail(error: LauncherError) -> None:
+    console.print(f"[red]error:[/red] {error}")
+    raise typer.Exit(1)
+
+
+@app.command()
+def up(
+    detach: Annotated[
+        bool, typer.Option("--detach", "-d", help="Return once everything is up")
+    ] = False,
+    sample: Annotated[bool, typer.Option(help="Load the sample data set")] = True,
+) -> None:
+    """Start Kafka, FerretDB and the five services; load sample data; stop on Ctrl-C."""
+    platform = Platform(InfraSettings())
+    try:
+        platform.up()
+        if sample:
+            urls = {name: platform.url(name) for name in SERVICES}
+            ids = sample_data.load(urls, auth_secret(platform.settings))
+            console.print(
+                f"sample data: {len(ids)} customers, e.g. "
+                f"{platform.url('projections')}/customers/{ids[0]}"
+            )
+        console.print("token for curl: [bold]export TOKEN=$(uv run crm token issue)[/bold]")
+        if detach:
+            console.print("running in the background; stop with [bold]uv run crm down[/bold]")
+            return
+        console.print("press Ctrl-C to stop")
+        platform.wait_forever()
+    except LauncherError as error:
+        _fail(error)
+    except KeyboardInterrupt:
+        console.print("stopping...")
+    if not detach:
+        platform.down()
+
+
+@app.command()
+def down() -> None:
+    """Stop the services and the infrastructure."""
+    Platform(InfraSettings()).down()
+
+
+@app.command()
+def status() -> None:
+    """Which processes run (pid) and which do not."""
+    for name, pid in Platform(InfraSettings()).status().items():
+        console.print(f"{name:<12} {'running, pid ' + str(pid) if pid else 'stopped'}")
+
+
+@infra_app.command("up")
+def infra_up() -> None:
+    """Fetch (first time), start and wait for Kafka and FerretDB."""
+    try:
+        Infra(InfraSettings()).up()
+    except LauncherError as error:
+        _fail(error)
+
+
+@infra_app.command("down")
+def infra_down() -> None:
+    Infra(InfraSettings()).down()
+
+
+@infra_app.command("status")
+def infra_status() -> None:
+    settings = InfraSettings()
+    for name, pid in Infra(settings).status().items():
+        console.print(f"{name:<10} {'running, pid ' + str(pid) if pid else 'stopped'}")
+    console.print(
+        f"kafka {settings.kafka_bootstrap}  mongodb {settings.mongo_url}  "
+        f"state {settings.state_dir}"
+    )
+
+
+@infra_app.command("logs")
+def infra_logs(
+    name: Annotated[str, typer.Argument(help="kafka, ferretdb or a service")] = "kafka",
+    lines: int = 40,
+) -> None:
+    """Print the end of a process's log file."""
+    path = InfraSettings().state_dir / "logs" / f"{name}.log"
+    if not path.exists():
+        _fail(LauncherError(f"no log at {path}: has {name} been started?"))
+    console.print(f"[dim]{path}[/dim]")
+    print("\n".join(path.read_text(errors="replace").splitlines()[-lines:]))
+
+
+@infra_app.command("wipe")
+def infra_wipe() -> None:
+    """Delete the local data (topics, databases); downloads stay cached."""
+    try:
+        Infra(InfraSettings()).wipe()
+    except LauncherError as error:
+        _fail(error)
+
+
+@token_app.command("issue")
+def token_issue(
+    subject: Annotated[str, typer.Option("--sub", help="Who the token speaks for")] = "local-dev",
+    scopes: Annotated[
+        list[str] | None, typer.Option("--scope", help="Repeat; default: all")
+    ] = None,
+    hours: Annotated[float, typer.Option(help="Lifetime in hours")] = 8.0,
+) -> None:
+    """Print a bearer token signed with the local platform's secret."""
+    try:
+        print(
+            issue_token(
+                auth_secret(InfraSettings()),
+                subject,
+                scopes or list(ALL_SCOPES),
+                timedelta(hours=hours),
+            )
+        )
+    except ValueError as error:
+        _fail(LauncherError(str(error)))
+
+
+@catalogue_app.command("write")
+def catalogue_write(root: Path = Path(".")) -> None:
+    """Regenerate docs/events/catalogue.json and docs/asyncapi/*.json."""
+    for path in event_catalogue.write(root):
+        console.print(f"wrote {path}")
+
+
+@catalogue_app.command("check")
+def catalogue_check(root: Path = Path(".")) -> None:
+    """Fail when the checked-in catalogue differs from the code."""
+    stale = event_catalogue.stale(root)
+    if stale:
+        _fail(
+            LauncherError(f"stale: {', '.join(map(str, stale))}: run `uv run crm catalogue write`")
+        )
+    console.print("catalogue is up to date")

@@ -1,0 +1,1 @@
+"""The campaigns service of the CRM: campaigns, audiences, deliveries, responses, attribution."""

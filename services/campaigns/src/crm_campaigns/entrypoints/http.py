@@ -1,0 +1,45 @@
+"""HTTP API of the campaigns context: translates requests into commands."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from crm_kernel.application import CommandHandler
+from crm_kernel.auth import Principal
+from crm_kernel.contracts.campaigns import Channel, ResponseKind
+from crm_kernel.domain.envelope import utcnow
+from crm_kernel.http import CommandAccepted, command_metadata, require_scope
+from crm_kernel.runtime import handler_for
+from fastapi import APIRouter, Depends, Request
+from pydantic import AwareDatetime, BaseModel, Field
+
+from crm_campaigns.domain.response import RecordResponse, stream_of
+
+router = APIRouter(tags=["campaigns"])
+Writer = Annotated[Principal, Depends(require_scope("campaigns:write"))]
+Responses = Annotated[CommandHandler[Any, Any], Depends(handler_for("response"))]
+
+
+class RecordResponseRequest(BaseModel):
+    customer_id: UUID
+    response: ResponseKind
+    channel: Channel
+    responded_at: AwareDatetime = Field(default_factory=utcnow)
+
+
+@router.post("/campaigns/{campaign_id}/responses", status_code=201, response_model=CommandAccepted)
+async def record_response(
+    campaign_id: UUID,
+    body: RecordResponseRequest,
+    request: Request,
+    principal: Writer,
+    responses: Responses,
+) -> CommandAccepted:
+    command = RecordResponse(campaign_id=str(campaign_id), **body.model_dump(mode="json"))
+    result = await responses.handle(
+        stream_of(command.campaign_id, command.customer_id),
+        command,
+        command_metadata(request, principal),
+    )
+    return CommandAccepted.of(result)

@@ -1,0 +1,1 @@
+"""The contacts service of the CRM: customers, contact points, profile, consent, interactions."""

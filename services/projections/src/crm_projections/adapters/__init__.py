@@ -1,0 +1,1 @@
+"""Adapters of the projections service: the MongoDB read-model store."""

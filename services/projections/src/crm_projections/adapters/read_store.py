@@ -1,0 +1,51 @@
+"""Read-model documents on MongoDB, written with optimistic concurrency.
+
+Each document carries a revision `_rev`. A write replaces the document only
+if its revision is still the one that was read; otherwise the upsert runs
+into the unique `_id` and reports a conflict, and the projector folds that
+customer again from the fresh document. Two projector instances that
+briefly both hold a partition (during a rebalance) can therefore never
+overwrite each other's work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pymongo import ReplaceOne
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
+
+Document = dict[str, Any]
+DUPLICATE_KEY = 11000
+
+
+class MongoReadStore:
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
+        self._collection = collection
+
+    async def load_many(self, ids: Iterable[str]) -> dict[str, Document]:
+        cursor = self._collection.find({"_id": {"$in": list(ids)}})
+        return {doc["_id"]: doc async for doc in cursor}
+
+    async def get(self, id_: str) -> Document | None:
+        return await self._collection.find_one({"_id": id_})
+
+    async def save_many(self, changed: dict[str, tuple[int, Document]]) -> set[str]:
+        """Write each (expected revision, document); returns the ids that lost a race."""
+        if not changed:
+            return set()
+        ids = list(changed)
+        requests = [
+            ReplaceOne({"_id": id_, "_rev": rev}, {**doc, "_rev": rev + 1}, upsert=True)
+            for id_, (rev, doc) in changed.items()
+        ]
+        try:
+            await self._collection.bulk_write(requests, ordered=False)
+        except BulkWriteError as error:
+            errors = error.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            return {ids[e["index"]] for e in errors}
+        return set()

@@ -1,0 +1,1 @@
+"""Application layer of projections: load, fold, store a batch."""

@@ -1,0 +1,82 @@
+"""Composition root of the projections service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from crm_kernel.adapters.mongo_keystore import MongoKeyStore
+from crm_kernel.http import create_app
+from crm_kernel.logging import configure_logging
+from crm_kernel.publisher import new_broker
+from crm_kernel.settings import ServiceSettings
+from crm_kernel.subscriber import KafkaDeadLetters, subscribe_batches
+from crm_kernel.topics import EVENT_TOPICS, dead_letter_topic, ensure_topics
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient
+
+from crm_projections.adapters.read_store import MongoReadStore
+from crm_projections.application.projector import Customer360Projector
+from crm_projections.entrypoints.http import router
+
+CONTEXT = "projections"
+
+
+@dataclass
+class ProjectionsService:
+    app: FastAPI
+    broker: KafkaBroker
+    projector: Customer360Projector
+    read_store: MongoReadStore
+
+
+def create_service(settings: ServiceSettings | None = None) -> ProjectionsService:
+    settings = settings or ServiceSettings()
+    group = settings.consumer_group or "crm-projections"
+    broker = new_broker(settings.kafka_bootstrap, client_id=f"crm-{CONTEXT}")
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        settings.mongo_url, tz_aware=True, connect=False
+    )
+    read_store = MongoReadStore(mongo[settings.database_for(CONTEXT)]["customer_360"])
+    projector = Customer360Projector(read_store, MongoKeyStore(mongo[settings.vault_database]))
+    dlt = dead_letter_topic(CONTEXT)
+    subscribe_batches(
+        broker,
+        topics=EVENT_TOPICS,
+        group_id=group,
+        handler=projector.handle,
+        dead_letters=KafkaDeadLetters(broker, dlt),
+    )
+
+    async def mongodb() -> None:
+        await mongo.admin.command("ping")
+
+    async def kafka() -> None:
+        if not await broker.ping(timeout=2):
+            raise ConnectionError(f"Kafka at {settings.kafka_bootstrap} does not answer")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(CONTEXT, settings.log_level)
+        await ensure_topics(
+            settings.kafka_bootstrap, [*EVENT_TOPICS, dlt], settings.topic_partitions
+        )
+        await broker.start()
+        try:
+            yield
+        finally:
+            await broker.stop()
+            await mongo.close()
+
+    app = create_app(
+        title="CRM projections",
+        auth_secret=settings.auth_secret.get_secret_value(),
+        lifespan=lifespan,
+        readiness=[mongodb, kafka],
+    )
+    app.state.read_store = read_store
+    app.include_router(router)
+    return ProjectionsService(app=app, broker=broker, projector=projector, read_store=read_store)

@@ -1,0 +1,1 @@
+"""The sales service of the CRM: leads, opportunities, quotes, orders, payments."""

@@ -1,0 +1,50 @@
+"""The order aggregate: commands, state and the pure decider."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crm_kernel.contracts.sales import OrderLine, OrderPlaced
+from crm_kernel.domain.decider import Decider
+from crm_kernel.domain.errors import ConflictError, DomainError
+from crm_kernel.domain.events import DomainEvent
+from pydantic import BaseModel, ConfigDict
+
+
+def stream_of(order_id: str) -> str:
+    return f"order-{order_id}"
+
+
+class PlaceOrder(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    order_id: str
+    customer_id: str
+    lines: tuple[OrderLine, ...]
+    currency: str
+    payment_method: str | None = None
+
+
+@dataclass(frozen=True)
+class Order:
+    placed: bool = False
+
+
+def decide(state: Order, command: PlaceOrder) -> list[DomainEvent]:
+    if state.placed:
+        raise ConflictError(f"order {command.order_id} was placed already")
+    if not command.lines:
+        raise DomainError("an order needs at least one line", field="lines")
+    total = sum((line.unit_price * line.quantity for line in command.lines), start=0)
+    return [OrderPlaced(**command.model_dump(), total=total)]
+
+
+def evolve(state: Order, event: DomainEvent) -> Order:
+    if isinstance(event, OrderPlaced):
+        return Order(placed=True)
+    return state
+
+
+order_decider: Decider[Order, PlaceOrder] = Decider(
+    initial_state=Order, decide=decide, evolve=evolve
+)

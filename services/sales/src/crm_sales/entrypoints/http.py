@@ -1,0 +1,43 @@
+"""HTTP API of the sales context: translates requests into commands."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID, uuid4
+
+from crm_kernel.application import CommandHandler
+from crm_kernel.auth import Principal
+from crm_kernel.contracts.sales import OrderLine
+from crm_kernel.http import CommandAccepted, command_metadata, require_scope
+from crm_kernel.runtime import handler_for
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from crm_sales.domain.order import PlaceOrder, stream_of
+
+router = APIRouter(tags=["orders"])
+Writer = Annotated[Principal, Depends(require_scope("sales:write"))]
+Orders = Annotated[CommandHandler[Any, Any], Depends(handler_for("order"))]
+
+
+class PlaceOrderRequest(BaseModel):
+    order_id: UUID = Field(default_factory=uuid4, description="Give one to make retries safe")
+    customer_id: UUID
+    lines: list[OrderLine] = Field(min_length=1, max_length=500)
+    currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])
+    payment_method: str | None = Field(default=None, max_length=40)
+
+
+class OrderPlacedResponse(CommandAccepted):
+    order_id: UUID
+
+
+@router.post("/orders", status_code=201, response_model=OrderPlacedResponse)
+async def place_order(
+    body: PlaceOrderRequest, request: Request, principal: Writer, orders: Orders
+) -> OrderPlacedResponse:
+    command = PlaceOrder.model_validate(body.model_dump(mode="json"))
+    result = await orders.handle(
+        stream_of(command.order_id), command, command_metadata(request, principal)
+    )
+    return OrderPlacedResponse(order_id=body.order_id, **CommandAccepted.of(result).model_dump())

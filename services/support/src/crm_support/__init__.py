@@ -1,0 +1,1 @@
+"""The support service of the CRM: cases, assignment, SLA, resolution, surveys."""

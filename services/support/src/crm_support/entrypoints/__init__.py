@@ -1,0 +1,1 @@
+"""Entrypoints translate input into commands, nothing more."""

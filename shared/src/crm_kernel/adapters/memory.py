@@ -1,0 +1,77 @@
+"""In-memory fakes of the kernel's ports, for fast unit tests only."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+
+from crm_kernel.domain.envelope import EventEnvelope
+from crm_kernel.domain.errors import ConflictError
+from crm_kernel.eventstore import Commit
+from crm_kernel.privacy import new_key
+
+
+class InMemoryEventStore:
+    def __init__(self) -> None:
+        self.commits: list[Commit] = []
+
+    async def append(
+        self, stream_id: str, expected_version: int, events: list[EventEnvelope]
+    ) -> Commit:
+        current = len(await self.read_stream(stream_id))
+        if current != expected_version:
+            raise ConflictError(
+                f"stream {stream_id} is at version {current}, not {expected_version}"
+            )
+        commit = Commit(
+            commit_id=f"{stream_id}@{expected_version + 1:012d}",
+            stream_id=stream_id,
+            position=len(self.commits) + 1,
+            events=list(events),
+            published=False,
+        )
+        self.commits.append(commit)
+        return commit
+
+    async def read_stream(self, stream_id: str) -> list[EventEnvelope]:
+        return [e for c in self.commits if c.stream_id == stream_id for e in c.events]
+
+    async def read_all(self, batch_size: int = 500) -> AsyncIterator[Commit]:
+        for commit in list(self.commits):
+            yield commit
+
+    async def unpublished(self, stream_id: str | None = None, limit: int = 500) -> list[Commit]:
+        pending = [c for c in self.commits if not c.published]
+        if stream_id is not None:
+            pending = [c for c in pending if c.stream_id == stream_id]
+        return sorted(pending, key=lambda c: (c.stream_id, c.events[0].stream_version))[:limit]
+
+    async def mark_published(self, commit_ids: list[str]) -> None:
+        ids = set(commit_ids)
+        self.commits = [
+            Commit(
+                c.commit_id, c.stream_id, c.position, c.events, c.published or c.commit_id in ids
+            )
+            for c in self.commits
+        ]
+
+
+class InMemoryPublisher:
+    def __init__(self) -> None:
+        self.published: list[EventEnvelope] = []
+
+    async def publish(self, envelopes: list[EventEnvelope]) -> None:
+        self.published.extend(envelopes)
+
+
+class InMemoryKeyStore:
+    def __init__(self) -> None:
+        self.keys: dict[str, bytes] = {}
+
+    async def get_or_create(self, customer_id: str) -> bytes:
+        return self.keys.setdefault(customer_id, new_key())
+
+    async def get_many(self, customer_ids: Iterable[str]) -> dict[str, bytes]:
+        return {c: self.keys[c] for c in customer_ids if c in self.keys}
+
+    async def delete(self, customer_id: str) -> bool:
+        return self.keys.pop(customer_id, None) is not None

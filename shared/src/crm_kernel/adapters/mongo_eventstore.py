@@ -1,0 +1,135 @@
+"""Event store on MongoDB: one document per commit.
+
+MongoDB (and FerretDB) writes one document atomically, so the events of a
+commit land together with no transaction. The commit's `_id` is
+`<stream>@<first version>`: two writers appending after the same version
+collide on it, and the loser gets ConflictError (HTTP 409).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from crm_kernel.domain.envelope import EventEnvelope, utcnow
+from crm_kernel.domain.errors import ConflictError
+from crm_kernel.eventstore import Commit
+
+Document = dict[str, Any]
+
+
+def commit_id(stream_id: str, first_version: int) -> str:
+    return f"{stream_id}@{first_version:012d}"
+
+
+class MongoEventStore:
+    def __init__(self, db: AsyncDatabase[Document], collection: str = "events") -> None:
+        self._commits = db[collection]
+        self._counters = db["counters"]
+
+    async def ensure_indexes(self) -> None:
+        await self._commits.create_index(
+            [("stream_id", ASCENDING), ("version_from", ASCENDING)], unique=True
+        )
+        await self._commits.create_index([("position", ASCENDING)])
+        await self._commits.create_index(
+            [("published", ASCENDING), ("stream_id", ASCENDING), ("version_from", ASCENDING)]
+        )
+
+    async def stream_version(self, stream_id: str) -> int:
+        last = await self._commits.find_one(
+            {"stream_id": stream_id}, sort=[("version_from", DESCENDING)], projection=["version_to"]
+        )
+        return int(last["version_to"]) if last else 0
+
+    async def append(
+        self, stream_id: str, expected_version: int, events: list[EventEnvelope]
+    ) -> Commit:
+        if not events:
+            raise ValueError("a commit needs at least one event")
+        if [e.stream_version for e in events] != list(
+            range(expected_version + 1, expected_version + 1 + len(events))
+        ):
+            raise ValueError("event versions must follow the expected version without gaps")
+        current = await self.stream_version(stream_id)
+        if current != expected_version:
+            raise _conflict(stream_id, expected_version, current)
+        position = await self._next_position()
+        document = {
+            "_id": commit_id(stream_id, expected_version + 1),
+            "stream_id": stream_id,
+            "version_from": expected_version + 1,
+            "version_to": expected_version + len(events),
+            "position": position,
+            "published": False,
+            "committed_at": utcnow().isoformat(),
+            "events": [e.model_dump(mode="json") for e in events],
+        }
+        try:
+            await self._commits.insert_one(document)
+        except DuplicateKeyError:
+            raise _conflict(
+                stream_id, expected_version, await self.stream_version(stream_id)
+            ) from None
+        return _to_commit(document)
+
+    async def read_stream(self, stream_id: str) -> list[EventEnvelope]:
+        cursor = self._commits.find({"stream_id": stream_id}, sort=[("version_from", ASCENDING)])
+        return [event async for doc in cursor for event in _to_commit(doc).events]
+
+    async def read_all(self, batch_size: int = 500) -> AsyncIterator[Commit]:
+        after = -1
+        while True:
+            page = await self._commits.find(
+                {"position": {"$gt": after}}, sort=[("position", ASCENDING)], limit=batch_size
+            ).to_list()
+            for doc in page:
+                yield _to_commit(doc)
+            if len(page) < batch_size:
+                return
+            after = page[-1]["position"]
+
+    async def unpublished(self, stream_id: str | None = None, limit: int = 500) -> list[Commit]:
+        query: Document = {"published": False}
+        if stream_id is not None:
+            query["stream_id"] = stream_id
+        cursor = self._commits.find(
+            query, sort=[("stream_id", ASCENDING), ("version_from", ASCENDING)], limit=limit
+        )
+        return [_to_commit(doc) async for doc in cursor]
+
+    async def mark_published(self, commit_ids: list[str]) -> None:
+        if commit_ids:
+            await self._commits.update_many(
+                {"_id": {"$in": commit_ids}}, {"$set": {"published": True}}
+            )
+
+    async def _next_position(self) -> int:
+        # Positions order commits for replay; a failed insert leaves a harmless gap.
+        counter = await self._counters.find_one_and_update(
+            {"_id": "position"},
+            {"$inc": {"value": 1}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        return int(counter["value"])
+
+
+def _to_commit(doc: Document) -> Commit:
+    return Commit(
+        commit_id=doc["_id"],
+        stream_id=doc["stream_id"],
+        position=doc["position"],
+        events=[EventEnvelope.model_validate(e) for e in doc["events"]],
+        published=doc["published"],
+    )
+
+
+def _conflict(stream_id: str, expected: int, current: int) -> ConflictError:
+    return ConflictError(
+        f"stream {stream_id} is at version {current}, not {expected}: reload and retry"
+    )

@@ -1,0 +1,94 @@
+"""The application shell of a write service: load, decide, append, publish."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+from uuid import UUID
+
+import structlog
+
+from crm_kernel import metrics
+from crm_kernel.domain.decider import Decider
+from crm_kernel.domain.envelope import Metadata, wrap
+from crm_kernel.domain.errors import ConflictError
+from crm_kernel.eventstore import EventStore
+from crm_kernel.privacy import KeyStore, seal_all, unseal_all
+from crm_kernel.relay import Relay
+
+S = TypeVar("S")
+C = TypeVar("C")
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    stream_id: str
+    version: int
+    position: int
+    event_ids: list[UUID]
+
+
+class CommandHandler(Generic[S, C]):
+    def __init__(
+        self,
+        *,
+        source: str,
+        decider: Decider[S, C],
+        store: EventStore,
+        keys: KeyStore,
+        relay: Relay,
+    ) -> None:
+        self._source = source
+        self._decider = decider
+        self._store = store
+        self._keys = keys
+        self._relay = relay
+
+    async def handle(
+        self,
+        stream_id: str,
+        command: C,
+        metadata: Metadata,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        name = type(command).__name__
+        history = await unseal_all(await self._store.read_stream(stream_id), self._keys)
+        version = history[-1].stream_version if history else 0
+        if expected_version is not None and expected_version != version:
+            metrics.COMMANDS.labels(name, "conflict").inc()
+            raise ConflictError(
+                f"stream {stream_id} is at version {version}, not {expected_version}"
+            )
+        state = self._decider.fold(e.event() for e in history)
+        try:
+            events = self._decider.decide(state, command)
+        except Exception:
+            metrics.COMMANDS.labels(name, "refused").inc()
+            raise
+        if not events:
+            # Nothing new to record (an idempotent repeat): the stream stays as it is.
+            metrics.COMMANDS.labels(name, "unchanged").inc()
+            return CommandResult(stream_id=stream_id, version=version, position=0, event_ids=[])
+        envelopes = wrap(
+            events,
+            source=self._source,
+            stream_id=stream_id,
+            expected_version=version,
+            metadata=metadata,
+        )
+        commit = await self._store.append(stream_id, version, await seal_all(envelopes, self._keys))
+        metrics.COMMANDS.labels(name, "accepted").inc()
+        metrics.EVENTS_APPENDED.inc(len(envelopes))
+        try:
+            # Earlier pending commits of the stream go first, keeping version order on Kafka.
+            await self._relay.publish_pending(stream_id)
+        except Exception as error:
+            log.warning("publish after append failed; the relay will retry", error=str(error))
+        return CommandResult(
+            stream_id=stream_id,
+            version=commit.version,
+            position=commit.position,
+            event_ids=[e.event_id for e in envelopes],
+        )

@@ -1,0 +1,1 @@
+"""Pure building blocks every bounded context shares: no I/O here."""

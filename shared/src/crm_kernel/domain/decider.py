@@ -1,0 +1,28 @@
+"""The decider pattern: pure decide and evolve, folded by the application shell."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from crm_kernel.domain.events import DomainEvent
+
+S = TypeVar("S")
+C = TypeVar("C")
+
+
+@dataclass(frozen=True)
+class Decider(Generic[S, C]):
+    """`decide(state, command) -> events` raises DomainError or returns events;
+    `evolve(state, event) -> state` folds one event. Both are pure."""
+
+    initial_state: Callable[[], S]
+    decide: Callable[[S, C], list[DomainEvent]]
+    evolve: Callable[[S, DomainEvent], S]
+
+    def fold(self, events: Iterable[DomainEvent]) -> S:
+        state = self.initial_state()
+        for event in events:
+            state = self.evolve(state, event)
+        return state

@@ -1,0 +1,96 @@
+"""The event envelope: what every stored and published event carries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crm_kernel.domain.events import REGISTRY, DomainEvent, parse_type_name
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Metadata(BaseModel):
+    """Who asked for a change and why: copied onto every event the command produces."""
+
+    model_config = ConfigDict(frozen=True)
+
+    actor: str
+    correlation_id: str = Field(default_factory=lambda: str(uuid4()))
+    causation_id: str | None = None
+
+
+class EventEnvelope(BaseModel):
+    """One event with its metadata. `data` holds the event model's fields as JSON."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: UUID
+    type: str
+    source: str
+    # Stream ids become keys of read-model documents: no '.' and no leading '$'.
+    stream_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", max_length=200)
+    stream_version: int = Field(ge=1)
+    customer_id: str | None
+    occurred_at: datetime
+    recorded_at: datetime
+    actor: str
+    correlation_id: str
+    causation_id: str | None = None
+    data: dict[str, Any]
+
+    @property
+    def context(self) -> str:
+        return parse_type_name(self.type)[0]
+
+    @property
+    def topic(self) -> str:
+        return topic_for(self.context)
+
+    @property
+    def key(self) -> str:
+        """Customer id when the event concerns a customer, else the stream id."""
+        return self.customer_id or self.stream_id
+
+    def event(self) -> DomainEvent:
+        """The typed domain event (personal fields may read as ERASED)."""
+        return REGISTRY.get(self.type).model_validate(self.data)
+
+
+def topic_for(context: str) -> str:
+    return f"crm.{context}.events"
+
+
+def wrap(
+    events: list[DomainEvent],
+    *,
+    source: str,
+    stream_id: str,
+    expected_version: int,
+    metadata: Metadata,
+    now: datetime | None = None,
+) -> list[EventEnvelope]:
+    """Envelope the events one command produced, numbered after `expected_version`."""
+    at = now or utcnow()
+    return [
+        EventEnvelope(
+            event_id=uuid4(),
+            type=event.event_type,
+            source=source,
+            stream_id=stream_id,
+            stream_version=expected_version + offset,
+            customer_id=event.customer_key(),
+            occurred_at=at,
+            recorded_at=at,
+            actor=metadata.actor,
+            correlation_id=metadata.correlation_id,
+            causation_id=metadata.causation_id,
+            data=event.model_dump(mode="json"),
+        )
+        for offset, event in enumerate(events, start=1)
+    ]

@@ -1,0 +1,22 @@
+"""Domain errors: deciders raise them, the HTTP shell maps them to status codes."""
+
+
+class DomainError(Exception):
+    """A command was refused by the business rules (HTTP 422 or 409)."""
+
+    status_code = 422
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFoundError(DomainError):
+    status_code = 404
+
+
+class ConflictError(DomainError):
+    """The stream moved on since it was read: retry with the new version (HTTP 409)."""
+
+    status_code = 409

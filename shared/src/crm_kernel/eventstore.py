@@ -1,0 +1,44 @@
+"""The event store port: append with expected version, read a stream, read all, outbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from crm_kernel.domain.envelope import EventEnvelope
+
+
+@dataclass(frozen=True)
+class Commit:
+    """Events one command appended to one stream, atomically."""
+
+    commit_id: str
+    stream_id: str
+    position: int
+    events: list[EventEnvelope]
+    published: bool
+
+    @property
+    def version(self) -> int:
+        return self.events[-1].stream_version
+
+
+class EventStore(Protocol):
+    async def append(
+        self, stream_id: str, expected_version: int, events: list[EventEnvelope]
+    ) -> Commit:
+        """Store the events after `expected_version` or raise ConflictError."""
+        ...
+
+    async def read_stream(self, stream_id: str) -> list[EventEnvelope]: ...
+
+    def read_all(self, batch_size: int = 500) -> AsyncIterator[Commit]:
+        """Every commit in position order: for replay and audit."""
+        ...
+
+    async def unpublished(self, stream_id: str | None = None, limit: int = 500) -> list[Commit]:
+        """Commits not yet on Kafka, per stream in version order (the outbox)."""
+        ...
+
+    async def mark_published(self, commit_ids: list[str]) -> None: ...

@@ -1,0 +1,143 @@
+"""What every service's HTTP API shares: auth, correlation ids, errors, health, metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Annotated, Any
+from uuid import UUID, uuid4
+
+import structlog
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from crm_kernel.application import CommandResult
+from crm_kernel.auth import InvalidTokenError, Principal, verify_token
+from crm_kernel.domain.envelope import Metadata
+from crm_kernel.domain.errors import DomainError
+
+CORRELATION_HEADER = "X-Correlation-ID"
+
+
+class CommandAccepted(BaseModel):
+    """What a write returns: where its events landed (pass `position` to read your writes)."""
+
+    stream_id: str
+    version: int
+    position: int
+    event_ids: list[UUID]
+
+    @classmethod
+    def of(cls, result: CommandResult) -> CommandAccepted:
+        return cls(
+            stream_id=result.stream_id,
+            version=result.version,
+            position=result.position,
+            event_ids=result.event_ids,
+        )
+
+
+ReadinessCheck = Callable[[], Awaitable[None]]
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+class AuthError(Exception):
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+
+
+def require_scope(scope: str) -> Callable[..., Principal]:
+    """A FastAPI dependency: 401 without a valid token, 403 without `scope`."""
+
+    def check(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Principal:
+        if credentials is None:
+            raise AuthError(401, "missing bearer token: send 'Authorization: Bearer <token>'")
+        secret: str = request.app.state.auth_secret
+        try:
+            principal = verify_token(secret, credentials.credentials)
+        except InvalidTokenError as error:
+            raise AuthError(401, f"invalid token: {error}") from None
+        if scope not in principal.scopes:
+            raise AuthError(403, f"token lacks the scope {scope}")
+        return principal
+
+    return check
+
+
+def command_metadata(request: Request, principal: Principal) -> Metadata:
+    """The actor and correlation id that every event of this request records."""
+    return Metadata(actor=principal.subject, correlation_id=request.state.correlation_id)
+
+
+class CorrelationMiddleware(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid4())
+        request.state.correlation_id = correlation_id
+        with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
+            response = await call_next(request)
+        response.headers[CORRELATION_HEADER] = correlation_id
+        return response
+
+
+def _error(status_code: int, loc: list[str], message: str, kind: str) -> JSONResponse:
+    return JSONResponse(
+        status_code=status_code, content={"detail": [{"loc": loc, "msg": message, "type": kind}]}
+    )
+
+
+def create_app(
+    *,
+    title: str,
+    auth_secret: str,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
+    readiness: list[ReadinessCheck],
+) -> FastAPI:
+    app = FastAPI(title=title, lifespan=lifespan)
+    app.state.auth_secret = auth_secret
+    app.add_middleware(CorrelationMiddleware)
+
+    @app.exception_handler(AuthError)
+    async def auth_error(_: Request, error: AuthError) -> JSONResponse:
+        response = _error(error.status_code, ["header", "authorization"], error.message, "auth")
+        if error.status_code == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, error: DomainError) -> JSONResponse:
+        loc = ["body", error.field] if error.field else ["body"]
+        return _error(error.status_code, loc, error.message, type(error).__name__)
+
+    @app.get("/health/live", tags=["health"])
+    async def live() -> dict[str, str]:
+        return {"status": "live"}
+
+    @app.get("/health/ready", tags=["health"])
+    async def ready() -> JSONResponse:
+        failures: dict[str, Any] = {}
+        for check in readiness:
+            try:
+                await check()
+            except Exception as error:
+                failures[getattr(check, "__name__", "check")] = str(error)
+        if failures:
+            return JSONResponse(
+                status_code=503, content={"status": "not ready", "failed": failures}
+            )
+        return JSONResponse(content={"status": "ready"})
+
+    @app.get("/metrics", tags=["health"])
+    async def prometheus_metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,116 @@
+"""Personal data protection: per-customer keys and crypto-shredding.
+
+Personal fields are encrypted with AES-GCM under a key that belongs to the
+customer. Deleting that key makes every stored and published copy
+unreadable; readers then see ERASED instead of the value.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+import crm_kernel.contracts  # noqa: F401  (registers every event type)
+from crm_kernel.domain.envelope import EventEnvelope
+from crm_kernel.domain.events import ERASED, REGISTRY, UnknownEventTypeError, personal_fields
+
+PREFIX = "pii:v1:"
+
+
+class KeyStore(Protocol):
+    """Where per-customer data keys live. Deleting a key erases the customer."""
+
+    async def get_or_create(self, customer_id: str) -> bytes: ...
+
+    async def get_many(self, customer_ids: Iterable[str]) -> dict[str, bytes]: ...
+
+    async def delete(self, customer_id: str) -> bool: ...
+
+
+def new_key() -> bytes:
+    return AESGCM.generate_key(bit_length=256)
+
+
+def _aad(customer_id: str, field: str) -> bytes:
+    # Binds the ciphertext to its owner and field, so values cannot be swapped around.
+    return f"{customer_id}/{field}".encode()
+
+
+def encrypt_value(key: bytes, customer_id: str, field: str, value: Any) -> str:
+    nonce = os.urandom(12)
+    plain = json.dumps(value).encode()
+    sealed = AESGCM(key).encrypt(nonce, plain, _aad(customer_id, field))
+    return PREFIX + base64.b64encode(nonce + sealed).decode()
+
+
+def decrypt_value(key: bytes | None, customer_id: str, field: str, value: Any) -> Any:
+    if not (isinstance(value, str) and value.startswith(PREFIX)):
+        return value
+    if key is None:
+        return ERASED
+    raw = base64.b64decode(value[len(PREFIX) :])
+    try:
+        plain = AESGCM(key).decrypt(raw[:12], raw[12:], _aad(customer_id, field))
+    except InvalidTag:
+        return ERASED
+    return json.loads(plain)
+
+
+def _fields_of(type_name: str) -> tuple[str, ...]:
+    try:
+        return personal_fields(REGISTRY.get(type_name))
+    except UnknownEventTypeError:
+        return ()
+
+
+def seal(envelope: EventEnvelope, key: bytes) -> EventEnvelope:
+    """The envelope with its personal fields encrypted under the customer's key."""
+    fields = _fields_of(envelope.type)
+    if not fields or envelope.customer_id is None:
+        return envelope
+    data = dict(envelope.data)
+    for field in fields:
+        if data.get(field) is not None:
+            data[field] = encrypt_value(key, envelope.customer_id, field, data[field])
+    return envelope.model_copy(update={"data": data})
+
+
+def unseal(envelope: EventEnvelope, key: bytes | None) -> EventEnvelope:
+    """The envelope readable: personal fields decrypted, or ERASED without the key."""
+    if envelope.customer_id is None:
+        return envelope
+    fields = _fields_of(envelope.type)
+    if not fields:
+        return envelope
+    data = dict(envelope.data)
+    for field in fields:
+        data[field] = decrypt_value(key, envelope.customer_id, field, data.get(field))
+    return envelope.model_copy(update={"data": data})
+
+
+def needs_key(envelope: EventEnvelope) -> bool:
+    return envelope.customer_id is not None and bool(_fields_of(envelope.type))
+
+
+async def seal_all(envelopes: list[EventEnvelope], keys: KeyStore) -> list[EventEnvelope]:
+    sealed = []
+    for envelope in envelopes:
+        if needs_key(envelope):
+            assert envelope.customer_id is not None
+            envelope = seal(envelope, await keys.get_or_create(envelope.customer_id))
+        sealed.append(envelope)
+    return sealed
+
+
+async def unseal_all(envelopes: list[EventEnvelope], keys: KeyStore) -> list[EventEnvelope]:
+    owners = {e.customer_id for e in envelopes if e.customer_id and needs_key(e)}
+    found = await keys.get_many(owners) if owners else {}
+    return [
+        unseal(e, found.get(e.customer_id)) if e.customer_id in owners else e for e in envelopes
+    ]

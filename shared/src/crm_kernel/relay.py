@@ -1,0 +1,51 @@
+"""The outbox relay: publishes commits that are stored but not yet on Kafka.
+
+It selects by "not yet published", per stream in version order, never by a
+global position: an append still in flight can hold a lower position than
+one already visible, and a position cursor would skip it for good.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from itertools import groupby
+
+import structlog
+
+from crm_kernel import metrics
+from crm_kernel.eventstore import EventStore
+from crm_kernel.publisher import EventPublisher
+
+log = structlog.get_logger(__name__)
+
+
+class Relay:
+    def __init__(self, store: EventStore, publisher: EventPublisher) -> None:
+        self._store = store
+        self._publisher = publisher
+
+    async def publish_pending(self, stream_id: str | None = None, limit: int = 500) -> int:
+        """Publish what is pending (for one stream, or all); returns the events sent."""
+        commits = await self._store.unpublished(stream_id, limit)
+        sent = 0
+        for _, group in groupby(commits, key=lambda c: c.stream_id):
+            stream_commits = list(group)
+            events = [e for c in stream_commits for e in c.events]
+            await self._publisher.publish(events)
+            await self._store.mark_published([c.commit_id for c in stream_commits])
+            sent += len(events)
+        if sent:
+            metrics.EVENTS_PUBLISHED.inc(sent)
+        return sent
+
+    async def run(self, interval_s: float, stop: asyncio.Event) -> None:
+        """Sweep the outbox until `stop` is set; errors are logged and retried next sweep."""
+        while not stop.is_set():
+            try:
+                while await self.publish_pending() > 0:
+                    pass
+            except Exception as error:
+                log.warning("relay sweep failed, will retry", error=str(error))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval_s)

@@ -1,0 +1,125 @@
+"""Composition of a write service: the parts every bounded context wires the same way.
+
+Nothing connects at import time: `build_write_service` returns an app whose
+lifespan opens MongoDB and Kafka, and closes them on shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
+from pymongo import AsyncMongoClient
+
+from crm_kernel.adapters.mongo_eventstore import MongoEventStore
+from crm_kernel.adapters.mongo_keystore import MongoKeyStore
+from crm_kernel.application import CommandHandler
+from crm_kernel.domain.decider import Decider
+from crm_kernel.domain.envelope import topic_for
+from crm_kernel.http import create_app
+from crm_kernel.logging import configure_logging
+from crm_kernel.publisher import TopicPublisher, declare_event_publisher, new_broker
+from crm_kernel.relay import Relay
+from crm_kernel.settings import ServiceSettings
+from crm_kernel.topics import EVENT_TOPICS, ensure_topics
+
+Handlers = dict[str, CommandHandler[Any, Any]]
+
+
+def asyncapi_document(broker: KafkaBroker, service: str) -> dict[str, Any]:
+    spec = AsyncAPI(broker, title=f"crm-{service}", version="1.0.0").to_specification()
+    return spec.to_jsonable()  # type: ignore[no-any-return]
+
+
+def handler_for(aggregate: str) -> Callable[[Request], CommandHandler[Any, Any]]:
+    """FastAPI dependency: the command handler of one aggregate of this service."""
+
+    def get(request: Request) -> CommandHandler[Any, Any]:
+        handlers: Handlers = request.app.state.handlers
+        return handlers[aggregate]
+
+    return get
+
+
+@dataclass
+class WriteService:
+    app: FastAPI
+    broker: KafkaBroker
+
+
+def build_write_service(
+    context: str,
+    deciders: dict[str, Decider[Any, Any]],
+    routers: Sequence[APIRouter],
+    settings: ServiceSettings | None = None,
+) -> WriteService:
+    settings = settings or ServiceSettings()
+    broker = new_broker(settings.kafka_bootstrap, client_id=f"crm-{context}")
+    topic_publisher = TopicPublisher(declare_event_publisher(broker, context), topic_for(context))
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        settings.mongo_url, tz_aware=True, connect=False
+    )
+    store = MongoEventStore(mongo[settings.database_for(context)])
+    keys = MongoKeyStore(mongo[settings.vault_database])
+    relay = Relay(store, topic_publisher)
+
+    async def mongodb() -> None:
+        await mongo.admin.command("ping")
+
+    async def kafka() -> None:
+        if not await broker.ping(timeout=2):
+            raise ConnectionError(f"Kafka at {settings.kafka_bootstrap} does not answer")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(context, settings.log_level)
+        await store.ensure_indexes()
+        await ensure_topics(settings.kafka_bootstrap, list(EVENT_TOPICS), settings.topic_partitions)
+        await broker.start()
+        stop = asyncio.Event()
+        sweeper = asyncio.create_task(relay.run(settings.relay_interval_s, stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            with suppress(asyncio.CancelledError):
+                await sweeper
+            await broker.stop()
+            await mongo.close()
+
+    app = create_app(
+        title=f"CRM {context}",
+        auth_secret=settings.auth_secret.get_secret_value(),
+        lifespan=lifespan,
+        readiness=[mongodb, kafka],
+    )
+    app.state.handlers = {
+        name: CommandHandler(
+            source=f"crm.{context}", decider=decider, store=store, keys=keys, relay=relay
+        )
+        for name, decider in deciders.items()
+    }
+    for router in routers:
+        app.include_router(router)
+    return WriteService(app=app, broker=broker)
+
+
+def serve(context: str, app: FastAPI, settings: ServiceSettings) -> None:
+    """Run one service's HTTP API (and its Kafka clients, via the lifespan) until stopped."""
+    import uvicorn
+
+    from crm_kernel.settings import DEFAULT_PORTS
+
+    uvicorn.run(
+        app,
+        host=settings.http_host,
+        port=settings.http_port or DEFAULT_PORTS[context],
+        log_config=None,
+        access_log=False,
+    )

@@ -1,0 +1,36 @@
+"""Service settings from the environment (prefix CRM_)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CRM_", extra="ignore")
+
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    mongo_url: str = "mongodb://127.0.0.1:27018/"
+    database: str = ""
+    vault_database: str = "crm_vault"
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=0, ge=0, le=65535)
+    auth_secret: SecretStr = Field(
+        default=SecretStr(""), description="HMAC secret for bearer tokens; required"
+    )
+    log_level: str = "INFO"
+    relay_interval_s: float = Field(default=1.0, gt=0)
+    topic_partitions: int = Field(default=3, ge=1)
+    consumer_group: str = Field(default="", description="Kafka consumer group of a projector")
+
+    def database_for(self, service: str) -> str:
+        return self.database or f"crm_{service}"
+
+
+DEFAULT_PORTS = {
+    "contacts": 8101,
+    "sales": 8102,
+    "campaigns": 8103,
+    "support": 8104,
+    "projections": 8105,
+}

@@ -1,0 +1,132 @@
+"""Batched subscriber for projectors: at-least-once, bounded retries, dead-letter topic.
+
+Offsets are committed only after the batch was written. A message that is
+not a valid event goes to the dead-letter topic with the reason in its
+headers, and the batch goes on. A batch whose write keeps failing is not
+committed: the consumer seeks back and tries it again, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import structlog
+from aiokafka import ConsumerRecord
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from crm_kernel import metrics, wire
+from crm_kernel.domain.envelope import EventEnvelope
+
+log = structlog.get_logger(__name__)
+
+BatchHandler = Callable[[list[EventEnvelope]], Awaitable[None]]
+
+
+class DeadLetterSink(Protocol):
+    async def send(self, record: ConsumerRecord[Any, Any], reason: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5
+    first_delay_s: float = 0.2
+    max_delay_s: float = 5.0
+
+    def delays(self) -> list[float]:
+        return [min(self.first_delay_s * 2**n, self.max_delay_s) for n in range(self.attempts - 1)]
+
+
+class KafkaDeadLetters:
+    def __init__(self, broker: KafkaBroker, topic: str) -> None:
+        self._broker = broker
+        self.topic = topic
+
+    async def send(self, record: ConsumerRecord[Any, Any], reason: str) -> None:
+        headers = {name: value.decode("utf-8", "replace") for name, value in record.headers or ()}
+        headers.update(
+            {
+                "dlt_reason": reason,
+                "dlt_topic": record.topic,
+                "dlt_partition": str(record.partition),
+                "dlt_offset": str(record.offset),
+            }
+        )
+        await self._broker.publish(record.value or b"", self.topic, key=record.key, headers=headers)
+        metrics.DEAD_LETTERS.labels(self.topic).inc()
+
+
+async def process_records(
+    records: Sequence[ConsumerRecord[Any, Any]],
+    handler: BatchHandler,
+    dead_letters: DeadLetterSink,
+    retry: RetryPolicy,
+) -> None:
+    """Decode, dead-letter what is not an event, then hand the rest to `handler` with retries."""
+    envelopes = []
+    for record in records:
+        try:
+            envelopes.append(wire.decode(record.headers, record.value))
+        except wire.MalformedMessageError as error:
+            log.warning(
+                "dead-lettering a message",
+                reason=str(error),
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+            )
+            await dead_letters.send(record, str(error))
+    if not envelopes:
+        return
+    for delay in [*retry.delays(), None]:
+        try:
+            await handler(envelopes)
+            return
+        except Exception as error:
+            if delay is None:
+                log.error("batch failed after retries; it will be redelivered", error=str(error))
+                raise
+            log.warning("batch failed, retrying", error=str(error), delay_s=delay)
+            await asyncio.sleep(delay)
+
+
+def _raw_records(message: Any) -> Sequence[ConsumerRecord[Any, Any]]:
+    raw = message.raw_message
+    return raw if isinstance(raw, tuple | list) else (raw,)
+
+
+def subscribe_batches(
+    broker: KafkaBroker,
+    *,
+    topics: Sequence[str],
+    group_id: str,
+    handler: BatchHandler,
+    dead_letters: DeadLetterSink,
+    retry: RetryPolicy = RetryPolicy(),
+    max_records: int = 500,
+) -> None:
+    """Register a batch consumer on `broker`: commit after the handler returns, never before."""
+
+    async def raw_body(message: Any) -> Any:
+        # The kernel decodes records itself, so a bad body reaches the dead-letter path.
+        return message.body
+
+    @broker.subscriber(
+        *topics,
+        group_id=group_id,
+        batch=True,
+        max_records=max_records,
+        batch_timeout_ms=100,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        partition_assignment_strategy=(RangePartitionAssignor,),
+        decoder=raw_body,
+        title=f"{group_id} projector",
+    )
+    async def on_batch(body: Any, message: KafkaMessage) -> None:
+        await process_records(_raw_records(message), handler, dead_letters, retry)

@@ -21,6 +21,7 @@ from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import DomainError
 
 CORRELATION_HEADER = "X-Correlation-ID"
+MIN_SECRET_LENGTH = 32
 
 
 class CommandAccepted(BaseModel):
@@ -102,6 +103,11 @@ def create_app(
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
     readiness: list[ReadinessCheck],
 ) -> FastAPI:
+    if len(auth_secret) < MIN_SECRET_LENGTH:
+        raise ValueError(
+            f"CRM_AUTH_SECRET must be at least {MIN_SECRET_LENGTH} characters: "
+            "set it (the local launcher makes one per profile)"
+        )
     app = FastAPI(title=title, lifespan=lifespan)
     app.state.auth_secret = auth_secret
     app.add_middleware(CorrelationMiddleware)

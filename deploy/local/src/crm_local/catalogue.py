@@ -43,7 +43,9 @@ def asyncapi_documents() -> dict[str, dict[str, Any]]:
 
     # Fixed addresses, whatever the environment says, so the documents are reproducible.
     settings = ServiceSettings(
-        kafka_bootstrap="127.0.0.1:19092", mongo_url="mongodb://127.0.0.1:27018/"
+        kafka_bootstrap="127.0.0.1:19092",
+        mongo_url="mongodb://127.0.0.1:27018/",
+        auth_secret="only-to-build-the-apps-never-used-to-sign",
     )
     factories = {
         "contacts": contacts_service,

@@ -91,14 +91,22 @@ class Managed:
         return True
 
     def wait_until(self, ready: Callable[[], bool], what: str, timeout_s: float) -> None:
+        pid = int(self.pid_file.read_text())
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if self.pid() is None:
+            if not _alive(pid):
                 raise LauncherError(f"{self.name} exited while starting: see {self.log_file}")
             if ready():
                 return
             time.sleep(0.25)
         raise LauncherError(f"{self.name} not {what} after {timeout_s:.0f}s: see {self.log_file}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def port_open(host: str, port: int) -> bool:

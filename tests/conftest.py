@@ -1,0 +1,75 @@
+"""Test infrastructure, picked in this order: addresses in the environment
+(CRM_TEST_KAFKA_BOOTSTRAP and CRM_TEST_MONGO_URL), testcontainers where a Docker
+engine answers, else the local launcher (Kafka jars + FerretDB) on free ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+
+@dataclass(frozen=True)
+class InfraAddresses:
+    kafka_bootstrap: str
+    mongo_url: str
+    how: str
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InfraAddresses]:
+    if os.environ.get("CRM_TEST_KAFKA_BOOTSTRAP") and os.environ.get("CRM_TEST_MONGO_URL"):
+        yield InfraAddresses(
+            os.environ["CRM_TEST_KAFKA_BOOTSTRAP"], os.environ["CRM_TEST_MONGO_URL"], "environment"
+        )
+        return
+    if _docker_answers():
+        from testcontainers.kafka import KafkaContainer
+        from testcontainers.mongodb import MongoDbContainer
+
+        with KafkaContainer().with_kraft() as kafka, MongoDbContainer("mongo:7") as mongo:
+            yield InfraAddresses(
+                kafka.get_bootstrap_server(), mongo.get_connection_url(), "testcontainers"
+            )
+        return
+    from crm_local.infra import Infra, InfraSettings
+
+    settings = InfraSettings(
+        state_dir=Path(tmp_path_factory.mktemp("infra")),
+        kafka_port=_free_port(),
+        kafka_controller_port=_free_port(),
+        mongo_port=_free_port(),
+    )
+    infra = Infra(settings)
+    infra.up()
+    try:
+        yield InfraAddresses(settings.kafka_bootstrap, settings.mongo_url, "local launcher")
+    finally:
+        infra.down()
+
+
+@pytest.fixture
+def unique() -> str:
+    """A short unique suffix, so tests sharing one broker and store never collide."""
+    return uuid.uuid4().hex[:10]

@@ -1,0 +1,88 @@
+"""The MongoDB event store on the real MongoDB-compatible store."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from crm_kernel.adapters.mongo_eventstore import MongoEventStore
+from crm_kernel.contracts.sales import OrderLine, OrderPlaced
+from crm_kernel.domain.envelope import Metadata, wrap
+from crm_kernel.domain.errors import ConflictError
+
+from tests.support import mongo
+
+
+def order_events(stream: str, after: int, count: int = 1):
+    events = [
+        OrderPlaced(
+            order_id=f"{stream}-{after + i}",
+            customer_id="c1",
+            currency="EUR",
+            total=1,
+            lines=(OrderLine(sku="A", quantity=1, unit_price=1),),
+        )
+        for i in range(count)
+    ]
+    return wrap(
+        events,
+        source="crm.sales",
+        stream_id=stream,
+        expected_version=after,
+        metadata=Metadata(actor="test"),
+    )
+
+
+@pytest.fixture
+async def store(infra, unique):
+    client = mongo(infra)
+    store = MongoEventStore(client[f"t_{unique}"])
+    await store.ensure_indexes()
+    yield store
+    await client.drop_database(f"t_{unique}")
+    await client.close()
+
+
+async def test_twenty_concurrent_appends_at_one_version_let_exactly_one_through(store) -> None:
+    stream = "order-race"
+    await store.append(stream, 0, order_events(stream, 0))
+    attempts = [store.append(stream, 1, order_events(stream, 1, count=2)) for _ in range(20)]
+    results = await asyncio.gather(*attempts, return_exceptions=True)
+    winners = [r for r in results if not isinstance(r, BaseException)]
+    losers = [r for r in results if isinstance(r, BaseException)]
+    assert len(winners) == 1
+    assert len(losers) == 19 and all(isinstance(e, ConflictError) for e in losers)
+    versions = [e.stream_version for e in await store.read_stream(stream)]
+    assert versions == [1, 2, 3]  # no gap, no duplicate
+
+
+async def test_a_commit_is_atomic_and_read_back_in_order(store) -> None:
+    await store.append("order-a", 0, order_events("order-a", 0, count=3))
+    await store.append("order-b", 0, order_events("order-b", 0))
+    await store.append("order-a", 3, order_events("order-a", 3))
+    assert [e.stream_version for e in await store.read_stream("order-a")] == [1, 2, 3, 4]
+    commits = [c async for c in store.read_all(batch_size=2)]
+    assert [c.stream_id for c in commits] == ["order-a", "order-b", "order-a"]
+    assert [c.position for c in commits] == sorted(c.position for c in commits)
+
+
+async def test_a_stale_or_future_expected_version_is_refused(store) -> None:
+    await store.append("order-s", 0, order_events("order-s", 0, count=2))
+    for wrong in (0, 1, 5):
+        with pytest.raises(ConflictError, match="at version 2"):
+            await store.append("order-s", wrong, order_events("order-s", wrong))
+    assert len(await store.read_stream("order-s")) == 2
+
+
+async def test_unpublished_commits_come_per_stream_in_version_order(store) -> None:
+    await store.append("order-y", 0, order_events("order-y", 0))
+    await store.append("order-x", 0, order_events("order-x", 0))
+    await store.append("order-y", 1, order_events("order-y", 1))
+    pending = await store.unpublished()
+    assert [(c.stream_id, c.events[0].stream_version) for c in pending] == [
+        ("order-x", 1),
+        ("order-y", 1),
+        ("order-y", 2),
+    ]
+    await store.mark_published([pending[0].commit_id])
+    assert [c.stream_id for c in await store.unpublished()] == ["order-y", "order-y"]

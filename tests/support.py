@@ -1,0 +1,110 @@
+"""Helpers shared by the integration and end-to-end tests."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from crm_kernel.domain.envelope import EventEnvelope
+from crm_kernel.publisher import TopicPublisher, declare_event_publisher, new_broker
+from crm_kernel.settings import ServiceSettings
+from crm_kernel.topics import EVENT_TOPICS, ensure_topics
+from pymongo import AsyncMongoClient
+
+T = TypeVar("T")
+SECRET = "integration-tests-secret-of-32-bytes-or-more"
+
+
+def settings_for(infra: Any, unique: str, **overrides: Any) -> ServiceSettings:
+    return ServiceSettings(
+        kafka_bootstrap=infra.kafka_bootstrap,
+        mongo_url=infra.mongo_url,
+        auth_secret=SECRET,
+        database=f"t_{unique}",
+        vault_database=f"t_vault_{unique}",
+        consumer_group=f"t-projections-{unique}",
+        relay_interval_s=0.2,
+        **overrides,
+    )
+
+
+def mongo(infra: Any) -> AsyncMongoClient[dict[str, Any]]:
+    return AsyncMongoClient(infra.mongo_url, tz_aware=True)
+
+
+async def wait_for(
+    probe: Callable[[], Awaitable[T | None]], timeout_s: float = 30.0, what: str = "condition"
+) -> T:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = await probe()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not met within {timeout_s}s")
+        await asyncio.sleep(0.1)
+
+
+@asynccontextmanager
+async def publisher(
+    bootstrap: str,
+) -> AsyncIterator[Callable[[list[EventEnvelope]], Awaitable[None]]]:
+    broker = new_broker(bootstrap, client_id="crm-tests")
+    topics = {
+        c: TopicPublisher(declare_event_publisher(broker, c), f"crm.{c}.events")
+        for c in ("contacts", "sales", "campaigns", "support")
+    }
+    await ensure_topics(bootstrap, list(EVENT_TOPICS), 3)
+    await broker.start()
+
+    async def publish(envelopes: list[EventEnvelope]) -> None:
+        for envelope in envelopes:
+            await topics[envelope.context].publish([envelope])
+
+    try:
+        yield publish
+    finally:
+        await broker.stop()
+
+
+@asynccontextmanager
+async def running_projections(settings: ServiceSettings) -> AsyncIterator[Any]:
+    """The projections service's consumer, in this process, until the block ends."""
+    from crm_projections.bootstrap import create_service
+
+    service = create_service(settings)
+    await ensure_topics(settings.kafka_bootstrap, [*EVENT_TOPICS, "crm.projections.dlt"], 3)
+    await service.broker.start()
+    try:
+        yield service
+    finally:
+        await service.broker.stop()
+
+
+async def group_caught_up(
+    bootstrap: str, group: str, topics: tuple[str, ...] = EVENT_TOPICS
+) -> bool:
+    """True when the group's committed offsets reach the end of every partition."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        await consumer.topics()  # loads the metadata of every topic
+        partitions = [
+            TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or ()
+        ]
+        if not partitions:
+            return False
+        ends = await consumer.end_offsets(partitions)
+        for tp in partitions:
+            committed = await consumer.committed(tp)
+            if ends[tp] > 0 and (committed or 0) < ends[tp]:
+                return False
+        return True
+    finally:
+        await consumer.stop()

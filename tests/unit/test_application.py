@@ -1,0 +1,66 @@
+"""The write shell with in-memory fakes: load, decide, append, publish."""
+
+from __future__ import annotations
+
+import pytest
+from crm_contacts.domain.customer import RegisterCustomer, customer_decider
+from crm_kernel.adapters.memory import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
+from crm_kernel.application import CommandHandler
+from crm_kernel.contracts.contacts import CustomerType, PartyKind
+from crm_kernel.domain.envelope import Metadata
+from crm_kernel.domain.errors import ConflictError
+from crm_kernel.privacy import PREFIX
+from crm_kernel.relay import Relay
+
+
+class FailingPublisher:
+    async def publish(self, envelopes) -> None:
+        raise ConnectionError("broker down")
+
+
+def handler(publisher) -> tuple[CommandHandler, InMemoryEventStore]:
+    store = InMemoryEventStore()
+    return (
+        CommandHandler(
+            source="crm.contacts",
+            decider=customer_decider,
+            store=store,
+            keys=InMemoryKeyStore(),
+            relay=Relay(store, publisher),
+        ),
+        store,
+    )
+
+
+COMMAND = RegisterCustomer(
+    customer_id="c1", kind=PartyKind.PERSON, customer_type=CustomerType.CONSUMER, name="Ana"
+)
+
+
+async def test_a_command_appends_and_publishes_its_events() -> None:
+    publisher = InMemoryPublisher()
+    commands, store = handler(publisher)
+    result = await commands.handle("customer-c1", COMMAND, Metadata(actor="alice"))
+    assert result.version == 1
+    [published] = publisher.published
+    assert published.actor == "alice"
+    assert published.data["name"].startswith(PREFIX)  # what leaves the service is sealed
+    assert await store.unpublished() == []
+
+
+async def test_a_stale_expected_version_is_a_conflict_and_appends_nothing() -> None:
+    commands, store = handler(InMemoryPublisher())
+    with pytest.raises(ConflictError):
+        await commands.handle("customer-c1", COMMAND, Metadata(actor="a"), expected_version=3)
+    assert store.commits == []
+
+
+async def test_a_broker_outage_keeps_the_command_and_leaves_it_to_the_relay() -> None:
+    commands, store = handler(FailingPublisher())
+    result = await commands.handle("customer-c1", COMMAND, Metadata(actor="a"))
+    assert result.version == 1
+    [pending] = await store.unpublished()
+    publisher = InMemoryPublisher()
+    assert await Relay(store, publisher).publish_pending() == 1
+    assert [e.event_id for e in publisher.published] == result.event_ids
+    assert await store.unpublished() == []

@@ -1,0 +1,149 @@
+"""The customer_360 fold: what each context contributes, and that it is idempotent and
+order-tolerant across streams (hypothesis)."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from crm_kernel.contracts.campaigns import CampaignResponseRecorded, Channel, ResponseKind
+from crm_kernel.contracts.contacts import CustomerRegistered, CustomerType, PartyKind
+from crm_kernel.contracts.sales import OrderLine, OrderPlaced
+from crm_kernel.contracts.support import CaseKind, CaseOpened, Priority
+from crm_kernel.domain.envelope import EventEnvelope, Metadata, wrap
+from crm_kernel.domain.events import DomainEvent
+from crm_projections.domain.customer_360 import empty, fold
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+CUSTOMER = "c1"
+
+
+def envelopes(
+    stream: str, source: str, events: list[DomainEvent], at: datetime
+) -> list[EventEnvelope]:
+    return wrap(
+        events,
+        source=source,
+        stream_id=stream,
+        expected_version=0,
+        metadata=Metadata(actor="t"),
+        now=at,
+    )
+
+
+def registered(at: datetime = T0) -> list[EventEnvelope]:
+    event = CustomerRegistered(
+        customer_id=CUSTOMER,
+        kind=PartyKind.PERSON,
+        customer_type=CustomerType.CONSUMER,
+        name="Ana",
+        email="a@x.es",
+    )
+    return envelopes(f"customer-{CUSTOMER}", "crm.contacts", [event], at)
+
+
+def order(n: int, total: str = "10.00", at: datetime = T0) -> list[EventEnvelope]:
+    event = OrderPlaced(
+        order_id=f"o{n}",
+        customer_id=CUSTOMER,
+        currency="EUR",
+        total=Decimal(total),
+        lines=(OrderLine(sku=f"S{n % 3}", quantity=1, unit_price=Decimal(total)),),
+        payment_method="card" if n % 2 else "transfer",
+    )
+    return envelopes(f"order-o{n}", "crm.sales", [event], at + timedelta(hours=n))
+
+
+def response(n: int, kind: ResponseKind) -> list[EventEnvelope]:
+    event = CampaignResponseRecorded(
+        campaign_id=f"k{n % 2}",
+        customer_id=CUSTOMER,
+        response=kind,
+        channel=Channel.EMAIL,
+        responded_at=T0 + timedelta(days=n),
+    )
+    return envelopes(f"campaign-k{n % 2}-customer-{CUSTOMER}-{n}", "crm.campaigns", [event], T0)
+
+
+def case(n: int, kind: CaseKind) -> list[EventEnvelope]:
+    event = CaseOpened(
+        case_id=f"s{n}",
+        customer_id=CUSTOMER,
+        kind=kind,
+        priority=Priority.LOW,
+        channel="phone",
+        subject="Help",
+        description="private",
+    )
+    return envelopes(f"case-s{n}", "crm.support", [event], T0 + timedelta(minutes=n))
+
+
+def test_each_context_fills_its_own_part() -> None:
+    history = [
+        *registered(),
+        *order(1, "10.00"),
+        *order(2, "5.50"),
+        *response(1, ResponseKind.CONVERTED),
+        *case(1, CaseKind.COMPLAINT),
+    ]
+    doc = fold(empty(CUSTOMER), history)
+    assert doc["profile"]["name"] == "Ana"
+    assert doc["sales"]["orders_count"] == 2
+    assert doc["sales"]["revenue_by_currency"] == {"EUR": "15.50"}
+    assert doc["sales"]["first_purchase_at"] < doc["sales"]["last_purchase_at"]
+    assert doc["sales"]["payment_methods"] == ["card", "transfer"]
+    assert doc["marketing"]["conversions"] == 1
+    assert doc["support"]["complaints"] == 1
+    assert "description" not in doc["support"]["cases"][0]  # personal text stays out of the view
+    assert doc["events_applied"] == 5
+
+
+def test_an_order_that_arrives_before_the_registration_still_lands() -> None:
+    doc = fold(empty(CUSTOMER), [*order(1), *registered()])
+    assert doc["sales"]["orders_count"] == 1
+    assert doc["profile"]["name"] == "Ana"
+
+
+def test_folding_leaves_its_input_alone() -> None:
+    start = empty(CUSTOMER)
+    fold(start, order(1))
+    assert start == empty(CUSTOMER)
+
+
+def history_strategy() -> st.SearchStrategy[list[EventEnvelope]]:
+    parts = st.lists(
+        st.one_of(
+            st.integers(1, 40).map(lambda n: order(n, f"{n}.25")),
+            st.tuples(st.integers(1, 40), st.sampled_from(list(ResponseKind))).map(
+                lambda a: response(*a)
+            ),
+            st.tuples(st.integers(1, 40), st.sampled_from(list(CaseKind))).map(lambda a: case(*a)),
+            st.just(registered()),
+        ),
+        max_size=25,
+    )
+    return parts.map(lambda ps: [e for p in ps for e in p])
+
+
+@settings(max_examples=150, deadline=None)
+@given(history=history_strategy(), seed=st.integers(0, 2**32 - 1), dupes=st.integers(0, 10))
+def test_duplicates_and_shuffles_across_streams_fold_to_the_clean_history(
+    history: list[EventEnvelope], seed: int, dupes: int
+) -> None:
+    # A stream position holds one event (the event store guarantees it).
+    clean: dict[tuple[str, int], EventEnvelope] = {}
+    for e in history:
+        clean.setdefault((e.stream_id, e.stream_version), e)
+    history = list(clean.values())
+    expected = fold(empty(CUSTOMER), history)
+
+    rng = random.Random(seed)
+    delivered = list(history) + [rng.choice(history) for _ in range(dupes if history else 0)]
+    rng.shuffle(delivered)  # every stream here has one event, so any order is a valid delivery
+    doc = empty(CUSTOMER)
+    for start in range(0, len(delivered), 4):  # in batches, as the projector does
+        doc = fold(doc, delivered[start : start + 4])
+    assert doc == expected

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.publisher import TopicPublisher, declare_event_publisher, new_broker
 from crm_kernel.settings import ServiceSettings
@@ -89,22 +90,21 @@ async def group_caught_up(
     bootstrap: str, group: str, topics: tuple[str, ...] = EVENT_TOPICS
 ) -> bool:
     """True when the group's committed offsets reach the end of every partition."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
-    )
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await admin.start()
     await consumer.start()
     try:
-        await consumer.topics()  # loads the metadata of every topic
+        described = await admin.describe_topics(list(topics))
         partitions = [
-            TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or ()
+            TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]
         ]
-        if not partitions:
-            return False
+        committed = await admin.list_consumer_group_offsets(group)
         ends = await consumer.end_offsets(partitions)
-        for tp in partitions:
-            committed = await consumer.committed(tp)
-            if ends[tp] > 0 and (committed or 0) < ends[tp]:
-                return False
-        return True
+        return all(
+            ends[tp] == 0 or (tp in committed and committed[tp].offset >= ends[tp])
+            for tp in partitions
+        )
     finally:
         await consumer.stop()
+        await admin.close()

@@ -1,0 +1,89 @@
+"""Crypto-shredding: after a customer's key is deleted, every copy of their personal data
+(in the event store, on Kafka, and in a rebuilt 360 view) reads as erased."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from crm_contacts.domain.customer import RegisterCustomer, customer_decider, stream_of
+from crm_kernel import wire
+from crm_kernel.adapters.mongo_eventstore import MongoEventStore
+from crm_kernel.adapters.mongo_keystore import MongoKeyStore
+from crm_kernel.application import CommandHandler
+from crm_kernel.contracts.contacts import CustomerType, PartyKind
+from crm_kernel.domain.envelope import Metadata
+from crm_kernel.domain.events import ERASED
+from crm_kernel.privacy import PREFIX, unseal_all
+from crm_kernel.publisher import TopicPublisher, declare_event_publisher, new_broker
+from crm_kernel.relay import Relay
+from crm_kernel.topics import EVENT_TOPICS, ensure_topics
+from tests.integration.test_relay_and_projector import messages_for
+from tests.support import mongo, running_projections, settings_for, wait_for
+
+
+async def test_deleting_the_key_erases_stored_published_and_rebuilt_personal_data(infra, unique):
+    settings = settings_for(infra, unique)
+    client = mongo(infra)
+    store = MongoEventStore(client[settings.database_for("contacts")])
+    keys = MongoKeyStore(client[settings.vault_database])
+    await store.ensure_indexes()
+    broker = new_broker(infra.kafka_bootstrap, "crm-test-contacts")
+    topic = TopicPublisher(declare_event_publisher(broker, "contacts"), "crm.contacts.events")
+    commands = CommandHandler(
+        source="crm.contacts",
+        decider=customer_decider,
+        store=store,
+        keys=keys,
+        relay=Relay(store, topic),
+    )
+    customer = str(uuid.uuid4())
+    await ensure_topics(infra.kafka_bootstrap, list(EVENT_TOPICS), 3)
+    await broker.start()
+    try:
+        await commands.handle(
+            stream_of(customer),
+            RegisterCustomer(
+                customer_id=customer,
+                kind=PartyKind.PERSON,
+                customer_type=CustomerType.CONSUMER,
+                name="Ana García",
+                email="ana@example.com",
+                phone="+34612345678",
+            ),
+            Metadata(actor="test"),
+        )
+    finally:
+        await broker.stop()
+
+    raw = await client[settings.database_for("contacts")]["events"].find_one(
+        {"stream_id": stream_of(customer)}
+    )
+    stored = raw["events"][0]["data"]
+    assert stored["name"].startswith(PREFIX) and "Ana" not in json.dumps(raw)
+    [message] = await messages_for(
+        infra.kafka_bootstrap, "crm.contacts.events", customer.encode(), 1
+    )
+    assert b"Ana" not in message.value and b"ana@example.com" not in message.value
+
+    live = settings_for(infra, unique)
+    async with running_projections(live) as service:
+        doc = await wait_for(lambda: service.read_store.get(customer), 30, "the 360 view")
+    assert doc["profile"]["name"] == "Ana García"
+
+    assert await keys.delete(customer)  # the erasure
+
+    [from_store] = await unseal_all(await store.read_stream(stream_of(customer)), keys)
+    [from_kafka] = await unseal_all([wire.decode(message.headers, message.value)], keys)
+    for envelope in (from_store, from_kafka):
+        assert envelope.data["name"] == envelope.data["email"] == envelope.data["phone"] == ERASED
+        assert envelope.event().customer_type == CustomerType.CONSUMER  # the rest stays readable
+
+    rebuilt = settings_for(infra, unique).model_copy(
+        update={"database": f"t_rebuild_{unique}", "consumer_group": f"t-rebuild-{unique}"}
+    )
+    async with running_projections(rebuilt) as service:
+        doc = await wait_for(lambda: service.read_store.get(customer), 30, "the rebuilt 360 view")
+    assert doc["profile"]["name"] == doc["profile"]["email"] == doc["profile"]["phone"] == ERASED
+    assert "Ana" not in json.dumps(doc) and "ana@example.com" not in json.dumps(doc)
+    await client.close()

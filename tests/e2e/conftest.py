@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-
 from crm_local.processes import Managed
+
 from tests.support import SECRET
 
 SERVICES = ("contacts", "sales", "campaigns", "support", "projections")

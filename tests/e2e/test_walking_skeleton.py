@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import httpx
 import pytest
-
 from crm_kernel.auth import ALL_SCOPES, issue_token
+
 from tests.support import SECRET, mongo
 
 VIEW_TIMEOUT_S = 30

@@ -18,6 +18,7 @@ from crm_kernel.privacy import PREFIX, unseal_all
 from crm_kernel.publisher import TopicPublisher, declare_event_publisher, new_broker
 from crm_kernel.relay import Relay
 from crm_kernel.topics import EVENT_TOPICS, ensure_topics
+
 from tests.integration.test_relay_and_projector import messages_for
 from tests.support import mongo, running_projections, settings_for, wait_for
 

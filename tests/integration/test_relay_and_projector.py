@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
-
 from crm_kernel import wire
 from crm_kernel.adapters.mongo_eventstore import MongoEventStore
 from crm_kernel.contracts.sales import OrderLine, OrderPlaced
@@ -15,6 +14,7 @@ from crm_kernel.domain.envelope import Metadata, wrap
 from crm_kernel.publisher import TopicPublisher, declare_event_publisher, new_broker
 from crm_kernel.relay import Relay
 from crm_kernel.topics import EVENT_TOPICS, ensure_topics
+
 from tests.support import (
     group_caught_up,
     mongo,

@@ -116,6 +116,8 @@ class MongoEventStore:
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
+        if counter is None:  # upsert with AFTER always returns the document
+            raise RuntimeError("the position counter could not be read")
         return int(counter["value"])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any
@@ -19,6 +20,8 @@ from crm_kernel.application import CommandResult
 from crm_kernel.auth import InvalidTokenError, Principal, verify_token
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import DomainError
+
+log = structlog.get_logger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-ID"
 MIN_SECRET_LENGTH = 32
@@ -84,8 +87,16 @@ class CorrelationMiddleware(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid4())
         request.state.correlation_id = correlation_id
+        started = time.perf_counter()
         with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
             response = await call_next(request)
+            log.info(
+                "request",
+                method=request.method,
+                path=request.url.path,
+                status=response.status_code,
+                ms=round((time.perf_counter() - started) * 1000, 1),
+            )
         response.headers[CORRELATION_HEADER] = correlation_id
         return response
 

@@ -22,7 +22,7 @@ from crm_kernel.adapters.mongo_keystore import MongoKeyStore
 from crm_kernel.application import CommandHandler
 from crm_kernel.domain.decider import Decider
 from crm_kernel.domain.envelope import topic_for
-from crm_kernel.http import create_app
+from crm_kernel.http import ReadinessCheck, create_app
 from crm_kernel.logging import configure_logging
 from crm_kernel.publisher import TopicPublisher, declare_event_publisher, new_broker
 from crm_kernel.relay import Relay
@@ -35,6 +35,21 @@ Handlers = dict[str, CommandHandler[Any, Any]]
 def asyncapi_document(broker: KafkaBroker, service: str) -> dict[str, Any]:
     spec = AsyncAPI(broker, title=f"crm-{service}", version="1.0.0").to_specification()
     return spec.to_jsonable()  # type: ignore[no-any-return]
+
+
+def readiness_checks(
+    mongo: AsyncMongoClient[dict[str, Any]], broker: KafkaBroker, settings: ServiceSettings
+) -> list[ReadinessCheck]:
+    """/health/ready answers 200 only while MongoDB and Kafka both answer."""
+
+    async def mongodb() -> None:
+        await mongo.admin.command("ping")
+
+    async def kafka() -> None:
+        if not await broker.ping(timeout=2):
+            raise ConnectionError(f"Kafka at {settings.kafka_bootstrap} does not answer")
+
+    return [mongodb, kafka]
 
 
 def handler_for(aggregate: str) -> Callable[[Request], CommandHandler[Any, Any]]:
@@ -69,16 +84,8 @@ def build_write_service(
     keys = MongoKeyStore(mongo[settings.vault_database])
     relay = Relay(store, topic_publisher)
 
-    async def mongodb() -> None:
-        await mongo.admin.command("ping")
-
-    async def kafka() -> None:
-        if not await broker.ping(timeout=2):
-            raise ConnectionError(f"Kafka at {settings.kafka_bootstrap} does not answer")
-
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(context, settings.log_level)
         await store.ensure_indexes()
         await ensure_topics(settings.kafka_bootstrap, list(EVENT_TOPICS), settings.topic_partitions)
         await broker.start()
@@ -97,7 +104,7 @@ def build_write_service(
         title=f"CRM {context}",
         auth_secret=settings.auth_secret.get_secret_value(),
         lifespan=lifespan,
-        readiness=[mongodb, kafka],
+        readiness=readiness_checks(mongo, broker, settings),
     )
     app.state.handlers = {
         name: CommandHandler(
@@ -116,6 +123,7 @@ def serve(context: str, app: FastAPI, settings: ServiceSettings) -> None:
 
     from crm_kernel.settings import DEFAULT_PORTS
 
+    configure_logging(context, settings.log_level)
     uvicorn.run(
         app,
         host=settings.http_host,

@@ -9,8 +9,8 @@ from typing import Any
 
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
 from crm_kernel.http import create_app
-from crm_kernel.logging import configure_logging
 from crm_kernel.publisher import new_broker
+from crm_kernel.runtime import readiness_checks
 from crm_kernel.settings import ServiceSettings
 from crm_kernel.subscriber import KafkaDeadLetters, subscribe_batches
 from crm_kernel.topics import EVENT_TOPICS, dead_letter_topic, ensure_topics
@@ -51,16 +51,8 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         dead_letters=KafkaDeadLetters(broker, dlt),
     )
 
-    async def mongodb() -> None:
-        await mongo.admin.command("ping")
-
-    async def kafka() -> None:
-        if not await broker.ping(timeout=2):
-            raise ConnectionError(f"Kafka at {settings.kafka_bootstrap} does not answer")
-
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(CONTEXT, settings.log_level)
         await ensure_topics(
             settings.kafka_bootstrap, [*EVENT_TOPICS, dlt], settings.topic_partitions
         )
@@ -75,7 +67,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         title="CRM projections",
         auth_secret=settings.auth_secret.get_secret_value(),
         lifespan=lifespan,
-        readiness=[mongodb, kafka],
+        readiness=readiness_checks(mongo, broker, settings),
     )
     app.state.read_store = read_store
     app.include_router(router)

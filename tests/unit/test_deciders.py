@@ -9,7 +9,14 @@ import pytest
 from crm_campaigns.domain.response import RecordResponse, response_decider
 from crm_contacts.domain.customer import RegisterCustomer, customer_decider
 from crm_kernel.contracts.campaigns import CampaignResponseRecorded, Channel, ResponseKind
-from crm_kernel.contracts.contacts import CustomerRegistered, CustomerType, PartyKind
+from crm_kernel.contracts.contacts import (
+    ContactPointAdded,
+    ContactPointKind,
+    CustomerRegistered,
+    CustomerType,
+    PartyKind,
+    PrimaryContactPointSet,
+)
 from crm_kernel.contracts.sales import OrderLine, OrderPlaced
 from crm_kernel.contracts.support import CaseKind, CaseOpened, Priority
 from crm_kernel.domain.decider import Decider
@@ -32,15 +39,23 @@ REGISTER = RegisterCustomer(
 )
 
 
-def test_registering_a_new_customer_records_it() -> None:
+def test_registering_a_new_customer_records_it_with_its_contact_points() -> None:
     assert then(customer_decider, [], REGISTER) == [
         CustomerRegistered(
             customer_id="c1",
             kind=PartyKind.PERSON,
             customer_type=CustomerType.CONSUMER,
             name="Ana García",
-            email="ana@example.com",
-        )
+        ),
+        ContactPointAdded(
+            customer_id="c1",
+            point_id="registration-email",
+            kind=ContactPointKind.EMAIL,
+            value="ana@example.com",
+        ),
+        PrimaryContactPointSet(
+            customer_id="c1", point_id="registration-email", kind=ContactPointKind.EMAIL
+        ),
     ]
 
 

@@ -46,6 +46,12 @@ class CommandHandler(Generic[S, C]):
         self._keys = keys
         self._relay = relay
 
+    async def load(self, stream_id: str) -> tuple[S, int]:
+        """The stream's current state and version (personal fields decrypted)."""
+        history = await unseal_all(await self._store.read_stream(stream_id), self._keys)
+        version = history[-1].stream_version if history else 0
+        return self._decider.fold(e.event() for e in history), version
+
     async def handle(
         self,
         stream_id: str,
@@ -54,14 +60,12 @@ class CommandHandler(Generic[S, C]):
         expected_version: int | None = None,
     ) -> CommandResult:
         name = type(command).__name__
-        history = await unseal_all(await self._store.read_stream(stream_id), self._keys)
-        version = history[-1].stream_version if history else 0
+        state, version = await self.load(stream_id)
         if expected_version is not None and expected_version != version:
             metrics.COMMANDS.labels(name, "conflict").inc()
             raise ConflictError(
                 f"stream {stream_id} is at version {version}, not {expected_version}"
             )
-        state = self._decider.fold(e.event() for e in history)
         try:
             events = self._decider.decide(state, command)
         except Exception:

@@ -33,6 +33,10 @@ class EventStore(Protocol):
 
     async def read_stream(self, stream_id: str) -> list[EventEnvelope]: ...
 
+    async def read_customer(self, customer_id: str) -> list[EventEnvelope]:
+        """Every event about one customer, in commit order: for the right of access."""
+        ...
+
     def read_all(self, batch_size: int = 500) -> AsyncIterator[Commit]:
         """Every commit in position order: for replay and audit."""
         ...

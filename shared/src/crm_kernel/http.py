@@ -57,23 +57,31 @@ class AuthError(Exception):
         self.message = message
 
 
-def require_scope(scope: str) -> Callable[..., Principal]:
-    """A FastAPI dependency: 401 without a valid token, 403 without `scope`."""
+def authorise(secret: str, token: str | None, scope: str) -> Principal:
+    """The token's principal; AuthError 401 without a valid token, 403 without `scope`."""
+    if not token:
+        raise AuthError(401, "missing bearer token: send 'Authorization: Bearer <token>'")
+    try:
+        principal = verify_token(secret, token)
+    except InvalidTokenError as error:
+        raise AuthError(401, f"invalid token: {error}") from None
+    if scope not in principal.scopes:
+        raise AuthError(403, f"token lacks the scope {scope}")
+    return principal
+
+
+def require_scope(scope: str, *, query_token: bool = False) -> Callable[..., Principal]:
+    """A FastAPI dependency: 401 without a valid token, 403 without `scope`. With
+    `query_token`, `?access_token=` is accepted too (calendar apps cannot send headers)."""
 
     def check(
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:
-        if credentials is None:
-            raise AuthError(401, "missing bearer token: send 'Authorization: Bearer <token>'")
-        secret: str = request.app.state.auth_secret
-        try:
-            principal = verify_token(secret, credentials.credentials)
-        except InvalidTokenError as error:
-            raise AuthError(401, f"invalid token: {error}") from None
-        if scope not in principal.scopes:
-            raise AuthError(403, f"token lacks the scope {scope}")
-        return principal
+        token = credentials.credentials if credentials else None
+        if token is None and query_token:
+            token = request.query_params.get("access_token")
+        return authorise(request.app.state.auth_secret, token, scope)
 
     return check
 

@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI, Request
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
 
 from crm_kernel.adapters.mongo_eventstore import MongoEventStore
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
@@ -66,6 +67,10 @@ def handler_for(aggregate: str) -> Callable[[Request], CommandHandler[Any, Any]]
 class WriteService:
     app: FastAPI
     broker: KafkaBroker
+    handlers: Handlers
+    store: MongoEventStore
+    keys: MongoKeyStore
+    database: AsyncDatabase[dict[str, Any]]
 
 
 def build_write_service(
@@ -73,6 +78,7 @@ def build_write_service(
     deciders: dict[str, Decider[Any, Any]],
     routers: Sequence[APIRouter],
     settings: ServiceSettings | None = None,
+    extra_topics: Sequence[str] = (),
 ) -> WriteService:
     settings = settings or ServiceSettings()
     broker = new_broker(settings.kafka_bootstrap, client_id=f"crm-{context}")
@@ -80,14 +86,17 @@ def build_write_service(
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
         settings.mongo_url, tz_aware=True, connect=False
     )
-    store = MongoEventStore(mongo[settings.database_for(context)])
+    database = mongo[settings.database_for(context)]
+    store = MongoEventStore(database)
     keys = MongoKeyStore(mongo[settings.vault_database])
     relay = Relay(store, topic_publisher)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await store.ensure_indexes()
-        await ensure_topics(settings.kafka_bootstrap, list(EVENT_TOPICS), settings.topic_partitions)
+        await ensure_topics(
+            settings.kafka_bootstrap, [*EVENT_TOPICS, *extra_topics], settings.topic_partitions
+        )
         await broker.start()
         stop = asyncio.Event()
         sweeper = asyncio.create_task(relay.run(settings.relay_interval_s, stop))
@@ -106,15 +115,18 @@ def build_write_service(
         lifespan=lifespan,
         readiness=readiness_checks(mongo, broker, settings),
     )
-    app.state.handlers = {
+    handlers: Handlers = {
         name: CommandHandler(
             source=f"crm.{context}", decider=decider, store=store, keys=keys, relay=relay
         )
         for name, decider in deciders.items()
     }
+    app.state.handlers = handlers
     for router in routers:
         app.include_router(router)
-    return WriteService(app=app, broker=broker)
+    return WriteService(
+        app=app, broker=broker, handlers=handlers, store=store, keys=keys, database=database
+    )
 
 
 def serve(context: str, app: FastAPI, settings: ServiceSettings) -> None:

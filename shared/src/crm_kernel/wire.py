@@ -81,14 +81,14 @@ def decode(headers: Headers | None, value: bytes | None) -> EventEnvelope:
         # Personal fields may still be ciphertext: they are strings either way.
         REGISTRY.get(envelope.type).model_validate(envelope.data)
     except ValidationError as error:
-        raise MalformedMessageError(f"invalid event: {_summary(error)}") from None
+        raise MalformedMessageError(f"invalid event: {validation_summary(error)}") from None
     return envelope
 
 
 _OPTIONAL = {"customer_id", "causation_id"}
 
 
-def _summary(error: ValidationError) -> str:
+def validation_summary(error: ValidationError) -> str:
     return "; ".join(
         f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}" for e in error.errors()
     )

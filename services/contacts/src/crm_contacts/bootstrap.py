@@ -5,9 +5,35 @@ from __future__ import annotations
 from crm_kernel.runtime import WriteService, build_write_service
 from crm_kernel.settings import ServiceSettings
 
+from crm_contacts.adapters.duplicate_index import DuplicateIndex
+from crm_contacts.application.contacts import ContactsApp
+from crm_contacts.domain.activity import activity_decider
 from crm_contacts.domain.customer import customer_decider
-from crm_contacts.entrypoints.http import router
+from crm_contacts.domain.interaction import interaction_decider
+from crm_contacts.entrypoints import customers, interactions
+from crm_contacts.entrypoints.ingest import INGEST_TOPIC, REJECTED_TOPIC, subscribe_ingest
 
 
 def create_service(settings: ServiceSettings | None = None) -> WriteService:
-    return build_write_service("contacts", {"customer": customer_decider}, [router], settings)
+    service = build_write_service(
+        "contacts",
+        {
+            "customer": customer_decider,
+            "interaction": interaction_decider,
+            "activity": activity_decider,
+        },
+        [customers.router, interactions.router],
+        settings,
+        extra_topics=[INGEST_TOPIC, REJECTED_TOPIC],
+    )
+    app = ContactsApp(
+        customers=service.handlers["customer"],
+        interactions=service.handlers["interaction"],
+        activities=service.handlers["activity"],
+        index=DuplicateIndex(service.database, service.keys),
+        keys=service.keys,
+        store=service.store,
+    )
+    service.app.state.contacts = app
+    subscribe_ingest(service.broker, app)
+    return service

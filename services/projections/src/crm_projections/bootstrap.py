@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
+from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.http import create_app
 from crm_kernel.publisher import new_broker
 from crm_kernel.runtime import readiness_checks
@@ -18,8 +19,10 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
-from crm_projections.adapters.read_store import MongoReadStore
+from crm_projections.adapters.read_store import MongoReadStore, MongoRedirects
+from crm_projections.application.documents import DocumentProjector
 from crm_projections.application.projector import Customer360Projector
+from crm_projections.domain import activities as activities_model
 from crm_projections.entrypoints.http import router
 
 CONTEXT = "projections"
@@ -31,6 +34,8 @@ class ProjectionsService:
     broker: KafkaBroker
     projector: Customer360Projector
     read_store: MongoReadStore
+    redirects: MongoRedirects
+    activities: MongoReadStore
 
 
 def create_service(settings: ServiceSettings | None = None) -> ProjectionsService:
@@ -40,14 +45,27 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
         settings.mongo_url, tz_aware=True, connect=False
     )
-    read_store = MongoReadStore(mongo[settings.database_for(CONTEXT)]["customer_360"])
-    projector = Customer360Projector(read_store, MongoKeyStore(mongo[settings.vault_database]))
+    database = mongo[settings.database_for(CONTEXT)]
+    read_store = MongoReadStore(database["customer_360"])
+    redirects = MongoRedirects(database["customer_redirects"])
+    activities = MongoReadStore(database["activities"])
+    projector = Customer360Projector(
+        read_store, redirects, MongoKeyStore(mongo[settings.vault_database])
+    )
+    calendar = DocumentProjector(
+        activities, activities_model.key, activities_model.empty, activities_model.fold
+    )
+
+    async def project(envelopes: list[EventEnvelope]) -> None:
+        await projector.handle(envelopes)
+        await calendar.handle(envelopes)
+
     dlt = dead_letter_topic(CONTEXT)
     subscribe_batches(
         broker,
         topics=EVENT_TOPICS,
         group_id=group,
-        handler=projector.handle,
+        handler=project,
         dead_letters=KafkaDeadLetters(broker, dlt),
     )
 
@@ -70,5 +88,14 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         readiness=readiness_checks(mongo, broker, settings),
     )
     app.state.read_store = read_store
+    app.state.redirects = redirects
+    app.state.activities = activities
     app.include_router(router)
-    return ProjectionsService(app=app, broker=broker, projector=projector, read_store=read_store)
+    return ProjectionsService(
+        app=app,
+        broker=broker,
+        projector=projector,
+        read_store=read_store,
+        redirects=redirects,
+        activities=activities,
+    )

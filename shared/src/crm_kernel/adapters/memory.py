@@ -35,6 +35,9 @@ class InMemoryEventStore:
     async def read_stream(self, stream_id: str) -> list[EventEnvelope]:
         return [e for c in self.commits if c.stream_id == stream_id for e in c.events]
 
+    async def read_customer(self, customer_id: str) -> list[EventEnvelope]:
+        return [e for c in self.commits for e in c.events if e.customer_id == customer_id]
+
     async def read_all(self, batch_size: int = 500) -> AsyncIterator[Commit]:
         for commit in list(self.commits):
             yield commit

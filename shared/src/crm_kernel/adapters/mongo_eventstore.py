@@ -81,6 +81,17 @@ class MongoEventStore:
         cursor = self._commits.find({"stream_id": stream_id}, sort=[("version_from", ASCENDING)])
         return [event async for doc in cursor for event in _to_commit(doc).events]
 
+    async def read_customer(self, customer_id: str) -> list[EventEnvelope]:
+        cursor = self._commits.find(
+            {"events.customer_id": customer_id}, sort=[("position", ASCENDING)]
+        )
+        return [
+            event
+            async for doc in cursor
+            for event in _to_commit(doc).events
+            if event.customer_id == customer_id
+        ]
+
     async def read_all(self, batch_size: int = 500) -> AsyncIterator[Commit]:
         after = -1
         while True:

@@ -20,3 +20,9 @@ class ConflictError(DomainError):
     """The stream moved on since it was read: retry with the new version (HTTP 409)."""
 
     status_code = 409
+
+
+class GoneError(DomainError):
+    """The subject no longer exists for commands (erased, or merged into another)."""
+
+    status_code = 410

@@ -1,8 +1,11 @@
-"""Normalised contact points: one spelling per e-mail and phone, so duplicates can be found."""
+"""Normalised contact points: one spelling per value, so duplicates can be found."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import phonenumbers
+from crm_kernel.contracts.contacts import ContactPointKind
 from email_validator import EmailNotValidError, validate_email
 
 
@@ -14,8 +17,7 @@ def normalise_email(value: str) -> str:
     return checked.normalized.lower()
 
 
-def normalise_phone(value: str) -> str:
-    """E.164, e.g. +34612345678. Numbers must carry their country code."""
+def parse_phone(value: str) -> phonenumbers.PhoneNumber:
     try:
         number = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:
@@ -25,4 +27,41 @@ def normalise_phone(value: str) -> str:
         ) from None
     if not phonenumbers.is_valid_number(number):
         raise ValueError("not a valid phone number for its country code")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return number
+
+
+def normalise_phone(value: str) -> str:
+    """E.164, e.g. +34612345678. Numbers must carry their country code."""
+    return phonenumbers.format_number(parse_phone(value), phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_kind(value: str) -> ContactPointKind:
+    number_type = phonenumbers.number_type(parse_phone(value))
+    mobile = number_type in (phonenumbers.PhoneNumberType.MOBILE,)
+    return ContactPointKind.MOBILE if mobile else ContactPointKind.LANDLINE
+
+
+def normalise_url(value: str) -> str:
+    text = value.strip()
+    if "://" not in text:
+        text = f"https://{text}"
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or "." not in parts.netloc:
+        raise ValueError("not a valid web address, e.g. https://example.com")
+    return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}" + (
+        f"?{parts.query}" if parts.query else ""
+    )
+
+
+def normalise(kind: ContactPointKind, value: str) -> str:
+    """The normal form of a contact point, or ValueError saying what is wrong."""
+    if kind is ContactPointKind.EMAIL:
+        return normalise_email(value)
+    if kind in (ContactPointKind.LANDLINE, ContactPointKind.MOBILE, ContactPointKind.WHATSAPP):
+        return normalise_phone(value)
+    if kind in (ContactPointKind.WEBSITE, ContactPointKind.FACEBOOK, ContactPointKind.LINKEDIN):
+        return normalise_url(value)
+    text = " ".join(value.split())
+    if not text:
+        raise ValueError("must not be blank")
+    return text

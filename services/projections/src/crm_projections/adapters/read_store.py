@@ -32,6 +32,11 @@ class MongoReadStore:
     async def get(self, id_: str) -> Document | None:
         return await self._collection.find_one({"_id": id_})
 
+    async def find(
+        self, query: Document, sort: list[tuple[str, int]], limit: int
+    ) -> list[Document]:
+        return await self._collection.find(query, sort=sort, limit=limit).to_list()
+
     async def save_many(self, changed: dict[str, tuple[int, Document]]) -> set[str]:
         """Write each (expected revision, document); returns the ids that lost a race."""
         if not changed:
@@ -49,3 +54,28 @@ class MongoReadStore:
                 raise
             return {ids[e["index"]] for e in errors}
         return set()
+
+
+class MongoRedirects:
+    """Merged customer ids and where they went: old id -> survivor id."""
+
+    MAX_HOPS = 16
+
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
+        self._collection = collection
+
+    async def resolve_many(self, ids: Iterable[str]) -> dict[str, str]:
+        """Each id mapped to the customer it ends up in after following every merge."""
+        final = {i: i for i in ids}
+        for _ in range(self.MAX_HOPS):
+            cursor = self._collection.find({"_id": {"$in": sorted(set(final.values()))}})
+            step = {doc["_id"]: doc["to"] async for doc in cursor}
+            if not step:
+                break
+            final = {i: step.get(target, target) for i, target in final.items()}
+        return final
+
+    async def save(self, merged_id: str, survivor_id: str) -> None:
+        await self._collection.replace_one(
+            {"_id": merged_id}, {"_id": merged_id, "to": survivor_id}, upsert=True
+        )

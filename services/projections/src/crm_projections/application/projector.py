@@ -1,4 +1,5 @@
-"""The projector: load the batch's documents in one query, fold in memory, write in one bulk."""
+"""The customer_360 projector: load the batch's documents in one query, fold in memory,
+write in one bulk; merged customers are folded into their survivor."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from crm_projections.domain import customer_360
 
 Document = dict[str, Any]
 MAX_CONFLICT_ROUNDS = 10
+MERGED = "crm.contacts.CustomerMerged.v1"
 
 
 class ReadStore(Protocol):
@@ -21,36 +23,88 @@ class ReadStore(Protocol):
     async def save_many(self, changed: dict[str, tuple[int, Document]]) -> set[str]: ...
 
 
+class Redirects(Protocol):
+    async def resolve_many(self, ids: list[str]) -> dict[str, str]: ...
+
+    async def save(self, merged_id: str, survivor_id: str) -> None: ...
+
+
+def _without_rev(doc: Document | None) -> Document | None:
+    return {k: v for k, v in doc.items() if k != "_rev"} if doc else None
+
+
 class Customer360Projector:
-    def __init__(self, store: ReadStore, keys: KeyStore) -> None:
+    def __init__(self, store: ReadStore, redirects: Redirects, keys: KeyStore) -> None:
         self._store = store
+        self._redirects = redirects
         self._keys = keys
 
     async def handle(self, envelopes: list[EventEnvelope]) -> None:
         with metrics.BATCH_SECONDS.time():
             readable = await unseal_all(envelopes, self._keys)
+            about = [e for e in readable if e.customer_id is not None]
+            targets = await self._redirects.resolve_many(
+                sorted({str(e.customer_id) for e in about})
+            )
             by_customer: dict[str, list[EventEnvelope]] = defaultdict(list)
-            for envelope in readable:
-                if envelope.customer_id is not None:
-                    by_customer[envelope.customer_id].append(envelope)
+            for envelope in about:
+                cid = str(envelope.customer_id)
+                # A merge is folded into the merged customer's own document, which then moves.
+                by_customer[cid if envelope.type == MERGED else targets[cid]].append(envelope)
             pending = dict(by_customer)
             for _ in range(MAX_CONFLICT_ROUNDS):
-                pending = {i: by_customer[i] for i in await self._fold_and_save(pending)}
+                pending = {i: by_customer[i] for i in await self._round(pending)}
                 if not pending:
                     break
             else:
                 raise RuntimeError(f"{len(pending)} documents kept losing write races")
         metrics.EVENTS_PROJECTED.inc(len(envelopes))
 
-    async def _fold_and_save(self, batch: dict[str, list[EventEnvelope]]) -> set[str]:
+    async def _round(self, batch: dict[str, list[EventEnvelope]]) -> set[str]:
+        """Fold and store; returns the ids that lost a write race and must be folded again."""
         current = await self._store.load_many(list(batch))
-        changed: dict[str, tuple[int, Document]] = {}
-        for customer_id, events in batch.items():
-            before = current.get(customer_id)
-            base = {k: v for k, v in before.items() if k != "_rev"} if before else None
-            after = customer_360.fold(base or customer_360.empty(customer_id), events)
-            if after != base:
-                changed[customer_id] = ((before or {}).get("_rev", 0), after)
-            else:
-                metrics.EVENTS_SKIPPED.inc(len(events))
-        return await self._store.save_many(changed)
+        folded: dict[str, tuple[int, Document | None, Document]] = {}
+        for cid, events in batch.items():
+            before = current.get(cid)
+            base = _without_rev(before)
+            after = customer_360.fold(base or customer_360.empty(cid), events)
+            folded[cid] = ((before or {}).get("_rev", 0), base, after)
+
+        merges = {
+            cid: f[2]["merged_into"]
+            for cid, f in folded.items()
+            if customer_360.is_pending_merge(f[2])
+        }
+        outside = [s for s in merges.values() if s not in folded]
+        survivors = await self._store.load_many(outside) if outside else {}
+        for survivor_id in outside:
+            before = survivors.get(survivor_id)
+            base = _without_rev(before) or customer_360.empty(survivor_id)
+            folded[survivor_id] = ((before or {}).get("_rev", 0), _without_rev(before), base)
+        for merged_id, survivor_id in merges.items():
+            rev, base, doc = folded[survivor_id]
+            folded[survivor_id] = (rev, base, customer_360.absorb(doc, folded[merged_id][2]))
+
+        # Survivors are written before the merged documents become tombstones, so a crash in
+        # between leaves the history in both places, never in neither (absorb is idempotent).
+        first = {
+            cid: (rev, after)
+            for cid, (rev, base, after) in folded.items()
+            if cid not in merges and after != base
+        }
+        skipped = sum(
+            len(batch[c])
+            for c, (_, base, after) in folded.items()
+            if c in batch and c not in merges and after == base
+        )
+        metrics.EVENTS_SKIPPED.inc(skipped)
+        lost = await self._store.save_many(first)
+        done = {m: s for m, s in merges.items() if s not in lost}
+        for merged_id, survivor_id in done.items():
+            await self._redirects.save(merged_id, survivor_id)
+        lost |= await self._store.save_many(
+            {m: (folded[m][0], customer_360.tombstone(folded[m][2])) for m in done}
+        )
+        # A merge whose survivor lost the race is redone with it.
+        lost |= {m for m, s in merges.items() if s in lost}
+        return {cid for cid in lost if cid in batch} | {m for m, s in merges.items() if s in lost}

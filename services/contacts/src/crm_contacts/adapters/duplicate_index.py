@@ -1,0 +1,102 @@
+"""Lookup of likely duplicates: who else has this e-mail or phone, who else in this
+organisation has a similar name.
+
+E-mails and phones are personal data, so the index holds keyed hashes (HMAC-SHA256 under a
+key kept in the key store), never the values. Names of an organisation's contacts are kept
+sealed under each person's own key: erasing a person leaves nothing readable behind. The
+index is derived from the contacts event store and can be rebuilt from it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import hmac
+import unicodedata
+from typing import Any
+
+from crm_kernel.domain.events import ERASED
+from crm_kernel.privacy import KeyStore, decrypt_value, encrypt_value
+from pymongo.asynchronous.database import AsyncDatabase
+
+LOOKUP_KEY_OWNER = "lookup:contacts-duplicates"
+NAME_SIMILARITY = 0.85
+Document = dict[str, Any]
+
+
+def _plain_name(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def similar(a: str, b: str) -> bool:
+    return difflib.SequenceMatcher(None, _plain_name(a), _plain_name(b)).ratio() >= NAME_SIMILARITY
+
+
+class DuplicateIndex:
+    def __init__(self, db: AsyncDatabase[Document], keys: KeyStore) -> None:
+        self._values = db["duplicate_values"]
+        self._members = db["organisation_members"]
+        self._keys = keys
+
+    async def _digest(self, kind: str, value: str) -> str:
+        key = await self._keys.get_or_create(LOOKUP_KEY_OWNER)
+        return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+    async def owners_of(self, kind: str, value: str) -> list[str]:
+        doc = await self._values.find_one({"_id": await self._digest(kind, value)})
+        return list(doc["customers"]) if doc else []
+
+    async def add_value(self, customer_id: str, kind: str, value: str) -> None:
+        await self._values.update_one(
+            {"_id": await self._digest(kind, value)},
+            {"$addToSet": {"customers": customer_id}},
+            upsert=True,
+        )
+
+    async def remove_value(self, customer_id: str, kind: str, value: str) -> None:
+        await self._drop(await self._digest(kind, value), customer_id)
+
+    async def _drop(self, digest: str, customer_id: str) -> None:
+        doc = await self._values.find_one({"_id": digest})
+        if doc is not None:
+            rest = [c for c in doc["customers"] if c != customer_id]
+            await self._values.update_one({"_id": digest}, {"$set": {"customers": rest}})
+
+    async def similar_members(self, organisation_id: str, name: str) -> list[str]:
+        doc = await self._members.find_one({"_id": organisation_id})
+        if not doc:
+            return []
+        owners = [m["customer_id"] for m in doc["members"]]
+        keys = await self._keys.get_many(owners)
+        found = []
+        for member in doc["members"]:
+            cid = member["customer_id"]
+            other = decrypt_value(keys.get(cid), cid, "name", member["name"])
+            if other != ERASED and similar(str(other), name):
+                found.append(cid)
+        return found
+
+    async def add_member(self, organisation_id: str, customer_id: str, name: str) -> None:
+        sealed = encrypt_value(
+            await self._keys.get_or_create(customer_id), customer_id, "name", name
+        )
+        doc = await self._members.find_one({"_id": organisation_id}) or {"members": []}
+        members = [m for m in doc["members"] if m["customer_id"] != customer_id]
+        members.append({"customer_id": customer_id, "name": sealed})
+        await self._members.update_one(
+            {"_id": organisation_id}, {"$set": {"members": members}}, upsert=True
+        )
+
+    async def remove_member(self, organisation_id: str, customer_id: str) -> None:
+        doc = await self._members.find_one({"_id": organisation_id})
+        if doc is not None:
+            members = [m for m in doc["members"] if m["customer_id"] != customer_id]
+            await self._members.update_one({"_id": organisation_id}, {"$set": {"members": members}})
+
+    async def forget(self, customer_id: str) -> None:
+        """Remove the customer from every entry (erasure, or merged away)."""
+        async for doc in self._values.find({"customers": customer_id}):
+            await self._drop(doc["_id"], customer_id)
+        async for doc in self._members.find({"members.customer_id": customer_id}):
+            await self.remove_member(doc["_id"], customer_id)

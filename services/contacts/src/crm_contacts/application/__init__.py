@@ -1,0 +1,1 @@
+"""Use cases of the contacts context that span more than one stream."""

@@ -1,0 +1,311 @@
+"""HTTP API for customers: registration, contact points, profile, consent, merge, erasure."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID, uuid4
+
+from crm_kernel.contracts.contacts import (
+    AcquisitionChannel,
+    ConsentChannel,
+    ConsentPurpose,
+    ContactPointKind,
+    CustomerType,
+    InterestKind,
+    Lifecycle,
+    PartyKind,
+    PersonalDateKind,
+)
+from crm_kernel.domain.envelope import utcnow
+from crm_kernel.domain.errors import DomainError
+from crm_kernel.http import CommandAccepted
+from fastapi import APIRouter
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
+
+from crm_contacts.application.contacts import Outcome
+from crm_contacts.domain import customer as c
+from crm_contacts.domain.contact_points import normalise_email, normalise_phone
+from crm_contacts.entrypoints.dependencies import App, Meta, Reader
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+
+Name = Field(min_length=1, max_length=200)
+Short = Field(min_length=1, max_length=100)
+
+
+class Duplicate(BaseModel):
+    customer_id: str
+    reason: str
+
+
+class Accepted(CommandAccepted):
+    customer_id: UUID
+    possible_duplicates: list[Duplicate] = []
+
+
+def accepted(customer_id: UUID | str, outcome: Outcome | Any) -> Accepted:
+    if isinstance(outcome, Outcome):
+        return Accepted(
+            customer_id=UUID(str(customer_id)),
+            possible_duplicates=[Duplicate(**d.__dict__) for d in outcome.possible_duplicates],
+            **CommandAccepted.of(outcome.result).model_dump(),
+        )
+    return Accepted(customer_id=UUID(str(customer_id)), **CommandAccepted.of(outcome).model_dump())
+
+
+class RegisterCustomerRequest(BaseModel):
+    customer_id: UUID = Field(default_factory=uuid4, description="Give one to make retries safe")
+    kind: PartyKind = PartyKind.PERSON
+    customer_type: CustomerType = CustomerType.CONSUMER
+    name: str = Name
+    email: str | None = None
+    phone: str | None = None
+    acquisition_channel: AcquisitionChannel | None = None
+    owner: str | None = Field(default=None, max_length=100)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("name must not be blank")
+        return value.strip()
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_email(value)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_phone(value)
+
+
+@router.post("", status_code=201, response_model=Accepted)
+async def register_customer(body: RegisterCustomerRequest, app: App, meta: Meta) -> Accepted:
+    """Register a person or organisation. Likely duplicates are reported, not refused."""
+    command = c.RegisterCustomer(**body.model_dump(mode="json"))
+    return accepted(body.customer_id, await app.register(command, meta))
+
+
+class RenameRequest(BaseModel):
+    name: str = Name
+
+
+@router.post("/{customer_id}/name", response_model=Accepted)
+async def rename(customer_id: UUID, body: RenameRequest, app: App, meta: Meta) -> Accepted:
+    cmd = c.RenameCustomer(customer_id=str(customer_id), name=body.name)
+    return accepted(customer_id, await app.customer(cmd, meta))
+
+
+class ContactPointRequest(BaseModel):
+    point_id: str = Field(default_factory=lambda: str(uuid4()), pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    kind: ContactPointKind
+    value: str = Field(min_length=1, max_length=500)
+    label: str | None = Field(default=None, max_length=60)
+    primary: bool = False
+
+
+@router.post("/{customer_id}/contact-points", status_code=201, response_model=Accepted)
+async def add_contact_point(
+    customer_id: UUID, body: ContactPointRequest, app: App, meta: Meta
+) -> Accepted:
+    """Add an e-mail, phone, address, website or social profile (normalised; E.164 phones)."""
+    cmd = c.AddContactPoint(customer_id=str(customer_id), **body.model_dump())
+    return accepted(customer_id, await app.add_contact_point(cmd, meta))
+
+
+@router.post("/{customer_id}/contact-points/{point_id}/verify", response_model=Accepted)
+async def verify_contact_point(customer_id: UUID, point_id: str, app: App, meta: Meta) -> Accepted:
+    cmd = c.VerifyContactPoint(customer_id=str(customer_id), point_id=point_id)
+    return accepted(customer_id, await app.customer(cmd, meta))
+
+
+@router.post("/{customer_id}/contact-points/{point_id}/primary", response_model=Accepted)
+async def make_primary(customer_id: UUID, point_id: str, app: App, meta: Meta) -> Accepted:
+    cmd = c.SetPrimaryContactPoint(customer_id=str(customer_id), point_id=point_id)
+    return accepted(customer_id, await app.customer(cmd, meta))
+
+
+@router.delete("/{customer_id}/contact-points/{point_id}", response_model=Accepted)
+async def remove_contact_point(customer_id: UUID, point_id: str, app: App, meta: Meta) -> Accepted:
+    cmd = c.RemoveContactPoint(customer_id=str(customer_id), point_id=point_id)
+    return accepted(customer_id, await app.remove_contact_point(cmd, meta))
+
+
+class PreferredChannelRequest(BaseModel):
+    channel: ConsentChannel
+
+
+@router.put("/{customer_id}/preferred-channel", response_model=Accepted)
+async def preferred_channel(
+    customer_id: UUID, body: PreferredChannelRequest, app: App, meta: Meta
+) -> Accepted:
+    cmd = c.SetPreferredChannel(customer_id=str(customer_id), channel=body.channel)
+    return accepted(customer_id, await app.customer(cmd, meta))
+
+
+class OwnerRequest(BaseModel):
+    owner: str = Short
+
+
+@router.put("/{customer_id}/owner", response_model=Accepted)
+async def assign_owner(customer_id: UUID, body: OwnerRequest, app: App, meta: Meta) -> Accepted:
+    cmd = c.AssignOwner(customer_id=str(customer_id), owner=body.owner)
+    return accepted(customer_id, await app.customer(cmd, meta))
+
+
+class AcquisitionRequest(BaseModel):
+    channel: AcquisitionChannel
+    detail: str | None = Field(default=None, max_length=200)
+
+
+@router.put("/{customer_id}/acquisition", response_model=Accepted)
+async def acquisition(
+    customer_id: UUID, body: AcquisitionRequest, app: App, meta: Meta
+) -> Accepted:
+    """How the customer found us."""
+    cmd = c.RecordAcquisitionChannel(customer_id=str(customer_id), **body.model_dump())
+    return accepted(customer_id, await app.customer(cmd, meta))
+
+
+class PersonalDateRequest(BaseModel):
+    kind: PersonalDateKind
+    date: str = Field(description="YYYY-MM-DD, or --MM-DD without a year", examples=["--03-14"])
+    label: str | None = Field(default=None, max_length=60)
+
+
+@router.post("/{customer_id}/personal-dates", status_code=201, response_model=Accepted)
+async def personal_date(
+    customer_id: UUID, body: PersonalDateRequest, app: App, meta: Meta
+) -> Accepted:
+    cmd = c.RecordPersonalDate(customer_id=str(customer_id), **body.model_dump())
+    return accepted(customer_id, await app.customer(cmd, meta))
+
+
+class FamilyNoteRequest(BaseModel):
+    note: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/{customer_id}/family-notes", status_code=201, response_model=Accepted)
+async def family_note(customer_id: UUID, body: FamilyNoteRequest, app: App, meta: Meta) -> Accepted:
+    cmd = c.RecordFamilyNote(customer_id=str(customer_id), note=body.note)
+    return accepted(customer_id, await app.customer(cmd, meta))
+
+
+class InterestRequest(BaseModel):
+    kind: InterestKind
+    value: str = Field(min_length=1, max_length=200)
+
+
+@router.post("/{customer_id}/interests", status_code=201, response_model=Accepted)
+async def interest(customer_id: UUID, body: InterestRequest, app: App, meta: Meta) -> Accepted:
+    """A hobby, or a membership of a group or association."""
+    cmd = c.AddInterest(customer_id=str(customer_id), **body.model_dump())
+    return accepted(customer_id, await app.customer(cmd, meta))
+
+
+TAG = re.compile(r"^[\w-]{1,40}$")
+
+
+@router.put("/{customer_id}/tags/{tag}", response_model=Accepted)
+async def add_tag(customer_id: UUID, tag: str, app: App, meta: Meta) -> Accepted:
+    cmd = c.AddTag(customer_id=str(customer_id), tag=_tag(tag))
+    return accepted(customer_id, await app.customer(cmd, meta))
+
+
+@router.delete("/{customer_id}/tags/{tag}", response_model=Accepted)
+async def remove_tag(customer_id: UUID, tag: str, app: App, meta: Meta) -> Accepted:
+    cmd = c.RemoveTag(customer_id=str(customer_id), tag=_tag(tag))
+    return accepted(customer_id, await app.customer(cmd, meta))
+
+
+def _tag(tag: str) -> str:
+    clean = tag.strip().lower()
+    if not TAG.match(clean):
+        raise DomainError("tags are 1-40 letters, digits, '_' or '-'", field="tag")
+    return clean
+
+
+class LinkRequest(BaseModel):
+    organisation_id: UUID
+    role: str = Short
+
+
+@router.post("/{customer_id}/organisations", status_code=201, response_model=Accepted)
+async def link(customer_id: UUID, body: LinkRequest, app: App, meta: Meta) -> Accepted:
+    """Link a person to an organisation with a role (a B2B contact)."""
+    outcome = await app.link_to_organisation(
+        str(customer_id), str(body.organisation_id), body.role, meta
+    )
+    return accepted(customer_id, outcome)
+
+
+@router.delete("/{customer_id}/organisations/{organisation_id}", response_model=Accepted)
+async def unlink(customer_id: UUID, organisation_id: UUID, app: App, meta: Meta) -> Accepted:
+    return accepted(customer_id, await app.end_link(str(customer_id), str(organisation_id), meta))
+
+
+class LifecycleRequest(BaseModel):
+    lifecycle: Lifecycle
+    reason: str | None = Field(default=None, max_length=200)
+
+
+@router.put("/{customer_id}/lifecycle", response_model=Accepted)
+async def lifecycle(customer_id: UUID, body: LifecycleRequest, app: App, meta: Meta) -> Accepted:
+    """prospect -> active -> inactive -> closed; back to active is a reactivation."""
+    cmd = c.ChangeLifecycle(customer_id=str(customer_id), **body.model_dump())
+    return accepted(customer_id, await app.customer(cmd, meta))
+
+
+class ConsentRequest(BaseModel):
+    channel: ConsentChannel
+    purpose: ConsentPurpose
+    status: Literal["opt_in", "opt_out"]
+    source: str = Field(min_length=1, max_length=100, examples=["web-form", "call-centre"])
+    at: AwareDatetime | None = None
+
+
+@router.post("/{customer_id}/consents", response_model=Accepted)
+async def consent(customer_id: UUID, body: ConsentRequest, app: App, meta: Meta) -> Accepted:
+    """Opt in or out of contact on a channel for a purpose, with its source and time."""
+    at: datetime = body.at or utcnow()
+    kind = c.GiveConsent if body.status == "opt_in" else c.WithdrawConsent
+    cmd = kind(
+        customer_id=str(customer_id),
+        channel=body.channel,
+        purpose=body.purpose,
+        source=body.source,
+        at=at,
+    )
+    return accepted(customer_id, await app.customer(cmd, meta))
+
+
+class MergeRequest(BaseModel):
+    survivor_id: UUID
+
+
+@router.post("/{customer_id}/merge", response_model=Accepted)
+async def merge(customer_id: UUID, body: MergeRequest, app: App, meta: Meta) -> Accepted:
+    """Fold this customer into `survivor_id`; its history stays and its id redirects."""
+    return accepted(customer_id, await app.merge(str(customer_id), str(body.survivor_id), meta))
+
+
+class ErasureRequest(BaseModel):
+    requested_by: str = Field(min_length=1, max_length=200, examples=["the customer, by e-mail"])
+    reason: str = Field(min_length=1, max_length=500, examples=["GDPR art. 17 request"])
+
+
+@router.post("/{customer_id}/erasure", response_model=Accepted)
+async def erase(customer_id: UUID, body: ErasureRequest, app: App, meta: Meta) -> Accepted:
+    """Right to be forgotten: deletes the customer's data key (crypto-shredding)."""
+    result = await app.erase(str(customer_id), body.requested_by, body.reason, meta)
+    return accepted(customer_id, result)
+
+
+@router.get("/{customer_id}/export")
+async def export(customer_id: UUID, app: App, _: Reader) -> dict[str, Any]:
+    """Right of access: all the contacts context holds on the customer, as JSON."""
+    return await app.export(str(customer_id))

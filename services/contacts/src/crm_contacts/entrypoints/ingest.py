@@ -1,0 +1,71 @@
+"""Kafka ingest of interactions from internal systems (call centre, e-mail platform).
+
+Each message is validated and deduplicated by the sender's (source, external id); a refused
+message goes to the rejected topic with the reason in its headers, and the consumer moves on.
+Offsets are committed after the interaction is stored, so nothing is lost on a crash.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from crm_kernel.domain.envelope import Metadata
+from crm_kernel.domain.errors import ConflictError, DomainError
+from crm_kernel.subscriber import KafkaDeadLetters
+from crm_kernel.wire import validation_summary
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from pydantic import Field, ValidationError
+
+from crm_contacts.application.contacts import ContactsApp
+from crm_contacts.domain.interaction import interaction_id_for
+from crm_contacts.entrypoints.interactions import InteractionFields
+
+INGEST_TOPIC = "crm.contacts.interactions.ingest"
+REJECTED_TOPIC = "crm.contacts.interactions.rejected"
+GROUP = "crm-contacts-ingest"
+
+log = structlog.get_logger(__name__)
+
+
+class IngestedInteraction(InteractionFields):
+    """One message on the ingest topic: JSON, with the sender's name and its own id."""
+
+    source: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    external_id: str = Field(min_length=1, max_length=200)
+
+
+def subscribe_ingest(broker: KafkaBroker, app: ContactsApp) -> None:
+    rejected = KafkaDeadLetters(broker, REJECTED_TOPIC)
+
+    async def raw_body(message: Any) -> Any:
+        return message.body
+
+    @broker.subscriber(
+        INGEST_TOPIC,
+        group_id=GROUP,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=raw_body,
+        title="crm.contacts.interactions.ingest:consume",
+        description="Interactions from internal systems, as JSON (schema IngestedInteraction)",
+    )
+    async def on_interaction(body: Any, message: KafkaMessage) -> None:
+        record = message.raw_message
+        try:
+            fields = IngestedInteraction.model_validate_json(record.value or b"")
+        except ValidationError as error:
+            await rejected.send(record, f"invalid interaction: {validation_summary(error)}")
+            return
+        metadata = Metadata(actor=f"ingest:{fields.source}")
+        data = fields.model_dump(mode="json")
+        data["interaction_id"] = interaction_id_for(fields.source, fields.external_id)
+        try:
+            await app.log_interaction(data, metadata)
+        except ConflictError:
+            raise  # a concurrent write of the same interaction: retry, it will deduplicate
+        except DomainError as error:
+            log.info("interaction rejected", reason=error.message, source=fields.source)
+            await rejected.send(record, error.message)

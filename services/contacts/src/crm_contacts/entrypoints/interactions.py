@@ -1,0 +1,126 @@
+"""HTTP API for the communication history and scheduled activities."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+from crm_kernel.contracts.contacts import (
+    ActivityKind,
+    ConsentPurpose,
+    Direction,
+    InteractionChannel,
+)
+from crm_kernel.domain.envelope import utcnow
+from crm_kernel.http import CommandAccepted
+from fastapi import APIRouter
+from pydantic import AwareDatetime, BaseModel, Field
+
+from crm_contacts.domain import activity
+from crm_contacts.domain.interaction import interaction_id_for
+from crm_contacts.entrypoints.dependencies import App, Meta
+
+router = APIRouter(tags=["interactions"])
+
+
+class InteractionFields(BaseModel):
+    """An interaction as HTTP clients and the ingest topic send it."""
+
+    customer_id: UUID
+    channel: InteractionChannel
+    direction: Direction
+    purpose: ConsentPurpose = ConsentPurpose.SERVICE
+    subject: str | None = Field(default=None, max_length=200)
+    summary: str | None = Field(default=None, max_length=5000)
+    outcome: str | None = Field(default=None, max_length=200)
+    duration_s: int | None = Field(default=None, ge=0, le=86_400)
+    handled_by: str | None = Field(default=None, max_length=100)
+    occurred_at: AwareDatetime = Field(default_factory=utcnow)
+    answered_at: AwareDatetime | None = None
+
+
+class LogInteractionRequest(InteractionFields):
+    interaction_id: UUID = Field(default_factory=uuid4)
+
+
+class InteractionAccepted(CommandAccepted):
+    interaction_id: str
+
+
+@router.post("/interactions", status_code=201, response_model=InteractionAccepted)
+async def log_interaction(body: LogInteractionRequest, app: App, meta: Meta) -> InteractionAccepted:
+    """Log a contact through any channel. Outbound contact must respect the customer's consent."""
+    fields = body.model_dump(mode="json")
+    result = await app.log_interaction({**fields, "source": "api"}, meta)
+    return InteractionAccepted(
+        interaction_id=fields["interaction_id"], **CommandAccepted.of(result).model_dump()
+    )
+
+
+class AnswerRequest(BaseModel):
+    answered_at: AwareDatetime = Field(default_factory=utcnow)
+
+
+@router.post("/interactions/{interaction_id}/answer", response_model=InteractionAccepted)
+async def answer(
+    interaction_id: UUID, body: AnswerRequest, app: App, meta: Meta
+) -> InteractionAccepted:
+    """The customer answered: responsiveness is measured from this."""
+    result = await app.answer_interaction(str(interaction_id), body.answered_at, meta)
+    return InteractionAccepted(
+        interaction_id=str(interaction_id), **CommandAccepted.of(result).model_dump()
+    )
+
+
+class ScheduleRequest(BaseModel):
+    activity_id: UUID = Field(default_factory=uuid4)
+    customer_id: UUID
+    owner: str = Field(min_length=1, max_length=100)
+    kind: ActivityKind
+    title: str = Field(min_length=1, max_length=200)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    location: str | None = Field(default=None, max_length=200)
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+class ActivityAccepted(CommandAccepted):
+    activity_id: str
+
+
+@router.post("/activities", status_code=201, response_model=ActivityAccepted, tags=["activities"])
+async def schedule(body: ScheduleRequest, app: App, meta: Meta) -> ActivityAccepted:
+    """Schedule a call, meeting or follow-up; it shows in the owner's iCalendar feed."""
+    fields = body.model_dump(mode="json")
+    result = await app.schedule_activity(fields, meta)
+    return ActivityAccepted(
+        activity_id=fields["activity_id"], **CommandAccepted.of(result).model_dump()
+    )
+
+
+class CloseActivityRequest(BaseModel):
+    note: str | None = Field(default=None, max_length=500)
+
+
+@router.post(
+    "/activities/{activity_id}/cancel", response_model=ActivityAccepted, tags=["activities"]
+)
+async def cancel(
+    activity_id: UUID, body: CloseActivityRequest, app: App, meta: Meta
+) -> ActivityAccepted:
+    cmd = activity.CancelActivity(activity_id=str(activity_id), reason=body.note)
+    result = await app.activity(cmd, meta)
+    return ActivityAccepted(activity_id=str(activity_id), **CommandAccepted.of(result).model_dump())
+
+
+@router.post(
+    "/activities/{activity_id}/complete", response_model=ActivityAccepted, tags=["activities"]
+)
+async def complete(
+    activity_id: UUID, body: CloseActivityRequest, app: App, meta: Meta
+) -> ActivityAccepted:
+    cmd = activity.CompleteActivity(activity_id=str(activity_id), outcome=body.note)
+    result = await app.activity(cmd, meta)
+    return ActivityAccepted(activity_id=str(activity_id), **CommandAccepted.of(result).model_dump())
+
+
+__all__ = ["InteractionFields", "interaction_id_for", "router"]

@@ -34,7 +34,9 @@ def _free_port() -> int:
 class Running:
     urls: dict[str, str]
     databases: dict[str, str]
+    vault_database: str
     mongo_url: str
+    kafka_bootstrap: str
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +63,13 @@ def platform(infra, tmp_path_factory) -> Iterator[Running]:
     try:
         for name, process in processes.items():
             process.wait_until(lambda n=name: _ready(urls[n]), "ready", timeout_s=60)
-        yield Running(urls=urls, databases=databases, mongo_url=infra.mongo_url)
+        yield Running(
+            urls=urls,
+            databases=databases,
+            vault_database=f"e2e_{run}_vault",
+            mongo_url=infra.mongo_url,
+            kafka_bootstrap=infra.kafka_bootstrap,
+        )
     finally:
         for process in processes.values():
             process.stop()

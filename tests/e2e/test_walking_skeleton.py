@@ -58,9 +58,9 @@ def register(platform, **fields) -> str:
 
 def test_registering_a_customer_shows_in_the_360_view(platform) -> None:
     customer = register(platform, customer_type="business", kind="organisation")
-    view = view_when(platform, customer, lambda v: v["profile"] is not None)
-    assert view["profile"]["email"] == "ana.garcia@example.com"  # normalised
-    assert view["profile"]["phone"] == "+34612345678"  # E.164
+    view = view_when(platform, customer, lambda v: len(v["contact"]["points"]) == 2)
+    values = {p["kind"]: p["value"] for p in view["contact"]["points"]}
+    assert values == {"email": "ana.garcia@example.com", "mobile": "+34612345678"}  # normalised
     assert view["profile"]["customer_type"] == "business"
 
 

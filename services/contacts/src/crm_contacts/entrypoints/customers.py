@@ -294,7 +294,13 @@ async def merge(customer_id: UUID, body: MergeRequest, app: App, meta: Meta) -> 
 
 
 class ErasureRequest(BaseModel):
-    requested_by: str = Field(min_length=1, max_length=200, examples=["the customer, by e-mail"])
+    # Both outlive the erasure in the audit trail: a role or ticket, not the customer's data.
+    requested_by: str = Field(
+        min_length=1,
+        max_length=200,
+        examples=["the data subject, ticket DPO-1234"],
+        description="Who asked, as a role or ticket reference (kept after the erasure)",
+    )
     reason: str = Field(min_length=1, max_length=500, examples=["GDPR art. 17 request"])
 
 

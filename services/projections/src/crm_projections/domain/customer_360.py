@@ -312,23 +312,24 @@ def _interaction(doc: Document, e: EventEnvelope) -> None:
     part["count"] += 1
     part["by_channel"][d["channel"]] = part["by_channel"].get(d["channel"], 0) + 1
     part[d["direction"]] += 1
-    occurred = d["occurred_at"]
-    if part["last_at"] is None or (occurred, d["channel"]) > (
-        part["last_at"],
-        part["last_channel"],
-    ):
-        part["last_at"], part["last_channel"] = occurred, d["channel"]
+    _note_last(part, d["occurred_at"], d["channel"])
     if d.get("answered_at"):
-        _answered(part, occurred, d["answered_at"])
+        _answered(part, d["occurred_at"], d["answered_at"])
+
+
+def _note_last(part: Document, at: str | None, channel: str | None) -> None:
+    """Keep the latest interaction (ties broken by channel, so any order gives one answer)."""
+    if at is None:
+        return
+    if part["last_at"] is None or (at, channel) > (part["last_at"], part["last_channel"]):
+        part["last_at"], part["last_channel"] = at, channel
 
 
 def _interaction_answered(doc: Document, e: EventEnvelope) -> None:
-    # The interaction's own time is not on this event; the timeline keeps it. Counted here.
-    doc["interactions"]["answered"] += 1
+    _answered(doc["interactions"], e.data["interaction_occurred_at"], e.data["answered_at"])
 
 
 def _answered(part: Document, occurred: str, answered: str) -> None:
-
     seconds = (datetime.fromisoformat(answered) - datetime.fromisoformat(occurred)).total_seconds()
     part["answered"] += 1
     part["response_seconds_total"] += max(0, int(seconds))
@@ -474,11 +475,7 @@ def absorb(survivor: Document, merged: Document) -> Document:
         i[key] += j[key]
     for channel, n in j["by_channel"].items():
         i["by_channel"][channel] = i["by_channel"].get(channel, 0) + n
-    if j["last_at"] is not None and (
-        i["last_at"] is None
-        or (j["last_at"], j["last_channel"]) > (i["last_at"], i["last_channel"])
-    ):
-        i["last_at"], i["last_channel"] = j["last_at"], j["last_channel"]
+    _note_last(i, j["last_at"], j["last_channel"])
     for stream, version in merged["applied"].items():
         doc["applied"][stream] = max(version, doc["applied"].get(stream, 0))
     doc["events_applied"] += merged["events_applied"]
@@ -540,12 +537,5 @@ def public_view(document: Document) -> Document:
         }
     consent = view.get("consent")
     if consent is not None:
-        view["may_contact"] = {
-            channel: {
-                "marketing": consent.get(channel, {}).get("marketing", {}).get("status")
-                == "opt_in",
-                "service": consent.get(channel, {}).get("service", {}).get("status") != "opt_out",
-            }
-            for channel in CONSENT_CHANNELS
-        }
+        view["may_contact"] = {ch: may_contact(consent, ch) for ch in CONSENT_CHANNELS}
     return view

@@ -89,6 +89,9 @@ def fold(document: Document, envelopes: Iterable[EventEnvelope]) -> Document:
     for envelope in envelopes:
         if envelope.stream_version <= doc["applied"].get(envelope.stream_id, 0):
             continue  # redelivered or replayed: applied already
+        if doc.get("tombstone"):
+            # Only a merge reaches a tombstone (every other event is redirected first).
+            raise ValueError(f"{envelope.type} reached the tombstone of merged {doc['_id']}")
         apply = FOLDS.get(envelope.type)
         if apply is not None:
             apply(doc, envelope)
@@ -500,12 +503,14 @@ def _absorb_sales(mine: Document, theirs: Document) -> None:
 
 def tombstone(merged: Document) -> Document:
     """What stays under a merged id: where it went."""
+    # `applied` stays: a redelivered CustomerMerged (routed here, never redirected) is skipped.
     return {
         "_id": merged["_id"],
         "customer_id": merged["_id"],
         "schema_version": SCHEMA_VERSION,
         "merged_into": merged["merged_into"],
         "tombstone": True,
+        "applied": merged["applied"],
     }
 
 

@@ -147,3 +147,141 @@ def test_duplicates_and_shuffles_across_streams_fold_to_the_clean_history(
     for start in range(0, len(delivered), 4):  # in batches, as the projector does
         doc = fold(doc, delivered[start : start + 4])
     assert doc == expected
+
+
+# --- contacts parts, merges and erasure ------------------------------------------------------
+
+from crm_kernel.contracts import contacts as cev  # noqa: E402
+from crm_kernel.domain.events import ERASED  # noqa: E402
+from crm_projections.domain.customer_360 import absorb, is_pending_merge, public_view, tombstone  # noqa: E402
+
+
+def contacts_events(
+    customer: str, events: list[DomainEvent], at: datetime = T0
+) -> list[EventEnvelope]:
+    return wrap(
+        events,
+        source="crm.contacts",
+        stream_id=f"customer-{customer}",
+        expected_version=0,
+        metadata=Metadata(actor="t"),
+        now=at,
+    )
+
+
+def profile_history(customer: str) -> list[EventEnvelope]:
+    return contacts_events(
+        customer,
+        [
+            cev.CustomerRegistered(
+                customer_id=customer,
+                kind=cev.PartyKind.PERSON,
+                customer_type=cev.CustomerType.CONSUMER,
+                name="Ana",
+            ),
+            cev.ContactPointAdded(
+                customer_id=customer,
+                point_id="e",
+                kind=cev.ContactPointKind.EMAIL,
+                value="ana@x.es",
+            ),
+            cev.PrimaryContactPointSet(
+                customer_id=customer, point_id="e", kind=cev.ContactPointKind.EMAIL
+            ),
+            cev.TagAdded(customer_id=customer, tag="vip"),
+            cev.FamilyNoteRecorded(customer_id=customer, note="two kids"),
+            cev.ConsentGiven(
+                customer_id=customer,
+                channel=cev.ConsentChannel.EMAIL,
+                purpose=cev.ConsentPurpose.MARKETING,
+                source="form",
+                given_at=T0,
+            ),
+            cev.LifecycleChanged(
+                customer_id=customer,
+                previous=cev.Lifecycle.PROSPECT,
+                lifecycle=cev.Lifecycle.ACTIVE,
+            ),
+            cev.LifecycleChanged(
+                customer_id=customer,
+                previous=cev.Lifecycle.ACTIVE,
+                lifecycle=cev.Lifecycle.INACTIVE,
+            ),
+            cev.LifecycleChanged(
+                customer_id=customer,
+                previous=cev.Lifecycle.INACTIVE,
+                lifecycle=cev.Lifecycle.ACTIVE,
+            ),
+        ],
+    )
+
+
+def test_contacts_events_fill_profile_contact_and_consent() -> None:
+    view = public_view(fold(empty(CUSTOMER), profile_history(CUSTOMER)))
+    assert view["profile"]["name"] == "Ana" and view["profile"]["tags"] == ["vip"]
+    assert view["profile"]["lifecycle"] == "active" and view["profile"]["reactivations"] == 1
+    assert view["contact"]["points"] == [
+        {
+            "id": "e",
+            "kind": "email",
+            "value": "ana@x.es",
+            "label": None,
+            "verified": False,
+            "primary": True,
+        }
+    ]
+    assert view["may_contact"]["email"] == {"marketing": True, "service": True}
+    assert view["may_contact"]["sms"] == {"marketing": False, "service": True}
+
+
+def test_erasure_scrubs_every_personal_value() -> None:
+    history = profile_history(CUSTOMER)
+    erased = wrap(
+        [cev.CustomerErased(customer_id=CUSTOMER, requested_by="dpo", reason="art. 17")],
+        source="crm.contacts",
+        stream_id=f"customer-{CUSTOMER}",
+        expected_version=len(history),
+        metadata=Metadata(actor="t"),
+    )
+    doc = fold(empty(CUSTOMER), [*history, *erased])
+    assert doc["erased"] and doc["profile"]["name"] == ERASED
+    assert doc["contact"]["points"][0]["value"] == ERASED
+    assert doc["profile"]["family_notes"][0]["note"] == ERASED
+    assert "ana@x.es" not in str(doc) and "two kids" not in str(doc)
+
+
+def test_absorbing_a_merged_customer_adds_up_and_is_idempotent() -> None:
+    survivor = fold(empty("s"), [*order(1, "10.00")])
+    merged = fold(empty(CUSTOMER), [*profile_history(CUSTOMER), *order(2, "5.00")])
+    merged = fold(
+        merged,
+        wrap(
+            [cev.CustomerMerged(customer_id=CUSTOMER, survivor_id="s")],
+            source="crm.contacts",
+            stream_id=f"customer-{CUSTOMER}",
+            expected_version=9,
+            metadata=Metadata(actor="t"),
+        ),
+    )
+    assert is_pending_merge(merged)
+    combined = absorb(survivor, merged)
+    assert combined["sales"]["orders_count"] == 2
+    assert combined["sales"]["revenue_by_currency"] == {"EUR": "15.00"}
+    assert combined["merged_from"] == [CUSTOMER]
+    assert combined["profile"]["tags"] == ["vip"]
+    assert absorb(combined, merged) == combined
+    stone = tombstone(merged)
+    assert stone["merged_into"] == "s" and not is_pending_merge(stone)
+    assert (
+        fold(
+            stone,
+            wrap(
+                [cev.CustomerMerged(customer_id=CUSTOMER, survivor_id="s")],
+                source="crm.contacts",
+                stream_id=f"customer-{CUSTOMER}",
+                expected_version=9,
+                metadata=Metadata(actor="t"),
+            ),
+        )
+        == stone
+    )

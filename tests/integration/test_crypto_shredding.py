@@ -71,7 +71,7 @@ async def test_deleting_the_key_erases_stored_published_and_rebuilt_personal_dat
 
     live = settings_for(infra, unique)
     async with running_projections(live) as service:
-        doc = await wait_for(lambda: service.read_store.get(customer), 30, "the 360 view")
+        doc = await wait_for(lambda: service.models.customers.get(customer), 30, "the 360 view")
     assert doc["profile"]["name"] == "Ana García"
 
     assert await keys.delete(customer)  # the erasure
@@ -89,7 +89,7 @@ async def test_deleting_the_key_erases_stored_published_and_rebuilt_personal_dat
         update={"database": f"t_rebuild_{unique}", "consumer_group": f"t-rebuild-{unique}"}
     )
     async with running_projections(rebuilt) as service:
-        doc = await wait_for(lambda: service.read_store.get(customer), 30, "the rebuilt 360 view")
+        doc = await wait_for(lambda: service.models.customers.get(customer), 30, "the rebuilt 360 view")
     assert doc["profile"]["name"] == ERASED
     assert {p["value"] for p in doc["contact"]["points"]} == {ERASED}
     assert "Ana" not in json.dumps(doc) and "ana@example.com" not in json.dumps(doc)

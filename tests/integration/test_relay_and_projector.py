@@ -127,9 +127,9 @@ async def test_a_projector_killed_between_write_and_commit_reprocesses_without_d
             return sum(e.customer_id == customer for e in envelopes) >= 2
 
         await wait_for(mine, 30, "the customer's two orders")
-        await service.projector.handle(envelopes)
+        await service.projectors.handle(envelopes)
         await consumer.stop()  # no commit: the crash
-        first = await service.read_store.get(customer)
+        first = await service.models.customers.get(customer)
         assert first["sales"]["orders_count"] == 2
 
     # Second life: the same group redelivers the batch; the document must not change.
@@ -139,7 +139,7 @@ async def test_a_projector_killed_between_write_and_commit_reprocesses_without_d
             60,
             "projector caught up",
         )
-        again = await service.read_store.get(customer)
+        again = await service.models.customers.get(customer)
     assert again["sales"]["orders_count"] == 2
     assert again["sales"]["revenue_by_currency"] == {"EUR": "15.00"}
     assert {k: v for k, v in again.items() if k != "_rev"} == {
@@ -169,7 +169,7 @@ async def test_malformed_and_unknown_messages_go_to_the_dead_letter_topic_and_th
         await producer.stop()
 
     async with running_projections(settings) as service:
-        document = await wait_for(lambda: service.read_store.get(customer), 30, "the good event")
+        document = await wait_for(lambda: service.models.customers.get(customer), 30, "the good event")
     assert document["sales"]["orders_count"] == 1
     dead = await messages_for(infra.kafka_bootstrap, "crm.projections.dlt", customer.encode(), 2)
     reasons = sorted(dict(m.headers)["dlt_reason"].decode() for m in dead)

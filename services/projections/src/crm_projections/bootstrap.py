@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
-from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.http import create_app
 from crm_kernel.publisher import new_broker
 from crm_kernel.runtime import readiness_checks
@@ -19,53 +18,40 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
-from crm_projections.adapters.read_store import MongoReadStore, MongoRedirects
-from crm_projections.application.documents import DocumentProjector
-from crm_projections.application.projector import Customer360Projector
-from crm_projections.domain import activities as activities_model
+from crm_projections.adapters.databases import ActiveDatabase
+from crm_projections.adapters.read_models import Projectors, ReadModels
 from crm_projections.entrypoints.http import router
 
 CONTEXT = "projections"
+LIVE_GROUP = "crm-projections"
 
 
 @dataclass
 class ProjectionsService:
     app: FastAPI
     broker: KafkaBroker
-    projector: Customer360Projector
-    read_store: MongoReadStore
-    redirects: MongoRedirects
-    activities: MongoReadStore
+    projectors: Projectors
+    models: ReadModels
+    database: ActiveDatabase
+    mongo: AsyncMongoClient[dict[str, Any]]
 
 
 def create_service(settings: ServiceSettings | None = None) -> ProjectionsService:
     settings = settings or ServiceSettings()
-    group = settings.consumer_group or "crm-projections"
     broker = new_broker(settings.kafka_bootstrap, client_id=f"crm-{CONTEXT}")
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
         settings.mongo_url, tz_aware=True, connect=False
     )
-    database = mongo[settings.database_for(CONTEXT)]
-    read_store = MongoReadStore(database["customer_360"])
-    redirects = MongoRedirects(database["customer_redirects"])
-    activities = MongoReadStore(database["activities"])
-    projector = Customer360Projector(
-        read_store, redirects, MongoKeyStore(mongo[settings.vault_database])
-    )
-    calendar = DocumentProjector(
-        activities, activities_model.key, activities_model.empty, activities_model.fold
-    )
-
-    async def project(envelopes: list[EventEnvelope]) -> None:
-        await projector.handle(envelopes)
-        await calendar.handle(envelopes)
-
+    keys = MongoKeyStore(mongo[settings.vault_database])
+    database = ActiveDatabase(mongo, settings.database_for(CONTEXT))
+    models = ReadModels.on(database)
+    projectors = Projectors(models, keys)
     dlt = dead_letter_topic(CONTEXT)
     subscribe_batches(
         broker,
         topics=EVENT_TOPICS,
-        group_id=group,
-        handler=project,
+        group_id=settings.consumer_group or LIVE_GROUP,
+        handler=projectors.handle,
         dead_letters=KafkaDeadLetters(broker, dlt),
     )
 
@@ -74,6 +60,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         await ensure_topics(
             settings.kafka_bootstrap, [*EVENT_TOPICS, dlt], settings.topic_partitions
         )
+        await models.timeline.ensure_indexes()
         await broker.start()
         try:
             yield
@@ -87,15 +74,14 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         lifespan=lifespan,
         readiness=readiness_checks(mongo, broker, settings),
     )
-    app.state.read_store = read_store
-    app.state.redirects = redirects
-    app.state.activities = activities
+    app.state.models = models
+    app.state.keys = keys
     app.include_router(router)
     return ProjectionsService(
         app=app,
         broker=broker,
-        projector=projector,
-        read_store=read_store,
-        redirects=redirects,
-        activities=activities,
+        projectors=projectors,
+        models=models,
+        database=database,
+        mongo=mongo,
     )

@@ -17,25 +17,31 @@ from pymongo import ReplaceOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
+from crm_projections.adapters.databases import DatabaseSource
+
 Document = dict[str, Any]
 DUPLICATE_KEY = 11000
 
 
 class MongoReadStore:
-    def __init__(self, collection: AsyncCollection[Document]) -> None:
-        self._collection = collection
+    def __init__(self, source: DatabaseSource, collection: str) -> None:
+        self._source = source
+        self._name = collection
+
+    async def _collection(self) -> AsyncCollection[Document]:
+        return (await self._source.get())[self._name]
 
     async def load_many(self, ids: Iterable[str]) -> dict[str, Document]:
-        cursor = self._collection.find({"_id": {"$in": list(ids)}})
+        cursor = (await self._collection()).find({"_id": {"$in": list(ids)}})
         return {doc["_id"]: doc async for doc in cursor}
 
     async def get(self, id_: str) -> Document | None:
-        return await self._collection.find_one({"_id": id_})
+        return await (await self._collection()).find_one({"_id": id_})
 
     async def find(
         self, query: Document, sort: list[tuple[str, int]], limit: int
     ) -> list[Document]:
-        return await self._collection.find(query, sort=sort, limit=limit).to_list()
+        return await (await self._collection()).find(query, sort=sort, limit=limit).to_list()
 
     async def save_many(self, changed: dict[str, tuple[int, Document]]) -> set[str]:
         """Write each (expected revision, document); returns the ids that lost a race."""
@@ -47,7 +53,7 @@ class MongoReadStore:
             for id_, (rev, doc) in changed.items()
         ]
         try:
-            await self._collection.bulk_write(requests, ordered=False)
+            await (await self._collection()).bulk_write(requests, ordered=False)
         except BulkWriteError as error:
             errors = error.details.get("writeErrors", [])
             if any(e.get("code") != DUPLICATE_KEY for e in errors):
@@ -61,14 +67,18 @@ class MongoRedirects:
 
     MAX_HOPS = 16
 
-    def __init__(self, collection: AsyncCollection[Document]) -> None:
-        self._collection = collection
+    def __init__(self, source: DatabaseSource, collection: str = "customer_redirects") -> None:
+        self._source = source
+        self._name = collection
+
+    async def _collection(self) -> AsyncCollection[Document]:
+        return (await self._source.get())[self._name]
 
     async def resolve_many(self, ids: Iterable[str]) -> dict[str, str]:
         """Each id mapped to the customer it ends up in after following every merge."""
         final = {i: i for i in ids}
         for _ in range(self.MAX_HOPS):
-            cursor = self._collection.find({"_id": {"$in": sorted(set(final.values()))}})
+            cursor = (await self._collection()).find({"_id": {"$in": sorted(set(final.values()))}})
             step = {doc["_id"]: doc["to"] async for doc in cursor}
             if not step:
                 break
@@ -76,6 +86,6 @@ class MongoRedirects:
         return final
 
     async def save(self, merged_id: str, survivor_id: str) -> None:
-        await self._collection.replace_one(
+        await (await self._collection()).replace_one(
             {"_id": merged_id}, {"_id": merged_id, "to": survivor_id}, upsert=True
         )

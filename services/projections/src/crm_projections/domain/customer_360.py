@@ -10,6 +10,7 @@ replay give the same document. Structure: docs/read-models.md (schema_version 2)
 from __future__ import annotations
 
 import copy
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -27,6 +28,12 @@ CONSENT_CHANNELS = ("email", "sms", "phone", "whatsapp", "post")
 
 
 def empty(customer_id: str) -> Document:
+    doc = _blank(customer_id)
+    doc["search"] = search_fields(doc)
+    return doc
+
+
+def _blank(customer_id: str) -> Document:
     return {
         "_id": customer_id,
         "customer_id": customer_id,
@@ -98,7 +105,40 @@ def fold(document: Document, envelopes: Iterable[EventEnvelope]) -> Document:
         doc["applied"][envelope.stream_id] = envelope.stream_version
         doc["events_applied"] += 1
         doc["last_event_at"] = _latest(doc["last_event_at"], _at(envelope))
+    if not doc.get("tombstone"):
+        doc["search"] = search_fields(doc)
     return doc
+
+
+def terms(text: str) -> list[str]:
+    """Lower-case words without accents: what a name search matches on."""
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    letters = "".join(c if c.isalnum() else " " for c in plain if not unicodedata.combining(c))
+    return sorted(set(letters.split()))
+
+
+def digits(phone: str) -> str:
+    return "+" + "".join(c for c in phone if c.isdigit())
+
+
+def search_fields(doc: Document) -> Document:
+    """The fields the customer search filters on, derived from the rest of the document."""
+    profile = doc["profile"] or {}
+    points = doc["contact"]["points"]
+    readable = not doc["erased"]
+    return {
+        "name_terms": terms(profile.get("name") or "") if readable else [],
+        "emails": sorted({p["value"] for p in points if p["kind"] == "email"}) if readable else [],
+        "phones": sorted(
+            {digits(p["value"]) for p in points if p["kind"] in ("mobile", "landline", "whatsapp")}
+        )
+        if readable
+        else [],
+        "customer_type": profile.get("customer_type"),
+        "owner": profile.get("owner"),
+        "tags": profile.get("tags", []),
+        "lifecycle": profile.get("lifecycle"),
+    }
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -483,6 +523,7 @@ def absorb(survivor: Document, merged: Document) -> Document:
         doc["applied"][stream] = max(version, doc["applied"].get(stream, 0))
     doc["events_applied"] += merged["events_applied"]
     doc["last_event_at"] = _latest(doc["last_event_at"], merged["last_event_at"])
+    doc["search"] = search_fields(doc)
     return doc
 
 
@@ -527,10 +568,32 @@ def may_contact(consent: Document, channel: str) -> dict[str, bool]:
     }
 
 
+def as_of(customer_id: str, envelopes: Iterable[EventEnvelope]) -> Document | None:
+    """The document as the given events make it, with the same folds and merges as the live
+    projector: what an auditor gets for "as of". None if nothing was known."""
+    by_owner: dict[str, list[EventEnvelope]] = {}
+    for envelope in sorted(envelopes, key=lambda e: (e.stream_id, e.stream_version)):
+        if envelope.customer_id is not None:
+            by_owner.setdefault(envelope.customer_id, []).append(envelope)
+    docs = {cid: fold(empty(cid), events) for cid, events in by_owner.items()}
+    while pending := sorted(cid for cid, doc in docs.items() if is_pending_merge(doc)):
+        for cid in pending:
+            target = docs[cid]["merged_into"]
+            survivor = docs.get(target) or fold(empty(target), [])
+            docs[target] = absorb(survivor, docs[cid])
+            docs[cid] = tombstone(docs[cid])
+    found = docs.get(customer_id)
+    for _ in range(len(docs)):
+        if found is None or not found.get("tombstone"):
+            return found
+        found = docs.get(found["merged_into"])
+    return None
+
+
 def public_view(document: Document) -> Document:
     """What readers see: the document without the projector's bookkeeping, plus the figures
     derived from it."""
-    view = {k: v for k, v in document.items() if k not in {"_id", "_rev", "applied"}}
+    view = {k: v for k, v in document.items() if k not in {"_id", "_rev", "applied", "search"}}
     part = view.get("interactions")
     if part is not None:
         answered = part["answered"]

@@ -1,28 +1,162 @@
-"""Query API of the projections service."""
+"""Query API of the projections service: the 360 view, search, timeline, as-of, calendar."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import json
+import re
+import time
 from typing import Annotated, Any
 from uuid import UUID
 
 from crm_kernel.auth import Principal
+from crm_kernel.contracts.contacts import CustomerType, Lifecycle
 from crm_kernel.http import require_scope
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from crm_kernel.privacy import unseal_all
+from crm_kernel.topics import CONTEXTS
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from pydantic import AwareDatetime, BaseModel
 
+from crm_projections.adapters.read_models import ReadModels
+from crm_projections.domain import customer_360
 from crm_projections.domain.calendar import ics_feed
-from crm_projections.domain.customer_360 import public_view
+from crm_projections.domain.customer_360 import digits, public_view, terms
+from crm_projections.domain.timeline import envelope_of, instant, public_entry
 
 router = APIRouter()
 Reader = Annotated[Principal, Depends(require_scope("projections:read"))]
+FeedReader = Annotated[Principal, Depends(require_scope("projections:read", query_token=True))]
 MAX_FEED = 1000
+AFTER = re.compile(r"^(?P<stream>[A-Za-z0-9][A-Za-z0-9_-]*)@(?P<version>[1-9]\d*)$")
+Limit = Annotated[int, Query(ge=1, le=200, description="Page size")]
+Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+
+
+class Page(BaseModel):
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def query_error(field: str, message: str) -> HTTPException:
+    return HTTPException(
+        status_code=422, detail=[{"loc": ["query", field], "msg": message, "type": "value_error"}]
+    )
+
+
+def encode_cursor(*key: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+
+
+def decode_cursor(cursor: str, size: int) -> list[str]:
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError:
+        key = None
+    if not (isinstance(key, list) and len(key) == size and all(isinstance(k, str) for k in key)):
+        raise query_error("cursor", "not a cursor this API gave out: pass next_cursor as it came")
+    return key
+
+
+def models(request: Request) -> ReadModels:
+    found: ReadModels = request.app.state.models
+    return found
+
+
+async def survivor_of(request: Request, customer_id: str) -> str:
+    return (await models(request).redirects.resolve_many([customer_id]))[customer_id]
+
+
+@router.get("/customers", tags=["customers"], response_model=Page)
+async def search_customers(
+    request: Request,
+    _: Reader,
+    name: Annotated[str | None, Query(max_length=200, description="Whole words, any order")] = None,
+    email: Annotated[str | None, Query(max_length=320)] = None,
+    phone: Annotated[
+        str | None, Query(max_length=40, description="Any spelling of the number")
+    ] = None,
+    customer_type: CustomerType | None = None,
+    owner: Annotated[str | None, Query(max_length=100)] = None,
+    tag: Annotated[str | None, Query(max_length=40)] = None,
+    lifecycle: Lifecycle | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page:
+    """Search and list customers, ordered by id; page with `cursor` (stable under writes)."""
+    query: dict[str, Any] = {"tombstone": {"$ne": True}}
+    if name is not None:
+        words = terms(name)
+        if not words:
+            raise query_error("name", "give at least one letter or digit")
+        query["search.name_terms"] = {"$all": words}
+    if email is not None:
+        query["search.emails"] = email.strip().lower()
+    if phone is not None:
+        number = digits(phone)
+        if len(number) < 7:
+            raise query_error(
+                "phone", "give the number with its country code, e.g. +34 612 345 678"
+            )
+        query["search.phones"] = number
+    for field, value in (
+        ("customer_type", customer_type),
+        ("owner", owner),
+        ("tag", tag),
+        ("lifecycle", lifecycle),
+    ):
+        if value is not None:
+            query["search.tags" if field == "tag" else f"search.{field}"] = str(value)
+    if cursor is not None:
+        query["_id"] = {"$gt": decode_cursor(cursor, 1)[0]}
+    found = await models(request).customers.find(query, sort=[("_id", 1)], limit=limit + 1)
+    more = len(found) > limit
+    page = found[:limit]
+    return Page(
+        items=[public_view(doc) for doc in page],
+        next_cursor=encode_cursor(page[-1]["_id"]) if more else None,
+    )
 
 
 @router.get("/customers/{customer_id}", tags=["customers"])
-async def customer_360(customer_id: UUID, request: Request, _: Reader) -> dict[str, Any]:
+async def customer_view(
+    customer_id: UUID,
+    request: Request,
+    response: Response,
+    _: Reader,
+    after: Annotated[
+        list[str],
+        Query(
+            description="Read your writes: `<stream_id>@<version>` from a command's answer; "
+            "repeat for several"
+        ),
+    ] = [],  # noqa: B006 (FastAPI copies defaults)
+    wait_ms: Annotated[
+        int, Query(ge=0, le=10_000, description="How long to wait for `after`")
+    ] = 2000,
+) -> dict[str, Any]:
     """The 360-degree view of one customer. A merged id answers with its survivor's view."""
+    wanted = []
+    for item in after:
+        match = AFTER.match(item)
+        if match is None:
+            raise query_error("after", f"{item!r} is not <stream_id>@<version>, e.g. order-42@1")
+        wanted.append((match["stream"], int(match["version"])))
     asked = str(customer_id)
-    survivor = (await request.app.state.redirects.resolve_many([asked]))[asked]
-    document = await request.app.state.read_store.get(survivor)
+    deadline = time.monotonic() + wait_ms / 1000
+    while True:
+        survivor = await survivor_of(request, asked)
+        document = await models(request).customers.get(survivor)
+        applied = (document or {}).get("applied", {})
+        if all(applied.get(stream, 0) >= version for stream, version in wanted):
+            break
+        if time.monotonic() >= deadline:
+            raise HTTPException(
+                status_code=503,
+                detail=f"not caught up with {', '.join(after)} after {wait_ms} ms: retry",
+                headers={"Retry-After": "1"},
+            )
+        await asyncio.sleep(0.02)
     if document is None:
         raise HTTPException(status_code=404, detail=f"no customer {customer_id} in the 360 view")
     view = public_view(document)
@@ -31,14 +165,85 @@ async def customer_360(customer_id: UUID, request: Request, _: Reader) -> dict[s
     return view
 
 
-FeedReader = Annotated[Principal, Depends(require_scope("projections:read", query_token=True))]
+async def history_ids(request: Request, asked: str) -> tuple[str, list[str]]:
+    """The surviving id and every id whose history is now part of it."""
+    survivor = await survivor_of(request, asked)
+    document = await models(request).customers.get(survivor)
+    merged = (document or {}).get("merged_from", [])
+    return survivor, sorted({asked, survivor, *merged})
+
+
+@router.get("/customers/{customer_id}/timeline", tags=["customers"], response_model=Page)
+async def timeline(
+    customer_id: UUID,
+    request: Request,
+    _: Reader,
+    context: Annotated[list[str], Query(description="Repeat to pick several")] = [],  # noqa: B006
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Page:
+    """Every event about the customer (and customers merged into it), oldest first, with who
+    did it and when. Personal fields of an erased customer read as erased."""
+    unknown = sorted(set(context) - set(CONTEXTS))
+    if unknown:
+        raise query_error("context", f"unknown context {unknown[0]}; one of {', '.join(CONTEXTS)}")
+    if since and until and until <= since:
+        raise query_error("until", "until must be after since")
+    _, ids = await history_ids(request, str(customer_id))
+    entries = await models(request).timeline.page(
+        ids,
+        contexts=context or None,
+        since=instant(since) if since else None,
+        until=instant(until) if until else None,
+        after=tuple(decode_cursor(cursor, 2)) if cursor else None,  # type: ignore[arg-type]
+        limit=limit + 1,
+    )
+    if not entries and cursor is None and not await _known(request, ids):
+        raise HTTPException(status_code=404, detail=f"no customer {customer_id}")
+    more = len(entries) > limit
+    page = entries[:limit]
+    readable = await unseal_all([envelope_of(e) for e in page], request.app.state.keys)
+    return Page(
+        items=[public_entry(e) for e in readable],
+        next_cursor=encode_cursor(page[-1]["occurred_at"], page[-1]["_id"]) if more else None,
+    )
+
+
+async def _known(request: Request, ids: list[str]) -> bool:
+    found = await models(request).customers.load_many(ids)
+    return bool(found)
+
+
+@router.get("/customers/{customer_id}/as-of", tags=["customers"])
+async def as_of(
+    customer_id: UUID,
+    request: Request,
+    _: Reader,
+    at: Annotated[AwareDatetime, Query(description="ISO 8601 with a time zone")],
+) -> dict[str, Any]:
+    """The 360 view as we knew it at `at` (events recorded up to then), folded by the same
+    code as the live view."""
+    asked = str(customer_id)
+    _, ids = await history_ids(request, asked)
+    entries = await models(request).timeline.known_by(ids, instant(at))
+    readable = await unseal_all([envelope_of(e) for e in entries], request.app.state.keys)
+    document = customer_360.as_of(asked, readable)
+    if document is None:
+        raise HTTPException(status_code=404, detail=f"nothing was known of {customer_id} at {at}")
+    view = public_view(document)
+    view["as_of"] = at.isoformat()
+    if document["_id"] != asked:
+        view["redirected_from"] = asked
+    return view
 
 
 @router.get("/owners/{owner}/calendar.ics", tags=["activities"])
 async def calendar(owner: str, request: Request, _: FeedReader) -> Response:
     """The owner's calls, meetings and follow-ups as an iCalendar feed. Calendar apps that
     cannot send headers may pass the token as `?access_token=`."""
-    activities = await request.app.state.activities.find(
+    activities = await models(request).activities.find(
         {"owner": owner}, sort=[("starts_at", 1)], limit=MAX_FEED
     )
     return Response(ics_feed(owner, activities), media_type="text/calendar; charset=utf-8")

@@ -1,0 +1,58 @@
+"""Which database the read models live in.
+
+Readers and the live projector follow a pointer, so a rebuilt database can replace the live
+one without downtime (blue/green); a rebuild writes to its own database directly.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Protocol
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+Document = dict[str, Any]
+POINTER = "read_model_pointer"
+
+
+class DatabaseSource(Protocol):
+    async def get(self) -> AsyncDatabase[Document]: ...
+
+
+class FixedDatabase:
+    def __init__(self, database: AsyncDatabase[Document]) -> None:
+        self._database = database
+
+    async def get(self) -> AsyncDatabase[Document]:
+        return self._database
+
+
+class ActiveDatabase:
+    """The database the pointer in the base database names (the base one itself by default),
+    re-read at most every `ttl_s` seconds."""
+
+    def __init__(self, client: AsyncMongoClient[Document], base: str, ttl_s: float = 1.0) -> None:
+        self._client = client
+        self.base = base
+        self._ttl_s = ttl_s
+        self._cached: tuple[float, str] | None = None
+
+    async def name(self) -> str:
+        now = time.monotonic()
+        if self._cached is None or now - self._cached[0] > self._ttl_s:
+            doc = await self._client[self.base][POINTER].find_one({"_id": "active"})
+            self._cached = (now, doc["database"] if doc else self.base)
+        return self._cached[1]
+
+    async def get(self) -> AsyncDatabase[Document]:
+        return self._client[await self.name()]
+
+    async def switch(self, database: str) -> str:
+        """Point readers and the live projector at `database`; returns the previous one."""
+        previous = await self.name()
+        await self._client[self.base][POINTER].replace_one(
+            {"_id": "active"}, {"_id": "active", "database": database}, upsert=True
+        )
+        self._cached = None
+        return previous

@@ -1,0 +1,60 @@
+"""The timeline read model: every event about a customer, with who did it and when.
+
+Entries keep the event's data as it travelled (personal fields sealed under the customer's
+key), so an erasure makes them unreadable here too, without rewriting the audit trail.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from crm_kernel.domain.envelope import EventEnvelope
+
+Document = dict[str, Any]
+
+
+def instant(value: datetime) -> str:
+    """A fixed-width UTC timestamp: string order is time order."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry(envelope: EventEnvelope) -> Document:
+    return {
+        "_id": str(envelope.event_id),
+        "customer_id": envelope.customer_id,
+        "type": envelope.type,
+        "context": envelope.context,
+        "source": envelope.source,
+        "stream_id": envelope.stream_id,
+        "stream_version": envelope.stream_version,
+        "occurred_at": instant(envelope.occurred_at),
+        "recorded_at": instant(envelope.recorded_at),
+        "actor": envelope.actor,
+        "correlation_id": envelope.correlation_id,
+        "causation_id": envelope.causation_id,
+        "data": envelope.data,
+    }
+
+
+def envelope_of(doc: Document) -> EventEnvelope:
+    return EventEnvelope.model_validate(
+        {**{k: v for k, v in doc.items() if k not in {"_id", "context"}}, "event_id": doc["_id"]}
+    )
+
+
+def public_entry(envelope: EventEnvelope) -> Document:
+    return {
+        "event_id": str(envelope.event_id),
+        "type": envelope.type,
+        "context": envelope.context,
+        "customer_id": envelope.customer_id,
+        "stream_id": envelope.stream_id,
+        "stream_version": envelope.stream_version,
+        "occurred_at": instant(envelope.occurred_at),
+        "recorded_at": instant(envelope.recorded_at),
+        "actor": envelope.actor,
+        "correlation_id": envelope.correlation_id,
+        "causation_id": envelope.causation_id,
+        "data": envelope.data,
+    }

@@ -351,7 +351,9 @@ async def test_erasure_leaves_no_personal_data_even_after_a_rebuild(platform, in
         update={"vault_database": platform.vault_database}
     )
     async with running_projections(settings) as service:
-        rebuilt = await wait_for(lambda: service.models.customers.get(customer), 60, "the rebuilt view")
+        rebuilt = await wait_for(
+            lambda: service.models.customers.get(customer), 60, "the rebuilt view"
+        )
         rebuilt = await wait_for(lambda: _erased(service, customer), 60, "the rebuilt erasure")
     for secret in ("Erika", "erika@example.de", "+49309", "Max"):
         assert secret not in json.dumps(rebuilt)

@@ -89,7 +89,9 @@ async def test_deleting_the_key_erases_stored_published_and_rebuilt_personal_dat
         update={"database": f"t_rebuild_{unique}", "consumer_group": f"t-rebuild-{unique}"}
     )
     async with running_projections(rebuilt) as service:
-        doc = await wait_for(lambda: service.models.customers.get(customer), 30, "the rebuilt 360 view")
+        doc = await wait_for(
+            lambda: service.models.customers.get(customer), 30, "the rebuilt 360 view"
+        )
     assert doc["profile"]["name"] == ERASED
     assert {p["value"] for p in doc["contact"]["points"]} == {ERASED}
     assert "Ana" not in json.dumps(doc) and "ana@example.com" not in json.dumps(doc)

@@ -169,7 +169,9 @@ async def test_malformed_and_unknown_messages_go_to_the_dead_letter_topic_and_th
         await producer.stop()
 
     async with running_projections(settings) as service:
-        document = await wait_for(lambda: service.models.customers.get(customer), 30, "the good event")
+        document = await wait_for(
+            lambda: service.models.customers.get(customer), 30, "the good event"
+        )
     assert document["sales"]["orders_count"] == 1
     dead = await messages_for(infra.kafka_bootstrap, "crm.projections.dlt", customer.encode(), 2)
     reasons = sorted(dict(m.headers)["dlt_reason"].decode() for m in dead)

@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.publisher import TopicPublisher, declare_event_publisher, new_broker
 from crm_kernel.settings import ServiceSettings
-from crm_kernel.topics import EVENT_TOPICS, ensure_topics
+from crm_kernel.topics import EVENT_TOPICS, ensure_topics, partitions_of
 from pymongo import AsyncMongoClient
 
 T = TypeVar("T")
@@ -90,15 +90,12 @@ async def group_caught_up(
     bootstrap: str, group: str, topics: tuple[str, ...] = EVENT_TOPICS
 ) -> bool:
     """True when the group's committed offsets reach the end of every partition."""
+    partitions = await partitions_of(bootstrap, list(topics))
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await admin.start()
     await consumer.start()
     try:
-        described = await admin.describe_topics(list(topics))
-        partitions = [
-            TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]
-        ]
         committed = await admin.list_consumer_group_offsets(group)
         ends = await consumer.end_offsets(partitions)
         return all(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
+from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -38,3 +39,16 @@ async def ensure_topics(bootstrap: str, topics: list[str], partitions: int) -> N
                 await admin.create_topics(missing)
     finally:
         await admin.close()
+
+
+async def partitions_of(bootstrap: str, topics: list[str]) -> list[TopicPartition]:
+    """Every partition of the topics, in topic then partition order."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="crm-topics")
+    await admin.start()
+    try:
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    return sorted(
+        TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]
+    )

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from crm_kernel.auth import ALL_SCOPES, issue_token
+from crm_projections.entrypoints.admin import app as projections_admin
 
 from crm_local import catalogue as event_catalogue
 from crm_local import sample_data
@@ -26,6 +27,7 @@ catalogue_app = typer.Typer(
 app.add_typer(infra_app, name="infra")
 app.add_typer(token_app, name="token")
 app.add_typer(catalogue_app, name="catalogue")
+app.add_typer(projections_admin, name="projections")
 
 
 def _fail(error: LauncherError) -> None:

@@ -11,7 +11,7 @@ from crm_projections.adapters.databases import DatabaseSource
 from crm_projections.adapters.read_store import MongoReadStore, MongoRedirects
 from crm_projections.adapters.timeline_store import TimelineStore
 from crm_projections.application.documents import DocumentProjector
-from crm_projections.application.projector import Customer360Projector
+from crm_projections.application.projector import Customer360Projector, ReadStore
 from crm_projections.domain import activities
 
 COLLECTIONS = ("customer_360", "customer_redirects", "activities", "timeline")
@@ -37,10 +37,18 @@ class ReadModels:
 class Projectors:
     """Folds one batch into every read model; each step is idempotent on its own."""
 
-    def __init__(self, models: ReadModels, keys: KeyStore) -> None:
-        self.customer_360 = Customer360Projector(models.customers, models.redirects, keys)
+    def __init__(
+        self,
+        models: ReadModels,
+        keys: KeyStore,
+        customers: ReadStore | None = None,
+        activity_docs: ReadStore | None = None,
+    ) -> None:
+        self.customer_360 = Customer360Projector(
+            customers or models.customers, models.redirects, keys
+        )
         self._activities = DocumentProjector(
-            models.activities, activities.key, activities.empty, activities.fold
+            activity_docs or models.activities, activities.key, activities.empty, activities.fold
         )
         self._timeline = models.timeline
 

@@ -1,15 +1,17 @@
 """Timeline entries on MongoDB: one document per event, keyed by event id (so a redelivery
-rewrites the same document), paged by (occurred_at, event id)."""
+cannot add it twice), paged by (occurred_at, event id)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from crm_kernel.domain.envelope import EventEnvelope
-from pymongo import ASCENDING, ReplaceOne
+from pymongo import ASCENDING, InsertOne
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
 
 from crm_projections.adapters.databases import DatabaseSource
+from crm_projections.adapters.read_store import DUPLICATE_KEY
 from crm_projections.domain.timeline import entry
 
 Document = dict[str, Any]
@@ -31,9 +33,16 @@ class TimelineStore:
 
     async def handle(self, envelopes: list[EventEnvelope]) -> None:
         entries = {str(e.event_id): entry(e) for e in envelopes if e.customer_id is not None}
-        if entries:
-            requests = [ReplaceOne({"_id": i}, doc, upsert=True) for i, doc in entries.items()]
-            await (await self._collection()).bulk_write(requests, ordered=False)
+        if not entries:
+            return
+        try:
+            # An entry never changes: a redelivered event meets its own _id and is skipped.
+            await (await self._collection()).bulk_write(
+                [InsertOne(doc) for doc in entries.values()], ordered=False
+            )
+        except BulkWriteError as error:
+            if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
+                raise
 
     async def page(
         self,

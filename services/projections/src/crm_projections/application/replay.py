@@ -59,10 +59,11 @@ async def replay(
     *,
     on_progress: Callable[[ReplayProgress], None] = lambda _: None,
     between: Callable[[], Awaitable[None]] | None = None,
+    read_on: bool = False,
     batch_size: int = 2000,
 ) -> ReplayProgress:
-    """Fold every event up to the current end of the topics. With `between`, run it once
-    caught up, then read on to the new end (the blue/green switch happens there)."""
+    """Fold every event up to the current end of the topics, then run `between`. With
+    `read_on`, read on to the new end after it (the blue/green switch happens in between)."""
     partitions = await partitions_of(bootstrap, list(EVENT_TOPICS))
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
@@ -79,6 +80,7 @@ async def replay(
         await _read_to(consumer, ends, handle, progress, on_progress, batch_size)
         if between is not None:
             await between()
+        if read_on:
             ends = await consumer.end_offsets(partitions)
             positions = [await consumer.position(tp) for tp in partitions]
             progress.total = progress.done + sum(

@@ -26,6 +26,7 @@ from rich.table import Table
 
 from crm_projections.adapters.databases import ActiveDatabase, FixedDatabase
 from crm_projections.adapters.read_models import COLLECTIONS, Projectors, ReadModels
+from crm_projections.adapters.read_store import BufferedReadStore
 from crm_projections.application.replay import ReplayProgress, replay
 from crm_projections.application.verify import compare
 
@@ -56,11 +57,17 @@ async def rebuild_into(
             raise ValueError(f"database {target} is not empty: pick another name or drop it")
         models = ReadModels.on(FixedDatabase(client[target]))
         await models.timeline.ensure_indexes()
-        projectors = Projectors(models, MongoKeyStore(client[settings.vault_database]))
+        # The new database has one writer until the switch: fold in memory, write once.
+        buffers = [BufferedReadStore(models.customers), BufferedReadStore(models.activities)]
+        projectors = Projectors(models, MongoKeyStore(client[settings.vault_database]), *buffers)
 
         previous: list[str] = []
 
         async def switch_over() -> None:
+            for buffer in buffers:
+                await buffer.flush()
+            if not switch:
+                return
             previous.append(await active.switch(target))
             console.print(f"readers switched from {previous[0]} to {target}; catching up")
             await asyncio.sleep(2)  # longer than the pointer cache, so every writer moved on
@@ -84,7 +91,8 @@ async def rebuild_into(
                     settings.kafka_bootstrap,
                     projectors.handle,
                     on_progress=update,
-                    between=switch_over if switch else None,
+                    between=switch_over,
+                    read_on=switch,
                 )
             except BaseException:
                 if previous:  # never leave readers on a half-built database

@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import os
 import random
+import signal
 import statistics
 import sys
 import tempfile
@@ -281,7 +282,7 @@ async def live_latency(
                     seen.setdefault(doc["_id"], time.perf_counter())
             await asyncio.sleep(0.002)
 
-    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=10) as http:
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
 
         async def command(n: int) -> None:
             cid = str(uuid.uuid4())
@@ -302,7 +303,13 @@ async def live_latency(
                 bar.update(task, advance=1)
             await asyncio.gather(*tasks)
         done.set()
-        await asyncio.wait_for(watcher, timeout=60)
+        try:
+            await asyncio.wait_for(watcher, timeout=60)
+        except TimeoutError:
+            raise RuntimeError(
+                f"only {len(seen)} of {len(accepted)} commands became visible within 60 s "
+                f"({await views.count_documents({})} documents in the view)"
+            ) from None
     await client.close()
     return [max(0.0, seen[cid] - at) * 1000 for cid, at in accepted.items()]
 
@@ -332,6 +339,11 @@ async def main(args: argparse.Namespace) -> None:
         await asyncio.to_thread(infra.up)
         bootstrap, mongo_url = infra_settings.kafka_bootstrap, infra_settings.mongo_url
         await ensure_topics(bootstrap, list(EVENT_TOPICS), 3)
+        latencies: list[float] = []
+        if args.rate > 0:
+            # First, on empty topics: the live projector is caught up from its first event.
+            urls = await asyncio.to_thread(start_services, infra_settings, state, run)
+            latencies = await live_latency(urls, mongo_url, run, args.rate, args.seconds)
         envelopes = generate(args.events, args.customers)
         await publish(bootstrap, envelopes)
 
@@ -348,11 +360,6 @@ async def main(args: argparse.Namespace) -> None:
         replayed = await rebuild_into(settings, f"bench_{run}_replay", switch=False)
         replay_s = time.perf_counter() - started
         written, write_s = await raw_write(mongo_url, f"bench_{run}_replay", f"bench_{run}_raw")
-
-        latencies: list[float] = []
-        if args.rate > 0:
-            urls = await asyncio.to_thread(start_services, infra_settings, state, run)
-            latencies = await live_latency(urls, mongo_url, run, args.rate, args.seconds)
     finally:
         for name in ("bench-projections", "bench-contacts"):
             Managed(name, state).stop()
@@ -393,6 +400,13 @@ async def main(args: argparse.Namespace) -> None:
     console.print(table)
 
 
+def _terminated(*_: object) -> None:
+    import traceback
+
+    traceback.print_stack()
+    raise KeyboardInterrupt
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -404,4 +418,6 @@ if __name__ == "__main__":
     parser.add_argument("--kafka-port", type=int, default=29192)
     parser.add_argument("--mongo-port", type=int, default=29190)
     os.environ.setdefault("CRM_LOG_LEVEL", "WARNING")
+    # A terminated run still stops the broker and store it started (the finally block runs).
+    signal.signal(signal.SIGTERM, _terminated)
     asyncio.run(main(parser.parse_args()))

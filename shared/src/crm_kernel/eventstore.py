@@ -17,7 +17,6 @@ class Commit:
     stream_id: str
     position: int
     events: list[EventEnvelope]
-    published: bool
 
     @property
     def version(self) -> int:

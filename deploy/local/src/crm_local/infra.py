@@ -5,6 +5,7 @@ outside the repo; data and logs live in a state directory per profile."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import shutil
 import subprocess
 import uuid
@@ -200,7 +201,15 @@ class FerretDB:
 
     @property
     def binary(self) -> Path:
-        return self.settings.cache_dir / "bin" / f"ferretdb-{FERRETDB_VERSION}"
+        # Named after the sources too, so a change to our main.go builds a new binary.
+        digest = hashlib.sha256()
+        for name in ("go.mod", "go.sum", "main.go"):
+            digest.update(_asset("ferretdb", name).read_bytes())
+        return (
+            self.settings.cache_dir
+            / "bin"
+            / f"ferretdb-{FERRETDB_VERSION}-{digest.hexdigest()[:8]}"
+        )
 
     def install(self) -> None:
         if self.binary.exists():

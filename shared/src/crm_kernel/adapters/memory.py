@@ -13,6 +13,7 @@ from crm_kernel.privacy import new_key
 class InMemoryEventStore:
     def __init__(self) -> None:
         self.commits: list[Commit] = []
+        self.published: set[str] = set()
 
     async def append(
         self, stream_id: str, expected_version: int, events: list[EventEnvelope]
@@ -27,7 +28,6 @@ class InMemoryEventStore:
             stream_id=stream_id,
             position=len(self.commits) + 1,
             events=list(events),
-            published=False,
         )
         self.commits.append(commit)
         return commit
@@ -43,19 +43,13 @@ class InMemoryEventStore:
             yield commit
 
     async def unpublished(self, stream_id: str | None = None, limit: int = 500) -> list[Commit]:
-        pending = [c for c in self.commits if not c.published]
+        pending = [c for c in self.commits if c.commit_id not in self.published]
         if stream_id is not None:
             pending = [c for c in pending if c.stream_id == stream_id]
         return sorted(pending, key=lambda c: (c.stream_id, c.events[0].stream_version))[:limit]
 
     async def mark_published(self, commit_ids: list[str]) -> None:
-        ids = set(commit_ids)
-        self.commits = [
-            Commit(
-                c.commit_id, c.stream_id, c.position, c.events, c.published or c.commit_id in ids
-            )
-            for c in self.commits
-        ]
+        self.published.update(commit_ids)
 
 
 class InMemoryPublisher:

@@ -1,17 +1,23 @@
-"""Event store on MongoDB: one document per commit.
+"""Event store on MongoDB: one document per commit, and an outbox of what is not yet on Kafka.
 
 MongoDB (and FerretDB) writes one document atomically, so the events of a
 commit land together with no transaction. The commit's `_id` is
 `<stream>@<first version>`: two writers appending after the same version
 collide on it, and the loser gets ConflictError (HTTP 409).
+
+The outbox holds one small marker per unpublished commit, written *before* the commit (a
+marker whose commit never came is dropped after a grace period) and deleted once Kafka has
+the events. It stays as small as the backlog, so the relay's sweep never scans the history.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import suppress
+from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -29,6 +35,7 @@ def commit_id(stream_id: str, first_version: int) -> str:
 class MongoEventStore:
     def __init__(self, db: AsyncDatabase[Document], collection: str = "events") -> None:
         self._commits = db[collection]
+        self._outbox = db[f"{collection}_outbox"]
         self._counters = db["counters"]
 
     async def ensure_indexes(self) -> None:
@@ -36,15 +43,22 @@ class MongoEventStore:
             [("stream_id", ASCENDING), ("version_from", ASCENDING)], unique=True
         )
         await self._commits.create_index([("position", ASCENDING)])
-        await self._commits.create_index(
-            [("published", ASCENDING), ("stream_id", ASCENDING), ("version_from", ASCENDING)]
-        )
+
+    async def _chain(self, stream_id: str) -> list[Document]:
+        """The stream's commits in order, by walking their ids: each commit's id names the
+        version it starts at, so the next one is at `version_to + 1`. Point reads by `_id`
+        are the one lookup every MongoDB-compatible store (FerretDB too) answers from an index.
+        """
+        commits: list[Document] = []
+        version = 1
+        while doc := await self._commits.find_one({"_id": commit_id(stream_id, version)}):
+            commits.append(doc)
+            version = int(doc["version_to"]) + 1
+        return commits
 
     async def stream_version(self, stream_id: str) -> int:
-        last = await self._commits.find_one(
-            {"stream_id": stream_id}, sort=[("version_from", DESCENDING)], projection=["version_to"]
-        )
-        return int(last["version_to"]) if last else 0
+        commits = await self._chain(stream_id)
+        return int(commits[-1]["version_to"]) if commits else 0
 
     async def append(
         self, stream_id: str, expected_version: int, events: list[EventEnvelope]
@@ -59,13 +73,21 @@ class MongoEventStore:
         if current != expected_version:
             raise _conflict(stream_id, expected_version, current)
         position = await self._next_position()
+        first = commit_id(stream_id, expected_version + 1)
+        marker = {
+            "_id": first,
+            "stream_id": stream_id,
+            "version_from": expected_version + 1,
+            "created_at": utcnow().isoformat(),
+        }
+        with suppress(DuplicateKeyError):  # a concurrent writer of the same version marked it
+            await self._outbox.insert_one(marker)
         document = {
-            "_id": commit_id(stream_id, expected_version + 1),
+            "_id": first,
             "stream_id": stream_id,
             "version_from": expected_version + 1,
             "version_to": expected_version + len(events),
             "position": position,
-            "published": False,
             "committed_at": utcnow().isoformat(),
             "events": [e.model_dump(mode="json") for e in events],
         }
@@ -78,8 +100,7 @@ class MongoEventStore:
         return _to_commit(document)
 
     async def read_stream(self, stream_id: str) -> list[EventEnvelope]:
-        cursor = self._commits.find({"stream_id": stream_id}, sort=[("version_from", ASCENDING)])
-        return [event async for doc in cursor for event in _to_commit(doc).events]
+        return [event for doc in await self._chain(stream_id) for event in _to_commit(doc).events]
 
     async def read_customer(self, customer_id: str) -> list[EventEnvelope]:
         cursor = self._commits.find(
@@ -105,19 +126,23 @@ class MongoEventStore:
             after = page[-1]["position"]
 
     async def unpublished(self, stream_id: str | None = None, limit: int = 500) -> list[Commit]:
-        query: Document = {"published": False}
-        if stream_id is not None:
-            query["stream_id"] = stream_id
-        cursor = self._commits.find(
+        query: Document = {} if stream_id is None else {"stream_id": stream_id}
+        markers = await self._outbox.find(
             query, sort=[("stream_id", ASCENDING), ("version_from", ASCENDING)], limit=limit
-        )
-        return [_to_commit(doc) async for doc in cursor]
+        ).to_list()
+        pending = []
+        for marker in markers:
+            doc = await self._commits.find_one({"_id": marker["_id"]})
+            if doc is not None:
+                pending.append(_to_commit(doc))
+            elif _older_than(marker["created_at"], ORPHAN_GRACE):
+                # The append that wrote this marker failed before its commit: nothing to send.
+                await self._outbox.delete_one({"_id": marker["_id"]})
+        return pending
 
     async def mark_published(self, commit_ids: list[str]) -> None:
-        if commit_ids:
-            await self._commits.update_many(
-                {"_id": {"$in": commit_ids}}, {"$set": {"published": True}}
-            )
+        for commit in commit_ids:
+            await self._outbox.delete_one({"_id": commit})
 
     async def _next_position(self) -> int:
         # Positions order commits for replay; a failed insert leaves a harmless gap.
@@ -138,8 +163,14 @@ def _to_commit(doc: Document) -> Commit:
         stream_id=doc["stream_id"],
         position=doc["position"],
         events=[EventEnvelope.model_validate(e) for e in doc["events"]],
-        published=doc["published"],
     )
+
+
+ORPHAN_GRACE = timedelta(minutes=5)
+
+
+def _older_than(created_at: str, age: timedelta) -> bool:
+    return datetime.fromisoformat(created_at) < utcnow() - age
 
 
 def _conflict(stream_id: str, expected: int, current: int) -> ConflictError:

@@ -9,6 +9,7 @@ from bson.binary import Binary
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from crm_kernel.adapters.lookups import find_by_ids
 from crm_kernel.domain.envelope import utcnow
 from crm_kernel.privacy import new_key
 
@@ -37,9 +38,9 @@ class MongoKeyStore:
         return key
 
     async def get_many(self, customer_ids: Iterable[str]) -> dict[str, bytes]:
-        ids = list(customer_ids)
-        cursor = self._keys.find({"_id": {"$in": ids}})
-        return {doc["_id"]: bytes(doc["key"]) async for doc in cursor}
+        return {
+            doc["_id"]: bytes(doc["key"]) for doc in await find_by_ids(self._keys, customer_ids)
+        }
 
     async def delete(self, customer_id: str) -> bool:
         result = await self._keys.delete_one({"_id": customer_id})

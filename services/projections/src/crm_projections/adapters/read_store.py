@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from crm_kernel.adapters.lookups import find_by_ids
 from pymongo import InsertOne, ReplaceOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
@@ -32,8 +33,7 @@ class MongoReadStore:
         return (await self._source.get())[self._name]
 
     async def load_many(self, ids: Iterable[str]) -> dict[str, Document]:
-        cursor = (await self._collection()).find({"_id": {"$in": list(ids)}})
-        return {doc["_id"]: doc async for doc in cursor}
+        return {doc["_id"]: doc for doc in await find_by_ids(await self._collection(), ids)}
 
     async def get(self, id_: str) -> Document | None:
         return await (await self._collection()).find_one({"_id": id_})

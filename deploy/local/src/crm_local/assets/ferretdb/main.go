@@ -17,6 +17,10 @@ import (
 func main() {
 	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
 	dataDir := flag.String("sqlite-dir", "data", "directory for the SQLite databases")
+	// WAL with synchronous=normal: a commit survives a crash of any process, and only a
+	// power loss can cost the last transactions. Fine for a local and CI store; production
+	// runs MongoDB. Each fsync'd commit would cost milliseconds on every write.
+	synchronous := flag.String("sqlite-synchronous", "normal", "SQLite synchronous pragma (full, normal)")
 	flag.Parse()
 
 	if err := os.MkdirAll(*dataDir, 0o755); err != nil {
@@ -26,7 +30,7 @@ func main() {
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + *dataDir + "/",
+		SQLiteURL: "file:" + *dataDir + "/?_pragma=synchronous(" + *synchronous + ")",
 	})
 	if err != nil {
 		log.Fatalf("cannot configure FerretDB: %v", err)

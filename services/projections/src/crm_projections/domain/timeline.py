@@ -44,17 +44,6 @@ def envelope_of(doc: Document) -> EventEnvelope:
 
 
 def public_entry(envelope: EventEnvelope) -> Document:
-    return {
-        "event_id": str(envelope.event_id),
-        "type": envelope.type,
-        "context": envelope.context,
-        "customer_id": envelope.customer_id,
-        "stream_id": envelope.stream_id,
-        "stream_version": envelope.stream_version,
-        "occurred_at": instant(envelope.occurred_at),
-        "recorded_at": instant(envelope.recorded_at),
-        "actor": envelope.actor,
-        "correlation_id": envelope.correlation_id,
-        "causation_id": envelope.causation_id,
-        "data": envelope.data,
-    }
+    """What a reader gets: the entry with its id as `event_id`."""
+    stored = entry(envelope)
+    return {"event_id": stored.pop("_id"), **stored}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -28,6 +29,10 @@ app.add_typer(infra_app, name="infra")
 app.add_typer(token_app, name="token")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(projections_admin, name="projections")
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _fail(error: LauncherError) -> None:
@@ -58,6 +63,7 @@ def up(
             console.print("running in the background; stop with [bold]uv run crm down[/bold]")
             return
         console.print("press Ctrl-C to stop")
+        signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops everything too
         platform.wait_forever()
     except LauncherError as error:
         _fail(error)

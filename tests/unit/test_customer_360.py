@@ -285,3 +285,37 @@ def test_absorbing_a_merged_customer_adds_up_and_is_idempotent() -> None:
         )
         == stone
     )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    history=history_strategy(),
+    seed=st.integers(0, 2**32 - 1),
+    dupes=st.integers(0, 12),
+    batch=st.integers(1, 7),
+)
+def test_interleaved_topics_with_redeliveries_fold_to_the_clean_ordered_history(
+    history: list[EventEnvelope], seed: int, dupes: int, batch: int
+) -> None:
+    """Each stream keeps its order (one partition), streams interleave at random (topics and
+    partitions), and redeliveries repeat events after they were first seen."""
+    clean: dict[tuple[str, int], EventEnvelope] = {}
+    for e in [*profile_history(CUSTOMER), *history]:
+        clean.setdefault((e.stream_id, e.stream_version), e)
+    ordered = sorted(clean.values(), key=lambda e: (e.stream_id, e.stream_version))
+    expected = fold(empty(CUSTOMER), ordered)
+
+    rng = random.Random(seed)
+    queues: dict[str, list[EventEnvelope]] = {}
+    for e in ordered:
+        queues.setdefault(e.stream_id, []).append(e)
+    delivered: list[EventEnvelope] = []
+    while any(queues.values()):
+        stream = rng.choice([s for s, q in queues.items() if q])
+        delivered.append(queues[stream].pop(0))
+        if delivered and rng.random() < dupes / 20:
+            delivered.append(rng.choice(delivered))  # a redelivery of something already seen
+    doc = empty(CUSTOMER)
+    for start in range(0, len(delivered), batch):
+        doc = fold(doc, delivered[start : start + batch])
+    assert doc == expected

@@ -64,3 +64,30 @@ async def test_a_broker_outage_keeps_the_command_and_leaves_it_to_the_relay() ->
     assert await Relay(store, publisher).publish_pending() == 1
     assert [e.event_id for e in publisher.published] == result.event_ids
     assert await store.unpublished() == []
+
+
+async def test_the_result_carries_the_state_after_the_command() -> None:
+    commands, _ = handler(InMemoryPublisher())
+    result = await commands.handle("customer-c1", COMMAND, Metadata(actor="a"))
+    assert result.state.registered and result.state.name == "Ana"
+    assert result.state == (await commands.load("customer-c1"))[0]
+
+
+async def test_sealing_looks_a_customer_key_up_once() -> None:
+    from crm_kernel.privacy import seal_all
+
+    class CountingKeys(InMemoryKeyStore):
+        calls = 0
+
+        async def get_or_create(self, customer_id: str) -> bytes:
+            CountingKeys.calls += 1
+            return await super().get_or_create(customer_id)
+
+    commands, store = handler(InMemoryPublisher())
+    await commands.handle(
+        "customer-c1", COMMAND.model_copy(update={"email": "a@b.es"}), Metadata(actor="a")
+    )
+    envelopes = await store.read_stream("customer-c1")
+    assert len(envelopes) == 3
+    await seal_all(envelopes, CountingKeys())
+    assert CountingKeys.calls == 1

@@ -445,3 +445,18 @@ def test_an_activity_is_scheduled_then_completed_or_cancelled_once() -> None:
 def test_an_activity_that_ends_before_it_starts_is_refused() -> None:
     with pytest.raises(DomainError, match="after starts_at"):
         a.decide(a.Activity(), schedule(ends_at=T0))
+
+
+def test_the_state_knows_the_name_and_its_changes() -> None:
+    history = given(registered())
+    assert c.customer_decider.fold(history).name == "Ana García"
+    history += when(history, c.RenameCustomer(customer_id=CID, name="Ana G."))
+    assert c.customer_decider.fold(history).name == "Ana G."
+
+
+def test_names_are_similar_without_accents_and_case_but_blank_is_never_similar() -> None:
+    from crm_contacts.adapters.duplicate_index import similar
+
+    assert similar("José María Pérez", "jose maria perez")
+    assert not similar("José María Pérez", "Ana Ortiz")
+    assert not similar("", "")

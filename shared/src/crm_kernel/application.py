@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 import structlog
@@ -28,6 +28,8 @@ class CommandResult:
     version: int
     position: int
     event_ids: list[UUID]
+    # The stream's state after the command, so callers need not read the stream again.
+    state: Any = None
 
 
 class CommandHandler(Generic[S, C]):
@@ -74,7 +76,9 @@ class CommandHandler(Generic[S, C]):
         if not events:
             # Nothing new to record (an idempotent repeat): the stream stays as it is.
             metrics.COMMANDS.labels(name, "unchanged").inc()
-            return CommandResult(stream_id=stream_id, version=version, position=0, event_ids=[])
+            return CommandResult(
+                stream_id=stream_id, version=version, position=0, event_ids=[], state=state
+            )
         envelopes = wrap(
             events,
             source=self._source,
@@ -95,4 +99,5 @@ class CommandHandler(Generic[S, C]):
             version=commit.version,
             position=commit.position,
             event_ids=[e.event_id for e in envelopes],
+            state=self._decider.fold_onto(state, events),
         )

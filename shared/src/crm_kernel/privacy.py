@@ -99,11 +99,15 @@ def needs_key(envelope: EventEnvelope) -> bool:
 
 
 async def seal_all(envelopes: list[EventEnvelope], keys: KeyStore) -> list[EventEnvelope]:
+    found: dict[str, bytes] = {}  # one key lookup per customer, not per event
     sealed = []
     for envelope in envelopes:
         if needs_key(envelope):
             assert envelope.customer_id is not None
-            envelope = seal(envelope, await keys.get_or_create(envelope.customer_id))
+            owner = envelope.customer_id
+            if owner not in found:
+                found[owner] = await keys.get_or_create(owner)
+            envelope = seal(envelope, found[owner])
         sealed.append(envelope)
     return sealed
 

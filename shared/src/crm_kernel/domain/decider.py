@@ -22,7 +22,9 @@ class Decider(Generic[S, C]):
     evolve: Callable[[S, DomainEvent], S]
 
     def fold(self, events: Iterable[DomainEvent]) -> S:
-        state = self.initial_state()
+        return self.fold_onto(self.initial_state(), events)
+
+    def fold_onto(self, state: S, events: Iterable[DomainEvent]) -> S:
         for event in events:
             state = self.evolve(state, event)
         return state

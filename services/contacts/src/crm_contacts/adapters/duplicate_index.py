@@ -30,7 +30,10 @@ def _plain_name(name: str) -> str:
 
 
 def similar(a: str, b: str) -> bool:
-    return difflib.SequenceMatcher(None, _plain_name(a), _plain_name(b)).ratio() >= NAME_SIMILARITY
+    x, y = _plain_name(a), _plain_name(b)
+    if not x or not y:
+        return False  # an unknown name resembles nothing
+    return difflib.SequenceMatcher(None, x, y).ratio() >= NAME_SIMILARITY
 
 
 class DuplicateIndex:

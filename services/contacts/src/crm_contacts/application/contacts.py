@@ -74,7 +74,7 @@ class ContactsApp:
 
     async def register(self, command: customer.RegisterCustomer, metadata: Metadata) -> Outcome:
         result = await self.customer(command, metadata)
-        state = await self.state(command.customer_id)
+        state: Customer = result.state
         return await self._check_points(
             command.customer_id, state, list(state.points), metadata, result
         )
@@ -83,7 +83,7 @@ class ContactsApp:
         self, command: customer.AddContactPoint, metadata: Metadata
     ) -> Outcome:
         result = await self.customer(command, metadata)
-        state = await self.state(command.customer_id)
+        state: Customer = result.state
         return await self._check_points(
             command.customer_id, state, [command.point_id], metadata, result
         )
@@ -148,7 +148,7 @@ class ContactsApp:
             ),
             metadata,
         )
-        person = await self.state(customer_id)
+        person: Customer = result.state
         found = {
             other: f"similar name within organisation {organisation_id}"
             for other in await self._index.similar_members(organisation_id, person.name)

@@ -234,7 +234,6 @@ TRANSITIONS: dict[Lifecycle, set[Lifecycle]] = {
     Lifecycle.CLOSED: {Lifecycle.ACTIVE},
 }
 
-EMAIL, MOBILE = ContactPointKind.EMAIL, ContactPointKind.MOBILE
 PERSONAL_DATE = re.compile(r"^(\d{4}|-)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 
 
@@ -461,8 +460,15 @@ def evolve(state: Customer, event: DomainEvent) -> Customer:
                     ContactPointKind.MOBILE, event.phone, primary=True
                 )
             return replace(
-                state, registered=True, kind=event.kind, owner=event.owner, points=points
+                state,
+                registered=True,
+                kind=event.kind,
+                name=event.name,
+                owner=event.owner,
+                points=points,
             )
+        case CustomerRenamed(name=name):
+            return replace(state, name=name)
         case ContactPointAdded(point_id=pid, kind=kind, value=value):
             return replace(state, points={**state.points, pid: Point(kind=kind, value=value)})
         case ContactPointVerified(point_id=pid):

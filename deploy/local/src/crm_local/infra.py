@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import shutil
 import subprocess
 import uuid
@@ -62,6 +63,25 @@ def _run(argv: list[str], what: str, cwd: Path | None = None) -> None:
     if result.returncode != 0:
         tail = (result.stdout + result.stderr).strip().splitlines()[-5:]
         raise LauncherError(f"{what} failed ({' '.join(argv[:3])}...): {' | '.join(tail)}")
+
+
+PATCH = "id_index.patch.json"
+
+
+def _vendor_patched(go: str, build: Path) -> None:
+    """Vendor FerretDB's dependencies into the build directory and apply our one-line patch
+    there (ADR 8): the module cache stays pristine and checksummed, and the build fails loudly
+    if the patched line has moved in another FerretDB version."""
+    patch = json.loads(_asset("ferretdb", PATCH).read_text())
+    _run([go, "mod", "vendor"], "vendoring FerretDB's sources", cwd=build)
+    source = build / "vendor" / patch["module"] / patch["file"]
+    text = source.read_text()
+    if text.count(patch["old"]) != 1:
+        raise LauncherError(
+            f"FerretDB patch {PATCH} no longer applies to {source}: "
+            "update the patch for this FerretDB version (see ADR 8)"
+        )
+    source.write_text(text.replace(patch["old"], patch["new"]))
 
 
 @dataclass(frozen=True)
@@ -201,9 +221,9 @@ class FerretDB:
 
     @property
     def binary(self) -> Path:
-        # Named after the sources too, so a change to our main.go builds a new binary.
+        # Named after the sources too, so a change to main.go or the patch builds a new binary.
         digest = hashlib.sha256()
-        for name in ("go.mod", "go.sum", "main.go"):
+        for name in ("go.mod", "go.sum", "main.go", PATCH):
             digest.update(_asset("ferretdb", name).read_bytes())
         return (
             self.settings.cache_dir
@@ -220,7 +240,12 @@ class FerretDB:
         shutil.copytree(_asset("ferretdb"), build)
         with console.status(f"Building FerretDB {FERRETDB_VERSION} through the Go module proxy..."):
             self.binary.parent.mkdir(parents=True, exist_ok=True)
-            _run([go, "build", "-o", str(self.binary), "."], "building FerretDB", cwd=build)
+            _vendor_patched(go, build)
+            _run(
+                [go, "build", "-mod=vendor", "-o", str(self.binary), "."],
+                "building FerretDB",
+                cwd=build,
+            )
 
     def up(self) -> None:
         if self.process.pid() is not None:

@@ -69,8 +69,7 @@ class MongoReadStore:
         if matched < len(replaced):
             # Some replacement found another revision: ask which, by the revision now stored.
             now = {
-                d["_id"]: d.get("_rev")
-                async for d in collection.find({"_id": {"$in": replaced}}, projection=["_rev"])
+                d["_id"]: d.get("_rev") for d in await find_by_ids(collection, replaced, ["_rev"])
             }
             lost |= {i for i in replaced if now.get(i) != changed[i][0] + 1}
         return lost
@@ -136,8 +135,8 @@ class MongoRedirects:
         """Each id mapped to the customer it ends up in after following every merge."""
         final = {i: i for i in ids}
         for _ in range(self.MAX_HOPS):
-            cursor = (await self._collection()).find({"_id": {"$in": sorted(set(final.values()))}})
-            step = {doc["_id"]: doc["to"] async for doc in cursor}
+            found = await find_by_ids(await self._collection(), final.values())
+            step = {doc["_id"]: doc["to"] for doc in found}
             if not step:
                 break
             final = {i: step.get(target, target) for i, target in final.items()}

@@ -86,3 +86,31 @@ async def test_unpublished_commits_come_per_stream_in_version_order(store) -> No
     ]
     await store.mark_published([pending[0].commit_id])
     assert [c.stream_id for c in await store.unpublished()] == ["order-y", "order-y"]
+
+
+async def test_commits_cached_by_one_instance_never_hide_another_instances_appends(
+    infra, unique, store
+) -> None:
+    # Two service instances on one database: each caches the commits it has seen.
+    client = mongo(infra)
+    other = MongoEventStore(client[f"t_{unique}"])
+    await store.append("order-m", 0, order_events("order-m", 0))
+    assert [e.stream_version for e in await other.read_stream("order-m")] == [1]
+    await store.append("order-m", 1, order_events("order-m", 1, count=2))
+    # `other` has commit 1 cached; the walk past it still finds what `store` appended.
+    assert [e.stream_version for e in await other.read_stream("order-m")] == [1, 2, 3]
+    with pytest.raises(ConflictError, match="at version 3"):
+        await other.append("order-m", 1, order_events("order-m", 1))
+    await other.append("order-m", 3, order_events("order-m", 3))
+    assert [e.stream_version for e in await store.read_stream("order-m")] == [1, 2, 3, 4]
+    await client.close()
+
+
+async def test_a_small_commit_cache_only_costs_reads(infra, unique) -> None:
+    client = mongo(infra)
+    tiny = MongoEventStore(client[f"t_{unique}"], recent_commits=2)
+    for version in range(5):
+        await tiny.append("order-t", version, order_events("order-t", version))
+    assert [e.stream_version for e in await tiny.read_stream("order-t")] == [1, 2, 3, 4, 5]
+    await client.drop_database(f"t_{unique}")
+    await client.close()

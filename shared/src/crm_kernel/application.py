@@ -91,7 +91,7 @@ class CommandHandler(Generic[S, C]):
         metrics.EVENTS_APPENDED.inc(len(envelopes))
         try:
             # Earlier pending commits of the stream go first, keeping version order on Kafka.
-            await self._relay.publish_pending(stream_id)
+            await self._relay.publish_appended(commit)
         except Exception as error:
             log.warning("publish after append failed; the relay will retry", error=str(error))
         return CommandResult(

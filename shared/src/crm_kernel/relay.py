@@ -14,7 +14,7 @@ from itertools import groupby
 import structlog
 
 from crm_kernel import metrics
-from crm_kernel.eventstore import EventStore
+from crm_kernel.eventstore import Commit, EventStore
 from crm_kernel.publisher import EventPublisher
 
 log = structlog.get_logger(__name__)
@@ -25,19 +25,27 @@ class Relay:
         self._store = store
         self._publisher = publisher
 
+    async def publish_appended(self, commit: Commit) -> int:
+        """Publish a commit just appended, after any earlier commit of its stream still in the
+        outbox. A stream's first commit has none before it, so the outbox is not read."""
+        if commit.events[0].stream_version == 1:
+            return await self._send([commit])
+        return await self.publish_pending(commit.stream_id)
+
     async def publish_pending(self, stream_id: str | None = None, limit: int = 500) -> int:
         """Publish what is pending (for one stream, or all); returns the events sent."""
         commits = await self._store.unpublished(stream_id, limit)
         sent = 0
         for _, group in groupby(commits, key=lambda c: c.stream_id):
-            stream_commits = list(group)
-            events = [e for c in stream_commits for e in c.events]
-            await self._publisher.publish(events)
-            await self._store.mark_published([c.commit_id for c in stream_commits])
-            sent += len(events)
-        if sent:
-            metrics.EVENTS_PUBLISHED.inc(sent)
+            sent += await self._send(list(group))
         return sent
+
+    async def _send(self, stream_commits: list[Commit]) -> int:
+        events = [e for c in stream_commits for e in c.events]
+        await self._publisher.publish(events)
+        await self._store.mark_published([c.commit_id for c in stream_commits])
+        metrics.EVENTS_PUBLISHED.inc(len(events))
+        return len(events)
 
     async def run(self, interval_s: float, stop: asyncio.Event) -> None:
         """Sweep the outbox until `stop` is set; errors are logged and retried next sweep."""

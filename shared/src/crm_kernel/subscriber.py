@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import structlog
-from aiokafka import ConsumerRecord
+from aiokafka import ConsumerRebalanceListener, ConsumerRecord
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -109,8 +109,10 @@ def subscribe_batches(
     dead_letters: DeadLetterSink,
     retry: RetryPolicy = RetryPolicy(),
     max_records: int = 500,
+    listener: ConsumerRebalanceListener | None = None,
 ) -> None:
-    """Register a batch consumer on `broker`: commit after the handler returns, never before."""
+    """Register a batch consumer on `broker`: commit after the handler returns, never before.
+    `listener` hears which partitions this instance is assigned."""
 
     async def raw_body(message: Any) -> Any:
         # The kernel decodes records itself, so a bad body reaches the dead-letter path.
@@ -125,6 +127,7 @@ def subscribe_batches(
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         partition_assignment_strategy=(RangePartitionAssignor,),
+        listener=listener,
         decoder=raw_body,
         title=f"{group_id} projector",
     )

@@ -13,13 +13,15 @@ from crm_kernel.publisher import new_broker
 from crm_kernel.runtime import readiness_checks
 from crm_kernel.settings import ServiceSettings
 from crm_kernel.subscriber import KafkaDeadLetters, subscribe_batches
-from crm_kernel.topics import EVENT_TOPICS, dead_letter_topic, ensure_topics
+from crm_kernel.topics import EVENT_TOPICS, dead_letter_topic, ensure_topics, partitions_of
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
 from crm_projections.adapters.databases import ActiveDatabase
+from crm_projections.adapters.partition_ownership import PartitionOwnership
 from crm_projections.adapters.read_models import Projectors, ReadModels
+from crm_projections.application.write_signals import WriteSignals
 from crm_projections.entrypoints.http import router
 
 CONTEXT = "projections"
@@ -39,13 +41,22 @@ class ProjectionsService:
 def create_service(settings: ServiceSettings | None = None) -> ProjectionsService:
     settings = settings or ServiceSettings()
     broker = new_broker(settings.kafka_bootstrap, client_id=f"crm-{CONTEXT}")
-    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        settings.mongo_url, tz_aware=True, connect=False
+    mongo, projector_mongo = (
+        AsyncMongoClient[dict[str, Any]](settings.mongo_url, tz_aware=True, connect=False)
+        for _ in range(2)
     )
     keys = MongoKeyStore(mongo[settings.vault_database])
     database = ActiveDatabase(mongo, settings.database_for(CONTEXT))
     models = ReadModels.on(database)
-    projectors = Projectors(models, keys)
+    signals = WriteSignals()
+    ownership = PartitionOwnership()
+    # The projector has a connection pool of its own: readers waiting for their writes must
+    # never queue the projector's reads and writes behind theirs.
+    projectors = Projectors(
+        ReadModels.on(ActiveDatabase(projector_mongo, settings.database_for(CONTEXT))),
+        MongoKeyStore(projector_mongo[settings.vault_database]),
+        on_written=signals.notify,
+    )
     dlt = dead_letter_topic(CONTEXT)
     subscribe_batches(
         broker,
@@ -53,6 +64,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         group_id=settings.consumer_group or LIVE_GROUP,
         handler=projectors.handle,
         dead_letters=KafkaDeadLetters(broker, dlt),
+        listener=ownership,
     )
 
     @asynccontextmanager
@@ -60,6 +72,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         await ensure_topics(
             settings.kafka_bootstrap, [*EVENT_TOPICS, dlt], settings.topic_partitions
         )
+        ownership.know_topics(await partitions_of(settings.kafka_bootstrap, list(EVENT_TOPICS)))
         await models.timeline.ensure_indexes()
         await broker.start()
         try:
@@ -67,6 +80,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         finally:
             await broker.stop()
             await mongo.close()
+            await projector_mongo.close()
 
     app = create_app(
         title="CRM projections",
@@ -75,6 +89,8 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         readiness=readiness_checks(mongo, broker, settings),
     )
     app.state.models = models
+    app.state.signals = signals
+    app.state.ownership = ownership
     app.state.keys = keys
     app.include_router(router)
     return ProjectionsService(

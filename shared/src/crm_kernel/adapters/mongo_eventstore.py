@@ -12,6 +12,7 @@ the events. It stays as small as the backlog, so the relay's sweep never scans t
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import suppress
 from datetime import datetime, timedelta
@@ -32,11 +33,40 @@ def commit_id(stream_id: str, first_version: int) -> str:
     return f"{stream_id}@{first_version:012d}"
 
 
+class RecentCommits:
+    """Commits this process has read or written, least recently used evicted first (an
+    OrderedDict: too small a need for a cache library). Commits never change,
+    so a cached one is never stale; walking a stream then costs one read (the miss past its
+    end) instead of one per commit. Commits other writers added are found by that read."""
+
+    def __init__(self, max_commits: int) -> None:
+        self._commits: OrderedDict[str, Commit] = OrderedDict()
+        self._max = max_commits
+
+    def get(self, id_: str) -> Commit | None:
+        found = self._commits.get(id_)
+        if found is not None:
+            self._commits.move_to_end(id_)
+        return found
+
+    def put(self, commit: Commit) -> None:
+        self._commits[commit.commit_id] = commit
+        self._commits.move_to_end(commit.commit_id)
+        while len(self._commits) > self._max:
+            self._commits.popitem(last=False)
+
+
 class MongoEventStore:
-    def __init__(self, db: AsyncDatabase[Document], collection: str = "events") -> None:
+    def __init__(
+        self,
+        db: AsyncDatabase[Document],
+        collection: str = "events",
+        recent_commits: int = 10_000,
+    ) -> None:
         self._commits = db[collection]
         self._outbox = db[f"{collection}_outbox"]
         self._counters = db["counters"]
+        self._recent = RecentCommits(recent_commits)
 
     async def ensure_indexes(self) -> None:
         await self._commits.create_index(
@@ -44,21 +74,31 @@ class MongoEventStore:
         )
         await self._commits.create_index([("position", ASCENDING)])
 
-    async def _chain(self, stream_id: str) -> list[Document]:
+    async def _commit(self, id_: str) -> Commit | None:
+        if (cached := self._recent.get(id_)) is not None:
+            return cached
+        doc = await self._commits.find_one({"_id": id_})
+        if doc is None:
+            return None
+        commit = _to_commit(doc)
+        self._recent.put(commit)
+        return commit
+
+    async def _chain(self, stream_id: str) -> list[Commit]:
         """The stream's commits in order, by walking their ids: each commit's id names the
-        version it starts at, so the next one is at `version_to + 1`. Point reads by `_id`
-        are the one lookup every MongoDB-compatible store (FerretDB too) answers from an index.
+        version it starts at, so the next one is at `version + 1`. Point reads by `_id` are
+        the one lookup every MongoDB-compatible store (FerretDB too) answers from an index.
         """
-        commits: list[Document] = []
+        commits: list[Commit] = []
         version = 1
-        while doc := await self._commits.find_one({"_id": commit_id(stream_id, version)}):
-            commits.append(doc)
-            version = int(doc["version_to"]) + 1
+        while commit := await self._commit(commit_id(stream_id, version)):
+            commits.append(commit)
+            version = commit.version + 1
         return commits
 
     async def stream_version(self, stream_id: str) -> int:
         commits = await self._chain(stream_id)
-        return int(commits[-1]["version_to"]) if commits else 0
+        return commits[-1].version if commits else 0
 
     async def append(
         self, stream_id: str, expected_version: int, events: list[EventEnvelope]
@@ -69,6 +109,9 @@ class MongoEventStore:
             range(expected_version + 1, expected_version + 1 + len(events))
         ):
             raise ValueError("event versions must follow the expected version without gaps")
+        # Checked before the outbox marker is written: a stale writer must not mark a commit
+        # that is already published (the relay would send it again). The unique `_id` of the
+        # commit still catches a writer racing past this check.
         current = await self.stream_version(stream_id)
         if current != expected_version:
             raise _conflict(stream_id, expected_version, current)
@@ -97,10 +140,12 @@ class MongoEventStore:
             raise _conflict(
                 stream_id, expected_version, await self.stream_version(stream_id)
             ) from None
-        return _to_commit(document)
+        commit = _to_commit(document)  # exactly what a later read returns
+        self._recent.put(commit)
+        return commit
 
     async def read_stream(self, stream_id: str) -> list[EventEnvelope]:
-        return [event for doc in await self._chain(stream_id) for event in _to_commit(doc).events]
+        return [event for commit in await self._chain(stream_id) for event in commit.events]
 
     async def read_customer(self, customer_id: str) -> list[EventEnvelope]:
         cursor = self._commits.find(
@@ -132,9 +177,9 @@ class MongoEventStore:
         ).to_list()
         pending = []
         for marker in markers:
-            doc = await self._commits.find_one({"_id": marker["_id"]})
-            if doc is not None:
-                pending.append(_to_commit(doc))
+            commit = await self._commit(marker["_id"])
+            if commit is not None:
+                pending.append(commit)
             elif _older_than(marker["created_at"], ORPHAN_GRACE):
                 # The append that wrote this marker failed before its commit: nothing to send.
                 await self._outbox.delete_one({"_id": marker["_id"]})

@@ -41,10 +41,13 @@ class DuplicateIndex:
         self._values = db["duplicate_values"]
         self._members = db["organisation_members"]
         self._keys = keys
+        self._lookup_key: bytes | None = None
 
     async def _digest(self, kind: str, value: str) -> str:
-        key = await self._keys.get_or_create(LOOKUP_KEY_OWNER)
-        return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+        # The index's own key is never erased (it belongs to no customer), so it is read once.
+        if self._lookup_key is None:
+            self._lookup_key = await self._keys.get_or_create(LOOKUP_KEY_OWNER)
+        return hmac.new(self._lookup_key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
     async def owners_of(self, kind: str, value: str) -> list[str]:
         doc = await self._values.find_one({"_id": await self._digest(kind, value)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from crm_kernel.domain.envelope import EventEnvelope
@@ -43,9 +44,10 @@ class Projectors:
         keys: KeyStore,
         customers: ReadStore | None = None,
         activity_docs: ReadStore | None = None,
+        on_written: Callable[[Iterable[str]], None] = lambda ids: None,
     ) -> None:
         self.customer_360 = Customer360Projector(
-            customers or models.customers, models.redirects, keys
+            customers or models.customers, models.redirects, keys, on_written
         )
         self._activities = DocumentProjector(
             activity_docs or models.activities, activities.key, activities.empty, activities.fold

@@ -4,6 +4,7 @@ write in one bulk; merged customers are folded into their survivor."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from crm_kernel import metrics
@@ -34,35 +35,55 @@ def _without_rev(doc: Document | None) -> Document | None:
 
 
 class Customer360Projector:
-    def __init__(self, store: ReadStore, redirects: Redirects, keys: KeyStore) -> None:
+    def __init__(
+        self,
+        store: ReadStore,
+        redirects: Redirects,
+        keys: KeyStore,
+        on_written: Callable[[Iterable[str]], None] = lambda ids: None,
+    ) -> None:
         self._store = store
         self._redirects = redirects
         self._keys = keys
+        self._on_written = on_written  # wakes readers waiting for these documents
 
     async def handle(self, envelopes: list[EventEnvelope]) -> None:
         with metrics.BATCH_SECONDS.time():
             readable = await unseal_all(envelopes, self._keys)
             about = [e for e in readable if e.customer_id is not None]
-            targets = await self._redirects.resolve_many(
-                sorted({str(e.customer_id) for e in about})
-            )
+            ids = sorted({str(e.customer_id) for e in about})
+            loaded = await self._store.load_many(ids)
+            # Only a merged customer's tombstone sends its events elsewhere: the redirects are
+            # read for those alone, and the documents just read serve the first round.
+            targets = {i: i for i in ids}
+            merged = [i for i, doc in loaded.items() if doc.get("tombstone")]
+            if merged:
+                targets |= await self._redirects.resolve_many(merged)
             by_customer: dict[str, list[EventEnvelope]] = defaultdict(list)
             for envelope in about:
                 cid = str(envelope.customer_id)
                 # A merge is folded into the merged customer's own document, which then moves.
                 by_customer[cid if envelope.type == MERGED else targets[cid]].append(envelope)
             pending = dict(by_customer)
+            known = {i: loaded.get(i) for i in ids}
             for _ in range(MAX_CONFLICT_ROUNDS):
-                pending = {i: by_customer[i] for i in await self._round(pending)}
+                pending = {i: by_customer[i] for i in await self._round(pending, known)}
+                known = {}  # a lost race means the stored documents changed: read them again
                 if not pending:
                     break
             else:
                 raise RuntimeError(f"{len(pending)} documents kept losing write races")
         metrics.EVENTS_PROJECTED.inc(len(envelopes))
 
-    async def _round(self, batch: dict[str, list[EventEnvelope]]) -> set[str]:
-        """Fold and store; returns the ids that lost a write race and must be folded again."""
-        current = await self._store.load_many(list(batch))
+    async def _round(
+        self, batch: dict[str, list[EventEnvelope]], known: dict[str, Document | None]
+    ) -> set[str]:
+        """Fold and store; returns the ids that lost a write race and must be folded again.
+        `known` holds documents already read (None: not there)."""
+        unknown = [i for i in batch if i not in known]
+        current = {i: doc for i in batch if (doc := known.get(i)) is not None}
+        if unknown:
+            current |= await self._store.load_many(unknown)
         folded: dict[str, tuple[int, Document | None, Document]] = {}
         for cid, events in batch.items():
             before = current.get(cid)
@@ -99,12 +120,15 @@ class Customer360Projector:
         )
         metrics.EVENTS_SKIPPED.inc(skipped)
         lost = await self._store.save_many(first)
+        self._on_written(set(first) - lost)
         done = {m: s for m, s in merges.items() if s not in lost}
         for merged_id, survivor_id in done.items():
             await self._redirects.save(merged_id, survivor_id)
-        lost |= await self._store.save_many(
+        lost_tombstones = await self._store.save_many(
             {m: (folded[m][0], customer_360.tombstone(folded[m][2])) for m in done}
         )
+        self._on_written(set(done) - lost_tombstones)
+        lost |= lost_tombstones
         # A merge whose survivor lost the race is redone with it.
         lost |= {m for m, s in merges.items() if s in lost}
         return {cid for cid in lost if cid in batch} | {m for m, s in merges.items() if s in lost}

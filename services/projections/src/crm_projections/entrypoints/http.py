@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import re
@@ -18,7 +17,9 @@ from crm_kernel.topics import CONTEXTS
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel
 
+from crm_projections.adapters.partition_ownership import PartitionOwnership
 from crm_projections.adapters.read_models import ReadModels
+from crm_projections.application.write_signals import WriteSignals, woken
 from crm_projections.domain import customer_360
 from crm_projections.domain.calendar import ics_feed
 from crm_projections.domain.customer_360 import digits, public_view, terms
@@ -28,6 +29,9 @@ router = APIRouter()
 Reader = Annotated[Principal, Depends(require_scope("projections:read"))]
 FeedReader = Annotated[Principal, Depends(require_scope("projections:read", query_token=True))]
 MAX_FEED = 1000
+MAX_MERGE_HOPS = 16
+# Read-your-writes re-reads between these intervals when no local write wakes it.
+REREAD_MIN_S, REREAD_MAX_S = 0.1, 2.0
 AFTER = re.compile(r"^(?P<stream>[A-Za-z0-9][A-Za-z0-9_-]*)@(?P<version>[1-9]\d*)$")
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size")]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
@@ -58,13 +62,34 @@ def decode_cursor(cursor: str, size: int) -> list[str]:
     return key
 
 
+def ownership(request: Request) -> PartitionOwnership:
+    found: PartitionOwnership = request.app.state.ownership
+    return found
+
+
+def signals(request: Request) -> WriteSignals:
+    found: WriteSignals = request.app.state.signals
+    return found
+
+
 def models(request: Request) -> ReadModels:
     found: ReadModels = request.app.state.models
     return found
 
 
-async def survivor_of(request: Request, customer_id: str) -> str:
-    return (await models(request).redirects.resolve_many([customer_id]))[customer_id]
+async def current_document(request: Request, asked: str) -> tuple[str, dict[str, Any] | None]:
+    """The customer's document, or its survivor's if it was merged (a merged id keeps a
+    tombstone that names where it went): the surviving id and its document."""
+    customers = models(request).customers
+    customer_id = asked
+    for _ in range(MAX_MERGE_HOPS):
+        document = await customers.get(customer_id)
+        if document is None or not document.get("tombstone"):
+            return customer_id, document
+        customer_id = document["merged_into"]
+    raise HTTPException(
+        status_code=500, detail=f"{asked} was merged more than {MAX_MERGE_HOPS} times"
+    )
 
 
 @router.get("/customers", tags=["customers"], response_model=Page)
@@ -144,19 +169,29 @@ async def customer_view(
         wanted.append((match["stream"], int(match["version"])))
     asked = str(customer_id)
     deadline = time.monotonic() + wait_ms / 1000
+    survivor, pause = asked, REREAD_MIN_S
     while True:
-        survivor = await survivor_of(request, asked)
-        document = await models(request).customers.get(survivor)
-        applied = (document or {}).get("applied", {})
-        if all(applied.get(stream, 0) >= version for stream, version in wanted):
-            break
-        if time.monotonic() >= deadline:
-            raise HTTPException(
-                status_code=503,
-                detail=f"not caught up with {', '.join(after)} after {wait_ms} ms: retry",
-                headers={"Retry-After": "1"},
-            )
-        await asyncio.sleep(0.02)
+        with signals(request).watching({asked, survivor}) as written:
+            survivor, document = await current_document(request, asked)
+            applied = (document or {}).get("applied", {})
+            if all(applied.get(stream, 0) >= version for stream, version in wanted):
+                break
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise HTTPException(
+                    status_code=503,
+                    detail=f"not caught up with {', '.join(after)} after {wait_ms} ms: retry",
+                    headers={"Retry-After": "1"},
+                )
+            if ownership(request).projects(survivor):
+                # This instance's projector writes it and wakes us: no re-reads needed, bar a
+                # late one in case a rebalance moves the partition away meanwhile.
+                await woken(written, min(left, REREAD_MAX_S))
+            else:
+                # Another instance projects it: re-read, ever less often, so waiting readers
+                # do not crowd out the projectors' own reads and writes.
+                await woken(written, min(left, pause))
+                pause = min(pause * 2, REREAD_MAX_S)
     if document is None:
         raise HTTPException(status_code=404, detail=f"no customer {customer_id} in the 360 view")
     view = public_view(document)
@@ -167,8 +202,7 @@ async def customer_view(
 
 async def history_ids(request: Request, asked: str) -> tuple[str, list[str]]:
     """The surviving id and every id whose history is now part of it."""
-    survivor = await survivor_of(request, asked)
-    document = await models(request).customers.get(survivor)
+    survivor, document = await current_document(request, asked)
     merged = (document or {}).get("merged_from", [])
     return survivor, sorted({asked, survivor, *merged})
 

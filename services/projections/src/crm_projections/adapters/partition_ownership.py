@@ -1,0 +1,41 @@
+"""Which customers this instance projects, from the partitions its consumer is assigned.
+
+Every event about a customer is keyed by the customer id, so Kafka's default partitioner puts
+them in one partition number of each topic, and the range assignor hands that partition of
+every topic to one instance. A reader served by that instance can wait for the projector's
+write signal alone; a reader served elsewhere has to re-read.
+"""
+
+from __future__ import annotations
+
+from aiokafka import ConsumerRebalanceListener, TopicPartition
+from aiokafka.partitioner import murmur2
+
+
+def partition_for(key: str, partitions: int) -> int:
+    """The partition Kafka's default partitioner picks for `key` (murmur2, as in Java)."""
+    return (murmur2(key.encode()) & 0x7FFFFFFF) % partitions
+
+
+class PartitionOwnership(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self._assigned: set[TopicPartition] = set()
+        self._sizes: dict[str, int] = {}
+
+    def know_topics(self, partitions: list[TopicPartition]) -> None:
+        """The event topics and their partitions (read once the topics exist)."""
+        for tp in partitions:
+            self._sizes[tp.topic] = max(self._sizes.get(tp.topic, 0), tp.partition + 1)
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        self._assigned -= set(revoked)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        self._assigned |= set(assigned)
+
+    def projects(self, customer_id: str) -> bool:
+        """Whether this instance projects every event topic's partition of this customer."""
+        return bool(self._sizes) and all(
+            TopicPartition(topic, partition_for(customer_id, size)) in self._assigned
+            for topic, size in self._sizes.items()
+        )

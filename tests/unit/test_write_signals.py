@@ -1,0 +1,85 @@
+"""Read-your-writes wake-ups: the projector's writes wake the readers waiting for them."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from crm_kernel.adapters.memory import InMemoryKeyStore
+from crm_projections.application.projector import Customer360Projector
+from crm_projections.application.write_signals import WriteSignals, woken
+
+from tests.unit.test_customer_360 import CUSTOMER, order, registered
+
+Document = dict[str, Any]
+
+
+class DictStore:
+    def __init__(self) -> None:
+        self.docs: dict[str, Document] = {}
+
+    async def load_many(self, ids: list[str]) -> dict[str, Document]:
+        return {i: self.docs[i] for i in ids if i in self.docs}
+
+    async def save_many(self, changed: dict[str, tuple[int, Document]]) -> set[str]:
+        for id_, (rev, doc) in changed.items():
+            self.docs[id_] = {**doc, "_rev": rev + 1}
+        return set()
+
+
+class NoRedirects:
+    async def resolve_many(self, ids: list[str]) -> dict[str, str]:
+        return {i: i for i in ids}
+
+    async def save(self, merged_id: str, survivor_id: str) -> None:
+        raise AssertionError("no merges here")
+
+
+async def test_a_write_wakes_a_reader_watching_that_document() -> None:
+    signals = WriteSignals()
+    with signals.watching({"a"}) as written:
+        signals.notify(["b"])
+        assert not written.is_set()
+        signals.notify(["a"])
+        assert await woken(written, 1.0)
+
+
+async def test_a_reader_that_stops_watching_leaves_nothing_behind() -> None:
+    signals = WriteSignals()
+    with signals.watching({"a", "b"}) as written:
+        assert signals.waiting == 2
+    assert signals.waiting == 0
+    signals.notify(["a"])
+    assert not written.is_set()
+
+
+async def test_a_reader_not_woken_returns_after_its_timeout() -> None:
+    signals = WriteSignals()
+    with signals.watching({"a"}) as written:
+        assert not await woken(written, 0.01)
+
+
+async def test_the_360_projector_signals_the_documents_it_wrote() -> None:
+    signals = WriteSignals()
+    store = DictStore()
+    projector = Customer360Projector(
+        store, NoRedirects(), InMemoryKeyStore(), on_written=signals.notify
+    )
+    with signals.watching({CUSTOMER}) as written:
+        waiter = asyncio.create_task(woken(written, 5.0))
+        await projector.handle(registered() + order(1))
+        assert await waiter
+    assert store.docs[CUSTOMER]["applied"]
+
+
+async def test_a_batch_that_changes_nothing_wakes_nobody() -> None:
+    signals = WriteSignals()
+    store = DictStore()
+    projector = Customer360Projector(
+        store, NoRedirects(), InMemoryKeyStore(), on_written=signals.notify
+    )
+    batch = registered()
+    await projector.handle(batch)
+    with signals.watching({CUSTOMER}) as written:
+        await projector.handle(batch)  # a redelivery: already applied
+        assert not written.is_set()

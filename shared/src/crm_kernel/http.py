@@ -14,7 +14,8 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_kernel.application import CommandResult
 from crm_kernel.auth import InvalidTokenError, Principal, verify_token
@@ -91,22 +92,40 @@ def command_metadata(request: Request, principal: Principal) -> Metadata:
     return Metadata(actor=principal.subject, correlation_id=request.state.correlation_id)
 
 
-class CorrelationMiddleware(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid4())
-        request.state.correlation_id = correlation_id
+class CorrelationMiddleware:
+    """Correlation id and one log line per request. Plain ASGI: Starlette's BaseHTTPMiddleware
+    costs a task and a memory stream per request, which shows on the hot path."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        correlation_id = Headers(scope=scope).get(CORRELATION_HEADER) or str(uuid4())
+        scope.setdefault("state", {})["correlation_id"] = correlation_id  # request.state
         started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append(CORRELATION_HEADER, correlation_id)
+            await send(message)
+
         with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
-            response = await call_next(request)
-            log.info(
-                "request",
-                method=request.method,
-                path=request.url.path,
-                status=response.status_code,
-                ms=round((time.perf_counter() - started) * 1000, 1),
-            )
-        response.headers[CORRELATION_HEADER] = correlation_id
-        return response
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                log.info(
+                    "request",
+                    method=scope["method"],
+                    path=scope["path"],
+                    status=status,
+                    ms=round((time.perf_counter() - started) * 1000, 1),
+                )
 
 
 def _error(status_code: int, loc: list[str], message: str, kind: str) -> JSONResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -55,6 +56,9 @@ class Projectors:
         self._timeline = models.timeline
 
     async def handle(self, envelopes: list[EventEnvelope]) -> None:
-        await self.customer_360.handle(envelopes)
-        await self._activities.handle(envelopes)
-        await self._timeline.handle(envelopes)
+        # The read models do not depend on each other: their round trips overlap. If one
+        # fails the others are cancelled, and the batch is retried whole (each is idempotent).
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self.customer_360.handle(envelopes))
+            group.create_task(self._activities.handle(envelopes))
+            group.create_task(self._timeline.handle(envelopes))

@@ -243,8 +243,7 @@ def start_services(infra: InfraSettings, state: Path, run: str) -> dict[str, str
             "CRM_MONGO_URL": infra.mongo_url,
             "CRM_HTTP_PORT": str(port),
             "CRM_AUTH_SECRET": SECRET,
-            "CRM_LOG_LEVEL": os.environ.get("BENCH_SERVICE_LOG_LEVEL", "WARNING"),
-            "PROFILE": os.environ.get("PROFILE", ""),
+            "CRM_LOG_LEVEL": "WARNING",
             "CRM_DATABASE": f"bench_{run}_{name}",
             "CRM_VAULT_DATABASE": f"bench_{run}_vault",
         }

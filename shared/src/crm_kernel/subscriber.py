@@ -110,6 +110,7 @@ def subscribe_batches(
     retry: RetryPolicy = RetryPolicy(),
     max_records: int = 500,
     listener: ConsumerRebalanceListener | None = None,
+    fetch_max_wait_ms: int = 500,
 ) -> None:
     """Register a batch consumer on `broker`: commit after the handler returns, never before.
     `listener` hears which partitions this instance is assigned."""
@@ -128,6 +129,7 @@ def subscribe_batches(
         ack_policy=AckPolicy.NACK_ON_ERROR,
         partition_assignment_strategy=(RangePartitionAssignor,),
         listener=listener,
+        fetch_max_wait_ms=fetch_max_wait_ms,
         decoder=raw_body,
         title=f"{group_id} projector",
     )

@@ -65,6 +65,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         handler=projectors.handle,
         dead_letters=KafkaDeadLetters(broker, dlt),
         listener=ownership,
+        fetch_max_wait_ms=settings.fetch_max_wait_ms,
     )
 
     @asynccontextmanager

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.privacy import KeyStore
@@ -16,6 +17,7 @@ from crm_projections.application.documents import DocumentProjector
 from crm_projections.application.projector import Customer360Projector, ReadStore
 from crm_projections.domain import activities
 
+Document = dict[str, Any]
 COLLECTIONS = ("customer_360", "customer_redirects", "activities", "timeline")
 
 
@@ -45,7 +47,7 @@ class Projectors:
         keys: KeyStore,
         customers: ReadStore | None = None,
         activity_docs: ReadStore | None = None,
-        on_written: Callable[[Iterable[str]], None] = lambda ids: None,
+        on_written: Callable[[Mapping[str, Document]], None] = lambda written: None,
     ) -> None:
         self.customer_360 = Customer360Projector(
             customers or models.customers, models.redirects, keys, on_written

@@ -76,15 +76,17 @@ class MongoReadStore:
 
 
 class BufferedReadStore:
-    """A write-behind cache for a replay into a fresh database, where the replay is the only
-    writer: documents are folded in memory across batches and written once each (inserts),
-    up to `max_documents` at a time. `flush` writes them and turns the buffer off."""
+    """A write-behind cache for a replay into a fresh (empty) database, where the replay is
+    the only writer: documents are folded in memory across batches and written once each
+    (inserts), up to `max_documents` at a time; until the first write, a document not in the
+    buffer is in no database either. `flush` writes them and turns the buffer off."""
 
     def __init__(self, store: MongoReadStore, max_documents: int = 50_000) -> None:
         self._store = store
         self._max = max_documents
         self._buffer: dict[str, tuple[int, Document]] = {}
         self._active = True
+        self._written = False  # until the first write, the database holds nothing of ours
 
     async def load_many(self, ids: Iterable[str]) -> dict[str, Document]:
         wanted = list(ids)
@@ -94,7 +96,7 @@ class BufferedReadStore:
             if i in self._buffer
         }
         missing = [i for i in wanted if i not in found]
-        if missing:
+        if missing and (self._written or not self._active):
             found.update(await self._store.load_many(missing))
         return found
 
@@ -110,6 +112,7 @@ class BufferedReadStore:
 
     async def _write(self) -> None:
         pending, self._buffer = self._buffer, {}
+        self._written = True
         lost = await self._store.save_many(pending)
         if lost:
             raise RuntimeError(f"{len(lost)} documents changed under a replay that writes alone")

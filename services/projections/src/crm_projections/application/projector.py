@@ -4,7 +4,7 @@ write in one bulk; merged customers are folded into their survivor."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from crm_kernel import metrics
@@ -30,6 +30,11 @@ class Redirects(Protocol):
     async def save(self, merged_id: str, survivor_id: str) -> None: ...
 
 
+def _as_stored(saved: dict[str, tuple[int, Document]], lost: set[str]) -> dict[str, Document]:
+    """The documents a save_many wrote, as a read would return them."""
+    return {i: {**doc, "_rev": rev + 1} for i, (rev, doc) in saved.items() if i not in lost}
+
+
 def _without_rev(doc: Document | None) -> Document | None:
     return {k: v for k, v in doc.items() if k != "_rev"} if doc else None
 
@@ -40,12 +45,12 @@ class Customer360Projector:
         store: ReadStore,
         redirects: Redirects,
         keys: KeyStore,
-        on_written: Callable[[Iterable[str]], None] = lambda ids: None,
+        on_written: Callable[[Mapping[str, Document]], None] = lambda written: None,
     ) -> None:
         self._store = store
         self._redirects = redirects
         self._keys = keys
-        self._on_written = on_written  # wakes readers waiting for these documents
+        self._on_written = on_written  # hands the stored documents to readers waiting for them
 
     async def handle(self, envelopes: list[EventEnvelope]) -> None:
         with metrics.BATCH_SECONDS.time():
@@ -120,14 +125,13 @@ class Customer360Projector:
         )
         metrics.EVENTS_SKIPPED.inc(skipped)
         lost = await self._store.save_many(first)
-        self._on_written(set(first) - lost)
+        self._on_written(_as_stored(first, lost))
         done = {m: s for m, s in merges.items() if s not in lost}
         for merged_id, survivor_id in done.items():
             await self._redirects.save(merged_id, survivor_id)
-        lost_tombstones = await self._store.save_many(
-            {m: (folded[m][0], customer_360.tombstone(folded[m][2])) for m in done}
-        )
-        self._on_written(set(done) - lost_tombstones)
+        tombstones = {m: (folded[m][0], customer_360.tombstone(folded[m][2])) for m in done}
+        lost_tombstones = await self._store.save_many(tombstones)
+        self._on_written(_as_stored(tombstones, lost_tombstones))
         lost |= lost_tombstones
         # A merge whose survivor lost the race is redone with it.
         lost |= {m for m, s in merges.items() if s in lost}

@@ -1,8 +1,9 @@
 """Wakes readers that wait for a read-model document as soon as this instance writes it.
 
 Read-your-writes would otherwise re-read the document in a tight loop, and every waiting
-reader would load the store the projector writes to. A reader served by an instance that does
-not project the customer's partition is not woken; it re-reads after its fallback interval.
+reader would load the store the projector writes to. The reader gets the document as it was
+written, so it need not read it back. A reader served by an instance that does not project
+the customer's partition is not woken; it re-reads after its fallback interval.
 """
 
 from __future__ import annotations
@@ -10,43 +11,60 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+Document = dict[str, Any]
+
+
+class Wake:
+    """Set when a watched document is written; holds the documents as written."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+        self.documents: dict[str, Document] = {}
+
+    def set(self, id_: str, document: Document) -> None:
+        self.documents[id_] = document
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    async def wait(self, timeout_s: float) -> bool:
+        """Wait at most `timeout_s`; whether a watched document was written."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._event.wait(), timeout_s)
+        return self._event.is_set()
 
 
 class WriteSignals:
     def __init__(self) -> None:
-        self._waiting: defaultdict[str, set[asyncio.Event]] = defaultdict(set)
+        self._waiting: defaultdict[str, set[Wake]] = defaultdict(set)
 
-    def notify(self, ids: Iterable[str]) -> None:
-        for id_ in ids:
-            for event in self._waiting.pop(id_, ()):
-                event.set()
+    def notify(self, written: Mapping[str, Document]) -> None:
+        for id_, document in written.items():
+            for wake in self._waiting.pop(id_, ()):
+                wake.set(id_, document)
 
     @contextlib.contextmanager
-    def watching(self, ids: Iterable[str]) -> Iterator[asyncio.Event]:
-        """An event set when any of `ids` is written. Enter it *before* reading the document,
-        so a write between the read and the wait is not missed."""
-        event = asyncio.Event()
+    def watching(self, ids: Iterable[str]) -> Iterator[Wake]:
+        """Set when any of `ids` is written. Enter it *before* reading the document, so a
+        write between the read and the wait is not missed."""
+        wake = Wake()
         watched = set(ids)
         for id_ in watched:
-            self._waiting[id_].add(event)
+            self._waiting[id_].add(wake)
         try:
-            yield event
+            yield wake
         finally:
             for id_ in watched:
                 waiters = self._waiting.get(id_)
                 if waiters is not None:
-                    waiters.discard(event)
+                    waiters.discard(wake)
                     if not waiters:
                         del self._waiting[id_]
 
     @property
     def waiting(self) -> int:
         return len(self._waiting)
-
-
-async def woken(event: asyncio.Event, timeout_s: float) -> bool:
-    """Wait for `event` at most `timeout_s`; whether it was set."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(event.wait(), timeout_s)
-    return event.is_set()

@@ -19,7 +19,7 @@ from pydantic import AwareDatetime, BaseModel
 
 from crm_projections.adapters.partition_ownership import PartitionOwnership
 from crm_projections.adapters.read_models import ReadModels
-from crm_projections.application.write_signals import WriteSignals, woken
+from crm_projections.application.write_signals import WriteSignals
 from crm_projections.domain import customer_360
 from crm_projections.domain.calendar import ics_feed
 from crm_projections.domain.customer_360 import digits, public_view, terms
@@ -170,9 +170,13 @@ async def customer_view(
     asked = str(customer_id)
     deadline = time.monotonic() + wait_ms / 1000
     survivor, pause = asked, REREAD_MIN_S
+    handed: dict[str, Any] | None = None
     while True:
         with signals(request).watching({asked, survivor}) as written:
-            survivor, document = await current_document(request, asked)
+            if handed is not None and not handed.get("tombstone"):
+                document = handed  # as this instance's projector just stored it
+            else:
+                survivor, document = await current_document(request, asked)
             applied = (document or {}).get("applied", {})
             if all(applied.get(stream, 0) >= version for stream, version in wanted):
                 break
@@ -186,12 +190,13 @@ async def customer_view(
             if ownership(request).projects(survivor):
                 # This instance's projector writes it and wakes us: no re-reads needed, bar a
                 # late one in case a rebalance moves the partition away meanwhile.
-                await woken(written, min(left, REREAD_MAX_S))
+                await written.wait(min(left, REREAD_MAX_S))
             else:
                 # Another instance projects it: re-read, ever less often, so waiting readers
                 # do not crowd out the projectors' own reads and writes.
-                await woken(written, min(left, pause))
+                await written.wait(min(left, pause))
                 pause = min(pause * 2, REREAD_MAX_S)
+            handed = written.documents.get(survivor)
     if document is None:
         raise HTTPException(status_code=404, detail=f"no customer {customer_id} in the 360 view")
     view = public_view(document)

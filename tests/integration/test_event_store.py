@@ -51,7 +51,10 @@ async def test_twenty_concurrent_appends_at_one_version_let_exactly_one_through(
     winners = [r for r in results if not isinstance(r, BaseException)]
     losers = [r for r in results if isinstance(r, BaseException)]
     assert len(winners) == 1
-    assert len(losers) == 19 and all(isinstance(e, ConflictError) for e in losers)
+    assert len(losers) == 19, losers
+    assert all(isinstance(e, ConflictError) for e in losers), [
+        e for e in losers if not isinstance(e, ConflictError)
+    ]
     versions = [e.stream_version for e in await store.read_stream(stream)]
     assert versions == [1, 2, 3]  # no gap, no duplicate
 
@@ -84,7 +87,7 @@ async def test_unpublished_commits_come_per_stream_in_version_order(store) -> No
         ("order-y", 1),
         ("order-y", 2),
     ]
-    await store.mark_published([pending[0].commit_id])
+    await store.mark_published([pending[0]])
     assert [c.stream_id for c in await store.unpublished()] == ["order-y", "order-y"]
 
 
@@ -113,4 +116,38 @@ async def test_a_small_commit_cache_only_costs_reads(infra, unique) -> None:
         await tiny.append("order-t", version, order_events("order-t", version))
     assert [e.stream_version for e in await tiny.read_stream("order-t")] == [1, 2, 3, 4, 5]
     await client.drop_database(f"t_{unique}")
+    await client.close()
+
+
+async def test_a_stale_writer_never_marks_a_published_commit_again(store) -> None:
+    await store.append("order-p", 0, order_events("order-p", 0))
+    await store.mark_published(await store.unpublished())
+    with pytest.raises(ConflictError, match="at version 1"):
+        await store.append("order-p", 0, order_events("order-p", 0))  # e.g. a retried create
+    assert await store.unpublished() == []  # nothing to send twice
+
+
+async def test_after_a_race_only_the_winners_commits_are_pending(store) -> None:
+    stream = "order-w"
+    attempts = [store.append(stream, 0, order_events(stream, 0)) for _ in range(10)]
+    results = await asyncio.gather(*attempts, return_exceptions=True)
+    winner = next(r for r in results if not isinstance(r, BaseException))
+    assert [(c.commit_id, c.position) for c in await store.unpublished()] == [
+        (winner.commit_id, winner.position)
+    ]
+
+
+async def test_a_marker_from_before_markers_were_per_attempt_is_still_published(
+    infra, unique, store
+) -> None:
+    commit = await store.append("order-l", 0, order_events("order-l", 0))
+    client = mongo(infra)
+    outbox = client[f"t_{unique}"]["events_outbox"]
+    await outbox.delete_many({})
+    await outbox.insert_one(
+        {"_id": commit.commit_id, "stream_id": "order-l", "version_from": 1, "created_at": "x"}
+    )
+    assert [c.commit_id for c in await store.unpublished()] == [commit.commit_id]
+    await store.mark_published([commit])
+    assert await store.unpublished() == [] and await outbox.count_documents({}) == 0
     await client.close()

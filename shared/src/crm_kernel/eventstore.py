@@ -17,6 +17,8 @@ class Commit:
     stream_id: str
     position: int
     events: list[EventEnvelope]
+    # Which append attempt wrote it: the outbox marks attempts, so only the winner's is sent.
+    attempt: str = ""
 
     @property
     def version(self) -> int:
@@ -44,4 +46,4 @@ class EventStore(Protocol):
         """Commits not yet on Kafka, per stream in version order (the outbox)."""
         ...
 
-    async def mark_published(self, commit_ids: list[str]) -> None: ...
+    async def mark_published(self, commits: list[Commit]) -> None: ...

@@ -43,7 +43,7 @@ class Relay:
     async def _send(self, stream_commits: list[Commit]) -> int:
         events = [e for c in stream_commits for e in c.events]
         await self._publisher.publish(events)
-        await self._store.mark_published([c.commit_id for c in stream_commits])
+        await self._store.mark_published(stream_commits)
         metrics.EVENTS_PUBLISHED.inc(len(events))
         return len(events)
 

@@ -48,8 +48,8 @@ class InMemoryEventStore:
             pending = [c for c in pending if c.stream_id == stream_id]
         return sorted(pending, key=lambda c: (c.stream_id, c.events[0].stream_version))[:limit]
 
-    async def mark_published(self, commit_ids: list[str]) -> None:
-        self.published.update(commit_ids)
+    async def mark_published(self, commits: list[Commit]) -> None:
+        self.published.update(c.commit_id for c in commits)
 
 
 class InMemoryPublisher:

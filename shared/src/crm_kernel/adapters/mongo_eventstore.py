@@ -5,9 +5,11 @@ commit land together with no transaction. The commit's `_id` is
 `<stream>@<first version>`: two writers appending after the same version
 collide on it, and the loser gets ConflictError (HTTP 409).
 
-The outbox holds one small marker per unpublished commit, written *before* the commit (a
-marker whose commit never came is dropped after a grace period) and deleted once Kafka has
-the events. It stays as small as the backlog, so the relay's sweep never scans the history.
+The outbox holds one small marker per append attempt, written *before* the commit and named
+after that attempt, so a writer that loses a race never marks the winner's commit.
+A marker whose commit never came is dropped after a grace period, one whose version another
+writer won at once, and the winner's once Kafka has the events. The outbox stays as small as
+the backlog, so the relay's sweep never scans the history.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import AsyncIterator
 from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
@@ -33,6 +36,10 @@ def commit_id(stream_id: str, first_version: int) -> str:
     return f"{stream_id}@{first_version:012d}"
 
 
+def marker_id(commit: str, attempt: str) -> str:
+    return f"{commit}#{attempt}"
+
+
 class RecentCommits:
     """Commits this process has read or written, least recently used evicted first (an
     OrderedDict: too small a need for a cache library). Commits never change,
@@ -41,6 +48,7 @@ class RecentCommits:
 
     def __init__(self, max_commits: int) -> None:
         self._commits: OrderedDict[str, Commit] = OrderedDict()
+        self._ends: OrderedDict[str, int] = OrderedDict()
         self._max = max_commits
 
     def get(self, id_: str) -> Commit | None:
@@ -52,8 +60,15 @@ class RecentCommits:
     def put(self, commit: Commit) -> None:
         self._commits[commit.commit_id] = commit
         self._commits.move_to_end(commit.commit_id)
-        while len(self._commits) > self._max:
-            self._commits.popitem(last=False)
+        self._ends[commit.stream_id] = max(self.known_end(commit.stream_id), commit.version)
+        self._ends.move_to_end(commit.stream_id)
+        for cache in (self._commits, self._ends):
+            while len(cache) > self._max:
+                cache.popitem(last=False)
+
+    def known_end(self, stream_id: str) -> int:
+        """A version the stream is known to have reached: commits are never removed."""
+        return self._ends.get(stream_id, 0)
 
 
 class MongoEventStore:
@@ -109,34 +124,42 @@ class MongoEventStore:
             range(expected_version + 1, expected_version + 1 + len(events))
         ):
             raise ValueError("event versions must follow the expected version without gaps")
-        # Checked before the outbox marker is written: a stale writer must not mark a commit
-        # that is already published (the relay would send it again). The unique `_id` of the
-        # commit still catches a writer racing past this check.
-        current = await self.stream_version(stream_id)
-        if current != expected_version:
-            raise _conflict(stream_id, expected_version, current)
+        # The commit's unique `_id` catches any writer that got there first. Before writing,
+        # only a gap must be ruled out: a new stream, or a commit seen ending at
+        # `expected_version` (the load that produced it just walked the stream), needs no read.
+        if expected_version != self._recent.known_end(stream_id):
+            current = await self.stream_version(stream_id)
+            if current != expected_version:
+                raise _conflict(stream_id, expected_version, current)
         position = await self._next_position()
         first = commit_id(stream_id, expected_version + 1)
+        # One marker per attempt: a writer that loses the race never marks the winner's
+        # commit, so nothing is ever published twice from here. (Not the position: FerretDB's
+        # $inc is not atomic, so racing appends may draw the same one.)
+        attempt = uuid4().hex
         marker = {
-            "_id": first,
+            "_id": marker_id(first, attempt),
+            "commit_id": first,
+            "attempt": attempt,
             "stream_id": stream_id,
             "version_from": expected_version + 1,
             "created_at": utcnow().isoformat(),
         }
-        with suppress(DuplicateKeyError):  # a concurrent writer of the same version marked it
-            await self._outbox.insert_one(marker)
+        await self._outbox.insert_one(marker)
         document = {
             "_id": first,
             "stream_id": stream_id,
             "version_from": expected_version + 1,
             "version_to": expected_version + len(events),
             "position": position,
+            "attempt": attempt,
             "committed_at": utcnow().isoformat(),
             "events": [e.model_dump(mode="json") for e in events],
         }
         try:
             await self._commits.insert_one(document)
         except DuplicateKeyError:
+            await self._outbox.delete_one({"_id": marker["_id"]})  # the relay would drop it too
             raise _conflict(
                 stream_id, expected_version, await self.stream_version(stream_id)
             ) from None
@@ -159,16 +182,23 @@ class MongoEventStore:
         ]
 
     async def read_all(self, batch_size: int = 500) -> AsyncIterator[Commit]:
-        after = -1
+        # Paged by (position, _id): racing appends on FerretDB may share a position.
+        query: Document = {}
         while True:
             page = await self._commits.find(
-                {"position": {"$gt": after}}, sort=[("position", ASCENDING)], limit=batch_size
+                query, sort=[("position", ASCENDING), ("_id", ASCENDING)], limit=batch_size
             ).to_list()
             for doc in page:
                 yield _to_commit(doc)
             if len(page) < batch_size:
                 return
-            after = page[-1]["position"]
+            last = page[-1]
+            query = {
+                "$or": [
+                    {"position": {"$gt": last["position"]}},
+                    {"position": last["position"], "_id": {"$gt": last["_id"]}},
+                ]
+            }
 
     async def unpublished(self, stream_id: str | None = None, limit: int = 500) -> list[Commit]:
         query: Document = {} if stream_id is None else {"stream_id": stream_id}
@@ -177,20 +207,38 @@ class MongoEventStore:
         ).to_list()
         pending = []
         for marker in markers:
-            commit = await self._commit(marker["_id"])
-            if commit is not None:
+            if "commit_id" not in marker:
+                marker = await self._upgrade(marker)
+            commit = await self._commit(marker["commit_id"])
+            if commit is not None and commit.attempt == marker["attempt"]:
                 pending.append(commit)
-            elif _older_than(marker["created_at"], ORPHAN_GRACE):
-                # The append that wrote this marker failed before its commit: nothing to send.
+            elif commit is not None or _older_than(marker["created_at"], ORPHAN_GRACE):
+                # Another writer's commit won that version, or the append that wrote this
+                # marker failed before its commit: nothing to send.
                 await self._outbox.delete_one({"_id": marker["_id"]})
         return pending
 
-    async def mark_published(self, commit_ids: list[str]) -> None:
-        for commit in commit_ids:
-            await self._outbox.delete_one({"_id": commit})
+    async def _upgrade(self, legacy: Document) -> Document:
+        """A marker written before markers were per attempt: `_id` was the commit's id."""
+        commit = await self._commit(legacy["_id"])
+        marker = {**legacy, "commit_id": legacy["_id"], "attempt": None}
+        if commit is not None:
+            marker |= {
+                "_id": marker_id(commit.commit_id, commit.attempt),
+                "attempt": commit.attempt,
+            }
+            with suppress(DuplicateKeyError):
+                await self._outbox.insert_one(marker)
+            await self._outbox.delete_one({"_id": legacy["_id"]})
+        return marker
+
+    async def mark_published(self, commits: list[Commit]) -> None:
+        for commit in commits:
+            await self._outbox.delete_one({"_id": marker_id(commit.commit_id, commit.attempt)})
 
     async def _next_position(self) -> int:
-        # Positions order commits for replay; a failed insert leaves a harmless gap.
+        # Positions order commits for replay; a failed insert leaves a harmless gap. MongoDB's
+        # $inc is atomic; FerretDB 1.x's is not, so there two racing appends may share one.
         counter = await self._counters.find_one_and_update(
             {"_id": "position"},
             {"$inc": {"value": 1}},
@@ -207,6 +255,7 @@ def _to_commit(doc: Document) -> Commit:
         commit_id=doc["_id"],
         stream_id=doc["stream_id"],
         position=doc["position"],
+        attempt=doc.get("attempt", ""),
         events=[EventEnvelope.model_validate(e) for e in doc["events"]],
     )
 

@@ -451,7 +451,8 @@ async def main(args: argparse.Namespace) -> None:
     if latencies:
         for q in (50, 99):
             table.add_row(
-                f"live latency at {args.rate} commands/s, p{q} ({args.rounds} x {args.seconds} s)",
+                f"live latency at {args.rate} commands/s, p{q} "
+                f"({args.rounds} x {args.seconds} s after {args.warmup} s warm-up)",
                 f"{pct(latencies, q):.1f} ms",
             )
         table.add_row(
@@ -482,7 +483,7 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=int, default=100, help="live commands per second (0: skip)")
     parser.add_argument("--seconds", type=int, default=20, help="how long the live phase runs")
     parser.add_argument(
-        "--warmup", type=int, default=5, help="seconds at the same rate before measuring"
+        "--warmup", type=int, default=15, help="seconds at the same rate before measuring"
     )
     parser.add_argument(
         "--rounds", type=int, default=3, help="live phases, pooled (this machine is noisy)"

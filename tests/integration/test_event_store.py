@@ -151,3 +151,27 @@ async def test_a_marker_from_before_markers_were_per_attempt_is_still_published(
     await store.mark_published([commit])
     assert await store.unpublished() == [] and await outbox.count_documents({}) == 0
     await client.close()
+
+
+async def test_a_store_reset_under_a_running_process_is_not_hidden_by_its_cache(
+    infra, unique, store
+) -> None:
+    await store.append("order-r", 0, order_events("order-r", 0, count=2))
+    client = mongo(infra)
+    db = client[f"t_{unique}"]
+    for name in ("events", "events_outbox", "counters"):  # e.g. `crm infra wipe` meanwhile
+        await db[name].drop()
+    with pytest.raises(ConflictError, match="at version 0"):
+        await store.append("order-r", 2, order_events("order-r", 2))  # would leave a gap
+    assert await store.read_stream("order-r") == []
+    await client.close()
+
+
+async def test_a_commit_marked_by_both_marker_formats_is_listed_once(infra, unique, store) -> None:
+    commit = await store.append("order-d", 0, order_events("order-d", 0))
+    client = mongo(infra)
+    await client[f"t_{unique}"]["events_outbox"].insert_one(
+        {"_id": commit.commit_id, "stream_id": "order-d", "version_from": 1, "created_at": "x"}
+    )
+    assert [c.commit_id for c in await store.unpublished()] == [commit.commit_id]
+    await client.close()

@@ -89,10 +89,19 @@ async def process_records(
             return
         except Exception as error:
             if delay is None:
-                log.error("batch failed after retries; it will be redelivered", error=str(error))
+                log.error(
+                    "batch failed after retries; it will be redelivered", error=_describe(error)
+                )
                 raise
-            log.warning("batch failed, retrying", error=str(error), delay_s=delay)
+            log.warning("batch failed, retrying", error=_describe(error), delay_s=delay)
             await asyncio.sleep(delay)
+
+
+def _describe(error: BaseException) -> str:
+    """The causes, not just "unhandled errors in a TaskGroup", when handlers ran together."""
+    if isinstance(error, BaseExceptionGroup):
+        return "; ".join(_describe(e) for e in error.exceptions)
+    return f"{type(error).__name__}: {error}"
 
 
 def _raw_records(message: Any) -> Sequence[ConsumerRecord[Any, Any]]:

@@ -50,6 +50,16 @@ class RecentCommits:
         self._commits: OrderedDict[str, Commit] = OrderedDict()
         self._ends: OrderedDict[str, int] = OrderedDict()
         self._max = max_commits
+        self._highest_position = 0
+
+    def check_position(self, position: int) -> None:
+        """Positions only grow. One at or below the highest this process drew means the
+        database was reset under it (or, on FerretDB, a racing $inc repeated one): forget
+        every cached commit rather than trust any of them."""
+        if position <= self._highest_position:
+            self._commits.clear()
+            self._ends.clear()
+        self._highest_position = max(self._highest_position, position)
 
     def get(self, id_: str) -> Commit | None:
         found = self._commits.get(id_)
@@ -127,11 +137,12 @@ class MongoEventStore:
         # The commit's unique `_id` catches any writer that got there first. Before writing,
         # only a gap must be ruled out: a new stream, or a commit seen ending at
         # `expected_version` (the load that produced it just walked the stream), needs no read.
+        position = await self._next_position()
+        self._recent.check_position(position)
         if expected_version != self._recent.known_end(stream_id):
             current = await self.stream_version(stream_id)
             if current != expected_version:
                 raise _conflict(stream_id, expected_version, current)
-        position = await self._next_position()
         first = commit_id(stream_id, expected_version + 1)
         # One marker per attempt: a writer that loses the race never marks the winner's
         # commit, so nothing is ever published twice from here. (Not the position: FerretDB's
@@ -205,13 +216,16 @@ class MongoEventStore:
         markers = await self._outbox.find(
             query, sort=[("stream_id", ASCENDING), ("version_from", ASCENDING)], limit=limit
         ).to_list()
-        pending = []
+        pending: list[Commit] = []
+        listed: set[str] = set()
         for marker in markers:
             if "commit_id" not in marker:
                 marker = await self._upgrade(marker)
             commit = await self._commit(marker["commit_id"])
             if commit is not None and commit.attempt == marker["attempt"]:
-                pending.append(commit)
+                if commit.commit_id not in listed:  # a legacy marker and its upgrade
+                    listed.add(commit.commit_id)
+                    pending.append(commit)
             elif commit is not None or _older_than(marker["created_at"], ORPHAN_GRACE):
                 # Another writer's commit won that version, or the append that wrote this
                 # marker failed before its commit: nothing to send.

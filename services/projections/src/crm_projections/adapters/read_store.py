@@ -3,15 +3,19 @@
 Each document carries a revision `_rev`. A new document is inserted (a concurrent insert of
 the same id fails on the unique `_id`); an existing one is replaced only where its revision is
 still the one that was read. A write that loses either race is reported, and the projector
-folds that customer again from the fresh document. Two projector instances that briefly both
-hold a partition (during a rebalance) can therefore never overwrite each other's work.
-Inserts are also what FerretDB 1.x does fastest (its updates scan the collection).
+folds that customer again from the fresh document; which write is stored is told by a token
+each call writes (`_w`), since both writers of one revision write revision + 1. On MongoDB
+two projector instances that briefly both hold a partition (during a rebalance) therefore
+never overwrite each other's work. FerretDB 1.x reads and writes a conditional replacement in
+two steps, so there two replacements of one revision at the same instant can both succeed:
+the local store is for one projector instance.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from uuid import uuid4
 
 from crm_kernel.adapters.lookups import find_by_ids
 from pymongo import InsertOne, ReplaceOne
@@ -24,6 +28,14 @@ Document = dict[str, Any]
 DUPLICATE_KEY = 11000
 
 
+WRITER = "_w"  # which save_many call wrote the document: the store's own bookkeeping
+
+
+def _read(doc: Document) -> Document:
+    doc.pop(WRITER, None)
+    return doc
+
+
 class MongoReadStore:
     def __init__(self, source: DatabaseSource, collection: str) -> None:
         self._source = source
@@ -33,15 +45,18 @@ class MongoReadStore:
         return (await self._source.get())[self._name]
 
     async def load_many(self, ids: Iterable[str]) -> dict[str, Document]:
-        return {doc["_id"]: doc for doc in await find_by_ids(await self._collection(), ids)}
+        found = await find_by_ids(await self._collection(), ids)
+        return {doc["_id"]: _read(doc) for doc in found}
 
     async def get(self, id_: str) -> Document | None:
-        return await (await self._collection()).find_one({"_id": id_})
+        doc = await (await self._collection()).find_one({"_id": id_})
+        return _read(doc) if doc is not None else None
 
     async def find(
         self, query: Document, sort: list[tuple[str, int]], limit: int
     ) -> list[Document]:
-        return await (await self._collection()).find(query, sort=sort, limit=limit).to_list()
+        found = await (await self._collection()).find(query, sort=sort, limit=limit).to_list()
+        return [_read(doc) for doc in found]
 
     async def save_many(self, changed: dict[str, tuple[int, Document]]) -> set[str]:
         """Write each (expected revision, document); returns the ids that lost a race."""
@@ -49,10 +64,13 @@ class MongoReadStore:
             return set()
         collection = await self._collection()
         ids = list(changed)
+        # Two writers replacing one revision both write revision + 1, so the winner is told by
+        # a token only this call writes.
+        token = uuid4().hex
         requests: list[InsertOne[Document] | ReplaceOne[Document]] = [
-            InsertOne({**doc, "_rev": 1})
+            InsertOne({**doc, "_rev": 1, WRITER: token})
             if rev == 0
-            else ReplaceOne({"_id": id_, "_rev": rev}, {**doc, "_rev": rev + 1})
+            else ReplaceOne({"_id": id_, "_rev": rev}, {**doc, "_rev": rev + 1, WRITER: token})
             for id_, (rev, doc) in changed.items()
         ]
         lost: set[str] = set()
@@ -67,11 +85,11 @@ class MongoReadStore:
             matched = error.details.get("nMatched", 0)
         replaced = [i for i in ids if changed[i][0] > 0]
         if matched < len(replaced):
-            # Some replacement found another revision: ask which, by the revision now stored.
+            # Some replacement found another revision: ask which, by who wrote what is stored.
             now = {
-                d["_id"]: d.get("_rev") for d in await find_by_ids(collection, replaced, ["_rev"])
+                d["_id"]: d.get(WRITER) for d in await find_by_ids(collection, replaced, [WRITER])
             }
-            lost |= {i for i in replaced if now.get(i) != changed[i][0] + 1}
+            lost |= {i for i in replaced if now.get(i) != token}
         return lost
 
 

@@ -63,7 +63,11 @@ class Customer360Projector:
             targets = {i: i for i in ids}
             merged = [i for i, doc in loaded.items() if doc.get("tombstone")]
             if merged:
-                targets |= await self._redirects.resolve_many(merged)
+                resolved = await self._redirects.resolve_many(merged)
+                # The redirects follow every later merge; a tombstone names at least the next.
+                targets |= {
+                    i: resolved[i] if resolved[i] != i else loaded[i]["merged_into"] for i in merged
+                }
             by_customer: dict[str, list[EventEnvelope]] = defaultdict(list)
             for envelope in about:
                 cid = str(envelope.customer_id)

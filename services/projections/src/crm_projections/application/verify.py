@@ -1,8 +1,9 @@
 """Verification: are two read-model databases the same fold of the log?
 
-Each document is normalised (bookkeeping that depends on how often it was written, `_rev`,
-is dropped; keys sorted) and hashed; a collection's hash is the hash of its documents' ids
-and hashes in id order. Equal hashes: byte for byte the same after normalisation.
+Each document is normalised (bookkeeping that depends on how often and by whom it was
+written, `_rev` and `_w`, is dropped; keys sorted) and hashed; a collection's hash is the
+hash of its documents' ids and hashes in id order. Equal hashes: byte for byte the same
+after normalisation.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 Document = dict[str, Any]
-VOLATILE = {"_rev"}
+VOLATILE = {"_rev", "_w"}  # revision and writer token: how often and by whom, not what
 
 
 def document_hash(doc: Document) -> str:

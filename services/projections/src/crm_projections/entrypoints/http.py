@@ -169,17 +169,26 @@ async def customer_view(
         wanted.append((match["stream"], int(match["version"])))
     asked = str(customer_id)
     deadline = time.monotonic() + wait_ms / 1000
+
+    def caught_up(document: dict[str, Any] | None) -> bool:
+        applied = (document or {}).get("applied", {})
+        return all(applied.get(stream, 0) >= version for stream, version in wanted)
+
     survivor, pause = asked, REREAD_MIN_S
     handed: dict[str, Any] | None = None
     while True:
+        # Watch before reading, so a write in between is not missed.
         with signals(request).watching({asked, survivor}) as written:
-            if handed is not None and not handed.get("tombstone"):
+            if handed is not None and not handed.get("tombstone") and caught_up(handed):
                 document = handed  # as this instance's projector just stored it
-            else:
-                survivor, document = await current_document(request, asked)
-            applied = (document or {}).get("applied", {})
-            if all(applied.get(stream, 0) >= version for stream, version in wanted):
                 break
+            found, document = await current_document(request, asked)
+            if caught_up(document):
+                survivor = found
+                break
+            if found != survivor:
+                survivor = found  # merged: watch the survivor as well, then read again
+                continue
             left = deadline - time.monotonic()
             if left <= 0:
                 raise HTTPException(
@@ -187,13 +196,14 @@ async def customer_view(
                     detail=f"not caught up with {', '.join(after)} after {wait_ms} ms: retry",
                     headers={"Retry-After": "1"},
                 )
-            if ownership(request).projects(survivor):
+            if survivor == asked and ownership(request).projects(asked):
                 # This instance's projector writes it and wakes us: no re-reads needed, bar a
                 # late one in case a rebalance moves the partition away meanwhile.
                 await written.wait(min(left, REREAD_MAX_S))
             else:
-                # Another instance projects it: re-read, ever less often, so waiting readers
-                # do not crowd out the projectors' own reads and writes.
+                # Another instance may write it (a merged customer's document is written by
+                # the owners of every id merged into it): re-read, ever less often, so waiting
+                # readers do not crowd out the projectors' own reads and writes.
                 await written.wait(min(left, pause))
                 pause = min(pause * 2, REREAD_MAX_S)
             handed = written.documents.get(survivor)

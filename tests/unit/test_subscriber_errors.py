@@ -1,0 +1,47 @@
+"""A failing batch is logged with its causes, even when read models ran together."""
+
+from __future__ import annotations
+
+import pytest
+import structlog
+from aiokafka.structs import ConsumerRecord
+from crm_kernel import wire
+from crm_kernel.subscriber import RetryPolicy, process_records
+
+from tests.unit.test_customer_360 import registered
+
+
+class NoDeadLetters:
+    async def send(self, record: ConsumerRecord, reason: str) -> None:  # type: ignore[type-arg]
+        raise AssertionError(reason)
+
+
+def record_of(envelope) -> ConsumerRecord:  # type: ignore[no-untyped-def,type-arg]
+    message = wire.encode(envelope)
+    return ConsumerRecord(
+        topic="t",
+        partition=0,
+        offset=0,
+        timestamp=0,
+        timestamp_type=0,
+        key=message.key,
+        value=message.value,
+        checksum=None,
+        serialized_key_size=0,
+        serialized_value_size=0,
+        headers=message.headers,
+    )
+
+
+async def test_the_causes_of_a_task_group_failure_are_logged() -> None:
+    async def handler(_: object) -> None:
+        raise ExceptionGroup("unhandled errors in a TaskGroup", [ValueError("store is down")])
+
+    with structlog.testing.capture_logs() as logs, pytest.raises(ExceptionGroup):
+        await process_records(
+            [record_of(e) for e in registered()],
+            handler,
+            NoDeadLetters(),
+            RetryPolicy(attempts=2, first_delay_s=0),
+        )
+    assert [entry["error"] for entry in logs] == ["ValueError: store is down"] * 2

@@ -9,6 +9,7 @@ from crm_kernel.adapters.mongo_eventstore import MongoEventStore
 from crm_kernel.contracts.sales import OrderLine, OrderPlaced
 from crm_kernel.domain.envelope import Metadata, wrap
 from crm_kernel.domain.errors import ConflictError
+from pymongo.errors import DuplicateKeyError
 
 from tests.support import mongo
 
@@ -175,3 +176,24 @@ async def test_a_commit_marked_by_both_marker_formats_is_listed_once(infra, uniq
     )
     assert [c.commit_id for c in await store.unpublished()] == [commit.commit_id]
     await client.close()
+
+
+async def test_losing_the_race_to_create_the_position_counter_is_not_an_error(
+    store, monkeypatch
+) -> None:
+    # Two first appends both upsert the missing counter; the second insert fails on `_id`.
+    counters = store._counters
+    real = counters.find_one_and_update
+    raced = []
+
+    async def first_loses(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if not raced:
+            raced.append(True)
+            await real(*args, **kwargs)  # the other writer's upsert
+            raise DuplicateKeyError("E11000 duplicate key error collection: counters")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(counters, "find_one_and_update", first_loses)
+    commit = await store.append("order-f", 0, order_events("order-f", 0))
+    assert raced and commit.position == 2
+    assert [c.commit_id async for c in store.read_all()] == [commit.commit_id]

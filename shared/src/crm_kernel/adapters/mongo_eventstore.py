@@ -253,15 +253,22 @@ class MongoEventStore:
     async def _next_position(self) -> int:
         # Positions order commits for replay; a failed insert leaves a harmless gap. MongoDB's
         # $inc is atomic; FerretDB 1.x's is not, so there two racing appends may share one.
-        counter = await self._counters.find_one_and_update(
+        try:
+            counter = await self._counter_inc()
+        except DuplicateKeyError:
+            # Concurrent first upserts of the counter: one inserted it, the others $inc it now.
+            counter = await self._counter_inc()
+        if counter is None:  # upsert with AFTER always returns the document
+            raise RuntimeError("the position counter could not be read")
+        return int(counter["value"])
+
+    async def _counter_inc(self) -> Document | None:
+        return await self._counters.find_one_and_update(
             {"_id": "position"},
             {"$inc": {"value": 1}},
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
-        if counter is None:  # upsert with AFTER always returns the document
-            raise RuntimeError("the position counter could not be read")
-        return int(counter["value"])
 
 
 def _to_commit(doc: Document) -> Commit:

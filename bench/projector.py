@@ -40,11 +40,12 @@ from crm_kernel.contracts import campaigns as k
 from crm_kernel.contracts import contacts as c
 from crm_kernel.contracts import sales as s
 from crm_kernel.contracts import support as p
-from crm_kernel.domain.envelope import EventEnvelope, Metadata, wrap
+from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.settings import ServiceSettings
 from crm_kernel.topics import EVENT_TOPICS, ensure_topics, partitions_of
 from crm_local.infra import Infra, InfraSettings
 from crm_local.processes import Managed, port_open
+from crm_local.synthetic import registered, stream_of
 from crm_projections.adapters.read_models import COLLECTIONS
 from crm_projections.adapters.read_store import MongoReadStore
 from crm_projections.entrypoints.admin import rebuild_into
@@ -63,101 +64,62 @@ def generate(events: int, customers: int, seed: int = 7) -> list[EventEnvelope]:
     rng = random.Random(seed)
     ids = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(customers)]
     out: list[EventEnvelope] = []
-    meta = Metadata(actor="bench")
     for n, cid in enumerate(ids):
-        out += wrap(
-            [
-                c.CustomerRegistered(
-                    customer_id=cid,
-                    kind=c.PartyKind.PERSON,
-                    customer_type=c.CustomerType.CONSUMER,
-                    name=f"Customer {n}",
-                ),
-                c.ContactPointAdded(
-                    customer_id=cid,
-                    point_id="e",
-                    kind=c.ContactPointKind.EMAIL,
-                    value=f"c{n}@example.com",
-                ),
-            ],
-            source="crm.contacts",
-            stream_id=f"customer-{cid}",
-            expected_version=0,
-            metadata=meta,
-            now=T0 + timedelta(seconds=n),
-        )
+        out += registered(cid, n, "bench", T0 + timedelta(seconds=n))
     n = 0
     while len(out) < events:
         n += 1
         cid = rng.choice(ids)
         at = T0 + timedelta(minutes=n)
         kind = rng.random()
+        event: Any
         if kind < 0.4:
-            event: Any = s.OrderPlaced(
-                order_id=f"o{n}",
-                customer_id=cid,
-                currency="EUR",
-                total=Decimal("12.30"),
-                lines=(s.OrderLine(sku=f"S{n % 50}", quantity=1, unit_price=Decimal("12.30")),),
-            )
-            out += wrap(
-                [event],
-                source="crm.sales",
-                stream_id=f"order-o{n}",
-                expected_version=0,
-                metadata=meta,
-                now=at,
+            event, stream = (
+                s.OrderPlaced(
+                    order_id=f"o{n}",
+                    customer_id=cid,
+                    currency="EUR",
+                    total=Decimal("12.30"),
+                    lines=(s.OrderLine(sku=f"S{n % 50}", quantity=1, unit_price=Decimal("12.30")),),
+                ),
+                f"order-o{n}",
             )
         elif kind < 0.7:
-            event = c.InteractionLogged(
-                interaction_id=f"i{n}",
-                customer_id=cid,
-                channel=c.InteractionChannel.EMAIL,
-                direction=c.Direction.INBOUND,
-                occurred_at=at,
-            )
-            out += wrap(
-                [event],
-                source="crm.contacts",
-                stream_id=f"interaction-i{n}",
-                expected_version=0,
-                metadata=meta,
-                now=at,
+            event, stream = (
+                c.InteractionLogged(
+                    interaction_id=f"i{n}",
+                    customer_id=cid,
+                    channel=c.InteractionChannel.EMAIL,
+                    direction=c.Direction.INBOUND,
+                    occurred_at=at,
+                ),
+                f"interaction-i{n}",
             )
         elif kind < 0.9:
-            event = k.CampaignResponseRecorded(
-                campaign_id=f"k{n % 5}",
-                customer_id=cid,
-                response=k.ResponseKind.CLICKED,
-                channel=k.Channel.EMAIL,
-                responded_at=at,
-            )
-            out += wrap(
-                [event],
-                source="crm.campaigns",
-                stream_id=f"campaign-k{n % 5}-customer-{cid}-{n}",
-                expected_version=0,
-                metadata=meta,
-                now=at,
+            event, stream = (
+                k.CampaignResponseRecorded(
+                    campaign_id=f"k{n % 5}",
+                    customer_id=cid,
+                    response=k.ResponseKind.CLICKED,
+                    channel=k.Channel.EMAIL,
+                    responded_at=at,
+                ),
+                f"campaign-k{n % 5}-customer-{cid}-{n}",
             )
         else:
-            event = p.CaseOpened(
-                case_id=f"s{n}",
-                customer_id=cid,
-                kind=p.CaseKind.QUESTION,
-                priority=p.Priority.LOW,
-                channel="email",
-                subject="Help",
-                description="text",
+            event, stream = (
+                p.CaseOpened(
+                    case_id=f"s{n}",
+                    customer_id=cid,
+                    kind=p.CaseKind.QUESTION,
+                    priority=p.Priority.LOW,
+                    channel="email",
+                    subject="Help",
+                    description="text",
+                ),
+                f"case-s{n}",
             )
-            out += wrap(
-                [event],
-                source="crm.support",
-                stream_id=f"case-s{n}",
-                expected_version=0,
-                metadata=meta,
-                now=at,
-            )
+        out += stream_of([event], stream, "bench", at)
     return out[:events]
 
 

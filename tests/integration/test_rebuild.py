@@ -14,6 +14,7 @@ from crm_kernel.contracts import contacts as c
 from crm_kernel.contracts.sales import OrderLine, OrderPlaced
 from crm_kernel.domain.envelope import Metadata, wrap
 from crm_kernel.topics import EVENT_TOPICS
+from crm_local.synthetic import registered, stream_of
 from crm_projections.adapters.read_models import COLLECTIONS
 from crm_projections.application.verify import compare
 from crm_projections.entrypoints.admin import rebuild_into
@@ -35,42 +36,13 @@ def history(customers: list[str]):
     an activity, and a merge followed by an order for the merged id."""
     events = []
     for n, cid in enumerate(customers):
-        events += wrap(
-            [
-                c.CustomerRegistered(
-                    customer_id=cid,
-                    kind=c.PartyKind.PERSON,
-                    customer_type=c.CustomerType.CONSUMER,
-                    name=f"Customer {n}",
-                ),
-                c.ContactPointAdded(
-                    customer_id=cid,
-                    point_id="e",
-                    kind=c.ContactPointKind.EMAIL,
-                    value=f"c{n}@example.com",
-                ),
-            ],
-            source="crm.contacts",
-            stream_id=f"customer-{cid}",
-            expected_version=0,
-            metadata=Metadata(actor="test"),
-            now=T0 + timedelta(minutes=n),
-        )
+        events += registered(cid, n, "test", T0 + timedelta(minutes=n))
         for k in range(2):
-            order = OrderPlaced(
-                order_id=f"{cid}-{k}",
-                customer_id=cid,
-                currency="EUR",
-                total=Decimal("9.50"),
-                lines=(OrderLine(sku=f"S{k}", quantity=1, unit_price=Decimal("9.50")),),
-            )
-            events += wrap(
-                [order],
-                source="crm.sales",
-                stream_id=f"order-{cid}-{k}",
-                expected_version=0,
-                metadata=Metadata(actor="shop"),
-                now=T0 + timedelta(hours=n, minutes=k),
+            events += stream_of(
+                [order(f"{cid}-{k}", cid, f"S{k}", "9.50")],
+                f"order-{cid}-{k}",
+                "shop",
+                T0 + timedelta(hours=n, minutes=k),
             )
         interaction = c.InteractionLogged(
             interaction_id=f"i-{cid}",
@@ -79,30 +51,17 @@ def history(customers: list[str]):
             direction=c.Direction.INBOUND,
             occurred_at=T0 + timedelta(days=n),
         )
-        events += wrap(
-            [interaction],
-            source="crm.contacts",
-            stream_id=f"interaction-{cid}",
-            expected_version=0,
-            metadata=Metadata(actor="mailer"),
-        )
-    events += wrap(
-        [
-            c.ActivityScheduled(
-                activity_id=f"a-{customers[0]}",
-                customer_id=customers[0],
-                owner="marta",
-                kind=c.ActivityKind.CALL,
-                title="Call",
-                starts_at=T0,
-                ends_at=T0 + timedelta(minutes=15),
-            )
-        ],
-        source="crm.contacts",
-        stream_id=f"activity-{customers[0]}",
-        expected_version=0,
-        metadata=Metadata(actor="test"),
+        events += stream_of([interaction], f"interaction-{cid}", "mailer")
+    call = c.ActivityScheduled(
+        activity_id=f"a-{customers[0]}",
+        customer_id=customers[0],
+        owner="marta",
+        kind=c.ActivityKind.CALL,
+        title="Call",
+        starts_at=T0,
+        ends_at=T0 + timedelta(minutes=15),
     )
+    events += stream_of([call], f"activity-{customers[0]}", "test")
     events += wrap(
         [c.CustomerMerged(customer_id=customers[0], survivor_id=customers[1])],
         source="crm.contacts",
@@ -110,21 +69,19 @@ def history(customers: list[str]):
         expected_version=2,
         metadata=Metadata(actor="test"),
     )
-    late = OrderPlaced(
-        order_id=f"{customers[0]}-late",
-        customer_id=customers[0],
-        currency="EUR",
-        total=Decimal("1.00"),
-        lines=(OrderLine(sku="L", quantity=1, unit_price=Decimal("1.00")),),
-    )
-    events += wrap(
-        [late],
-        source="crm.sales",
-        stream_id=f"order-{customers[0]}-late",
-        expected_version=0,
-        metadata=Metadata(actor="shop"),
-    )
+    late = order(f"{customers[0]}-late", customers[0], "L", "1.00")
+    events += stream_of([late], f"order-{customers[0]}-late", "shop")
     return events
+
+
+def order(order_id: str, customer_id: str, sku: str, price: str) -> OrderPlaced:
+    return OrderPlaced(
+        order_id=order_id,
+        customer_id=customer_id,
+        currency="EUR",
+        total=Decimal(price),
+        lines=(OrderLine(sku=sku, quantity=1, unit_price=Decimal(price)),),
+    )
 
 
 async def test_two_rebuilds_equal_the_live_read_models(infra, unique):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 from uuid import UUID, uuid4
 
 import structlog
@@ -37,12 +37,14 @@ class CommandAccepted(BaseModel):
     event_ids: list[UUID]
 
     @classmethod
-    def of(cls, result: CommandResult) -> CommandAccepted:
+    def of(cls, result: CommandResult, **extra: Any) -> Self:
+        """The answer for `result`; a subclass adds its own fields (`extra`)."""
         return cls(
             stream_id=result.stream_id,
             version=result.version,
             position=result.position,
             event_ids=result.event_ids,
+            **extra,
         )
 
 

@@ -51,9 +51,7 @@ async def log_interaction(body: LogInteractionRequest, app: App, meta: Meta) -> 
     """Log a contact through any channel. Outbound contact must respect the customer's consent."""
     fields = body.model_dump(mode="json")
     result = await app.log_interaction({**fields, "source": "api"}, meta)
-    return InteractionAccepted(
-        interaction_id=fields["interaction_id"], **CommandAccepted.of(result).model_dump()
-    )
+    return InteractionAccepted.of(result, interaction_id=fields["interaction_id"])
 
 
 class AnswerRequest(BaseModel):
@@ -66,9 +64,7 @@ async def answer(
 ) -> InteractionAccepted:
     """The customer answered: responsiveness is measured from this."""
     result = await app.answer_interaction(str(interaction_id), body.answered_at, meta)
-    return InteractionAccepted(
-        interaction_id=str(interaction_id), **CommandAccepted.of(result).model_dump()
-    )
+    return InteractionAccepted.of(result, interaction_id=str(interaction_id))
 
 
 class ScheduleRequest(BaseModel):
@@ -92,9 +88,7 @@ async def schedule(body: ScheduleRequest, app: App, meta: Meta) -> ActivityAccep
     """Schedule a call, meeting or follow-up; it shows in the owner's iCalendar feed."""
     fields = body.model_dump(mode="json")
     result = await app.schedule_activity(fields, meta)
-    return ActivityAccepted(
-        activity_id=fields["activity_id"], **CommandAccepted.of(result).model_dump()
-    )
+    return ActivityAccepted.of(result, activity_id=fields["activity_id"])
 
 
 class CloseActivityRequest(BaseModel):
@@ -109,7 +103,7 @@ async def cancel(
 ) -> ActivityAccepted:
     cmd = activity.CancelActivity(activity_id=str(activity_id), reason=body.note)
     result = await app.activity(cmd, meta)
-    return ActivityAccepted(activity_id=str(activity_id), **CommandAccepted.of(result).model_dump())
+    return ActivityAccepted.of(result, activity_id=str(activity_id))
 
 
 @router.post(
@@ -120,7 +114,7 @@ async def complete(
 ) -> ActivityAccepted:
     cmd = activity.CompleteActivity(activity_id=str(activity_id), outcome=body.note)
     result = await app.activity(cmd, meta)
-    return ActivityAccepted(activity_id=str(activity_id), **CommandAccepted.of(result).model_dump())
+    return ActivityAccepted.of(result, activity_id=str(activity_id))
 
 
 __all__ = ["InteractionFields", "interaction_id_for", "router"]

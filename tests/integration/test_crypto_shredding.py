@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 
+import pytest
 from crm_contacts.domain.customer import RegisterCustomer, customer_decider, stream_of
 from crm_kernel import wire
 from crm_kernel.adapters.mongo_eventstore import MongoEventStore
@@ -13,6 +14,7 @@ from crm_kernel.adapters.mongo_keystore import MongoKeyStore
 from crm_kernel.application import CommandHandler
 from crm_kernel.contracts.contacts import CustomerType, PartyKind
 from crm_kernel.domain.envelope import Metadata
+from crm_kernel.domain.errors import GoneError
 from crm_kernel.domain.events import ERASED
 from crm_kernel.privacy import PREFIX, unseal_all
 from crm_kernel.publisher import TopicPublisher, declare_event_publisher, new_broker
@@ -95,4 +97,18 @@ async def test_deleting_the_key_erases_stored_published_and_rebuilt_personal_dat
     assert doc["profile"]["name"] == ERASED
     assert {p["value"] for p in doc["contact"]["points"]} == {ERASED}
     assert "Ana" not in json.dumps(doc) and "ana@example.com" not in json.dumps(doc)
+    await client.close()
+
+
+async def test_an_erased_customer_keeps_a_tombstone_and_never_gets_a_new_key(infra, unique):
+    client = mongo(infra)
+    keys = MongoKeyStore(client[settings_for(infra, unique).vault_database])
+    customer = str(uuid.uuid4())
+    key = await keys.get_or_create(customer)
+    assert await keys.get_or_create(customer) == key
+    assert await keys.delete(customer) is True
+    assert await keys.delete(customer) is False  # nothing left to delete
+    assert await keys.get_many([customer]) == {}
+    with pytest.raises(GoneError, match="erased"):
+        await keys.get_or_create(customer)
     await client.close()

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from crm_contacts.domain.customer import RegisterCustomer, customer_decider
+from crm_contacts.domain.customer import (
+    EraseCustomer,
+    RegisterCustomer,
+    RenameCustomer,
+    customer_decider,
+)
 from crm_kernel.adapters.memory import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
 from crm_kernel.application import CommandHandler
 from crm_kernel.contracts.contacts import CustomerType, PartyKind
 from crm_kernel.domain.envelope import Metadata
-from crm_kernel.domain.errors import ConflictError
+from crm_kernel.domain.errors import ConflictError, GoneError
 from crm_kernel.privacy import PREFIX
 from crm_kernel.relay import Relay
 
@@ -91,3 +96,65 @@ async def test_sealing_looks_a_customer_key_up_once() -> None:
     assert len(envelopes) == 3
     await seal_all(envelopes, CountingKeys())
     assert CountingKeys.calls == 1
+
+
+def counting_loads(commands: CommandHandler) -> list[str]:
+    loads: list[str] = []
+    original = commands.load
+
+    async def load(stream_id: str):
+        loads.append(stream_id)
+        return await original(stream_id)
+
+    commands.load = load  # type: ignore[method-assign]
+    return loads
+
+
+async def test_a_command_that_opens_a_stream_does_not_read_it_first() -> None:
+    commands, _ = handler(InMemoryPublisher())
+    loads = counting_loads(commands)
+    result = await commands.handle("customer-c1", COMMAND, Metadata(actor="a"))
+    assert (result.version, loads) == (1, [])
+    assert result.state.registered
+
+
+async def test_opening_a_stream_that_exists_falls_back_to_its_real_state() -> None:
+    publisher = InMemoryPublisher()
+    commands, store = handler(publisher)
+    await commands.handle("customer-c1", COMMAND, Metadata(actor="a"))
+    loads = counting_loads(commands)
+    with pytest.raises(ConflictError, match="already registered"):
+        await commands.handle("customer-c1", COMMAND, Metadata(actor="a"))
+    assert loads == ["customer-c1"]
+    assert len(store.commits) == 1 and len(publisher.published) == 1
+
+
+async def test_a_command_refused_on_an_empty_stream_is_decided_on_the_stream() -> None:
+    commands, _ = handler(InMemoryPublisher())
+    await commands.handle("customer-c1", COMMAND, Metadata(actor="a"))
+    loads = counting_loads(commands)
+    result = await commands.handle(
+        "customer-c1", RenameCustomer(customer_id="c1", name="Ana María"), Metadata(actor="a")
+    )
+    assert (result.version, result.state.name, loads) == (2, "Ana María", ["customer-c1"])
+
+
+async def test_an_erased_customer_gets_no_new_key() -> None:
+    keys = InMemoryKeyStore()
+    store = InMemoryEventStore()
+    commands = CommandHandler(
+        source="crm.contacts",
+        decider=customer_decider,
+        store=store,
+        keys=keys,
+        relay=Relay(store, InMemoryPublisher()),
+    )
+    await commands.handle("customer-c1", COMMAND, Metadata(actor="a"))
+    erase = EraseCustomer(customer_id="c1", requested_by="dpo", reason="ticket 7")
+    await commands.handle("customer-c1", erase, Metadata(actor="a"))
+    assert await keys.delete("c1")
+    with pytest.raises(ConflictError, match="already registered"):  # the decider's answer
+        await commands.handle("customer-c1", COMMAND, Metadata(actor="a"))
+    assert keys.keys == {} and len(store.commits) == 2
+    with pytest.raises(GoneError):
+        await keys.get_or_create("c1")

@@ -11,7 +11,7 @@ import structlog
 from crm_kernel import metrics
 from crm_kernel.domain.decider import Decider
 from crm_kernel.domain.envelope import Metadata, wrap
-from crm_kernel.domain.errors import ConflictError
+from crm_kernel.domain.errors import ConflictError, GoneError
 from crm_kernel.eventstore import EventStore
 from crm_kernel.privacy import KeyStore, seal_all, unseal_all
 from crm_kernel.relay import Relay
@@ -62,6 +62,11 @@ class CommandHandler(Generic[S, C]):
         expected_version: int | None = None,
     ) -> CommandResult:
         name = type(command).__name__
+        if expected_version in (None, 0) and (
+            opened := await self._open(stream_id, command, metadata)
+        ):
+            metrics.COMMANDS.labels(name, "accepted").inc()
+            return opened
         state, version = await self.load(stream_id)
         if expected_version is not None and expected_version != version:
             metrics.COMMANDS.labels(name, "conflict").inc()
@@ -79,6 +84,29 @@ class CommandHandler(Generic[S, C]):
             return CommandResult(
                 stream_id=stream_id, version=version, position=0, event_ids=[], state=state
             )
+        result = await self._record(stream_id, version, state, events, metadata)
+        metrics.COMMANDS.labels(name, "accepted").inc()
+        return result
+
+    async def _open(self, stream_id: str, command: C, metadata: Metadata) -> CommandResult | None:
+        """A command that would open a new stream (a registration, a new order) is decided
+        on the initial state and appended at version 0 without reading the stream first: the
+        commit's unique id refuses it if the stream exists after all. None: decide as usual."""
+        state = self._decider.initial_state()
+        try:
+            events = self._decider.decide(state, command)
+        except Exception:
+            return None  # refused on an empty stream: the stream's real state decides
+        if not events:
+            return None
+        try:
+            return await self._record(stream_id, 0, state, events, metadata)
+        except (ConflictError, GoneError):
+            return None  # the stream exists (or its customer was erased): read it, decide again
+
+    async def _record(
+        self, stream_id: str, version: int, state: S, events: list[Any], metadata: Metadata
+    ) -> CommandResult:
         envelopes = wrap(
             events,
             source=self._source,
@@ -87,7 +115,6 @@ class CommandHandler(Generic[S, C]):
             metadata=metadata,
         )
         commit = await self._store.append(stream_id, version, await seal_all(envelopes, self._keys))
-        metrics.COMMANDS.labels(name, "accepted").inc()
         metrics.EVENTS_APPENDED.inc(len(envelopes))
         try:
             # Earlier pending commits of the stream go first, keeping version order on Kafka.

@@ -73,11 +73,11 @@ def authorise(secret: str, token: str | None, scope: str) -> Principal:
     return principal
 
 
-def require_scope(scope: str, *, query_token: bool = False) -> Callable[..., Principal]:
+def require_scope(scope: str, *, query_token: bool = False) -> Callable[..., Awaitable[Principal]]:
     """A FastAPI dependency: 401 without a valid token, 403 without `scope`. With
     `query_token`, `?access_token=` is accepted too (calendar apps cannot send headers)."""
 
-    def check(
+    async def check(
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:

@@ -26,7 +26,9 @@ PREFIX = "pii:v1:"
 class KeyStore(Protocol):
     """Where per-customer data keys live. Deleting a key erases the customer."""
 
-    async def get_or_create(self, customer_id: str) -> bytes: ...
+    async def get_or_create(self, customer_id: str) -> bytes:
+        """The customer's key, made on first use; GoneError once the customer was erased."""
+        ...
 
     async def get_many(self, customer_ids: Iterable[str]) -> dict[str, bytes]: ...
 

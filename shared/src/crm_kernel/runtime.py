@@ -7,7 +7,7 @@ lifespan opens MongoDB and Kafka, and closes them on shutdown.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
@@ -53,10 +53,10 @@ def readiness_checks(
     return [mongodb, kafka]
 
 
-def handler_for(aggregate: str) -> Callable[[Request], CommandHandler[Any, Any]]:
+def handler_for(aggregate: str) -> Callable[[Request], Awaitable[CommandHandler[Any, Any]]]:
     """FastAPI dependency: the command handler of one aggregate of this service."""
 
-    def get(request: Request) -> CommandHandler[Any, Any]:
+    async def get(request: Request) -> CommandHandler[Any, Any]:
         handlers: Handlers = request.app.state.handlers
         return handlers[aggregate]
 

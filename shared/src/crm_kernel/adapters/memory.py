@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 
 from crm_kernel.domain.envelope import EventEnvelope
-from crm_kernel.domain.errors import ConflictError
+from crm_kernel.domain.errors import ConflictError, GoneError
 from crm_kernel.eventstore import Commit
 from crm_kernel.privacy import new_key
 
@@ -63,12 +63,18 @@ class InMemoryPublisher:
 class InMemoryKeyStore:
     def __init__(self) -> None:
         self.keys: dict[str, bytes] = {}
+        self.erased: set[str] = set()
 
     async def get_or_create(self, customer_id: str) -> bytes:
+        if customer_id in self.erased:
+            raise GoneError(
+                f"customer {customer_id} was erased: nothing more is recorded about them"
+            )
         return self.keys.setdefault(customer_id, new_key())
 
     async def get_many(self, customer_ids: Iterable[str]) -> dict[str, bytes]:
         return {c: self.keys[c] for c in customer_ids if c in self.keys}
 
     async def delete(self, customer_id: str) -> bool:
+        self.erased.add(customer_id)
         return self.keys.pop(customer_id, None) is not None

@@ -1,4 +1,9 @@
-"""Per-customer data keys in a MongoDB collection (the default key store)."""
+"""Per-customer data keys in a MongoDB collection (the default key store).
+
+Erasing a customer replaces the key with a tombstone instead of deleting the document: a
+later command about that customer (an order from another context, a registration that
+reuses the id) then fails with GoneError instead of quietly minting a new key and recording
+personal data again."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from pymongo.errors import DuplicateKeyError
 
 from crm_kernel.adapters.lookups import find_by_ids
 from crm_kernel.domain.envelope import utcnow
+from crm_kernel.domain.errors import GoneError
 from crm_kernel.privacy import new_key
 
 
@@ -23,7 +29,7 @@ class MongoKeyStore:
     async def get_or_create(self, customer_id: str) -> bytes:
         found = await self._keys.find_one({"_id": customer_id})
         if found is not None:
-            return bytes(found["key"])
+            return _key_of(found)
         key = new_key()
         try:
             await self._keys.insert_one(
@@ -34,14 +40,28 @@ class MongoKeyStore:
             found = await self._keys.find_one({"_id": customer_id})
             if found is None:
                 raise
-            return bytes(found["key"])
+            return _key_of(found)
         return key
 
     async def get_many(self, customer_ids: Iterable[str]) -> dict[str, bytes]:
         return {
-            doc["_id"]: bytes(doc["key"]) for doc in await find_by_ids(self._keys, customer_ids)
+            doc["_id"]: bytes(doc["key"])
+            for doc in await find_by_ids(self._keys, customer_ids)
+            if "key" in doc
         }
 
     async def delete(self, customer_id: str) -> bool:
-        result = await self._keys.delete_one({"_id": customer_id})
-        return result.deleted_count == 1
+        before = await self._keys.find_one_and_replace(
+            {"_id": customer_id},
+            {"_id": customer_id, "erased_at": utcnow().isoformat()},
+            upsert=True,
+        )
+        return before is not None and "key" in before
+
+
+def _key_of(document: dict[str, Any]) -> bytes:
+    if "key" not in document:
+        raise GoneError(
+            f"customer {document['_id']} was erased: nothing more is recorded about them"
+        )
+    return bytes(document["key"])

@@ -12,12 +12,12 @@ from fastapi import Depends, Request
 from crm_contacts.application.contacts import ContactsApp
 
 
-def contacts_app(request: Request) -> ContactsApp:
+async def contacts_app(request: Request) -> ContactsApp:
     app: ContactsApp = request.app.state.contacts
     return app
 
 
-def writer_metadata(
+async def writer_metadata(
     request: Request, principal: Annotated[Principal, Depends(require_scope("contacts:write"))]
 ) -> Metadata:
     return command_metadata(request, principal)

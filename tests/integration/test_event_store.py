@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from crm_kernel.adapters.mongo_eventstore import MongoEventStore
+from crm_kernel.adapters.mongo_eventstore import MARKERS_PER_DELETE, MongoEventStore
 from crm_kernel.contracts.sales import OrderLine, OrderPlaced
 from crm_kernel.domain.envelope import Metadata, wrap
 from crm_kernel.domain.errors import ConflictError
@@ -159,9 +159,8 @@ async def test_a_store_reset_under_a_running_process_is_not_hidden_by_its_cache(
 ) -> None:
     await store.append("order-r", 0, order_events("order-r", 0, count=2))
     client = mongo(infra)
-    db = client[f"t_{unique}"]
-    for name in ("events", "events_outbox", "counters"):  # e.g. `crm infra wipe` meanwhile
-        await db[name].drop()
+    await client.drop_database(f"t_{unique}")  # e.g. wiped while the infra was down
+    await store.unpublished()  # the relay's next sweep notices
     with pytest.raises(ConflictError, match="at version 0"):
         await store.append("order-r", 2, order_events("order-r", 2))  # would leave a gap
     assert await store.read_stream("order-r") == []
@@ -178,22 +177,69 @@ async def test_a_commit_marked_by_both_marker_formats_is_listed_once(infra, uniq
     await client.close()
 
 
-async def test_losing_the_race_to_create_the_position_counter_is_not_an_error(
+async def test_losing_the_race_to_create_the_store_identity_is_not_an_error(
     store, monkeypatch
 ) -> None:
-    # Two first appends both upsert the missing counter; the second insert fails on `_id`.
-    counters = store._counters
-    real = counters.find_one_and_update
+    # Two first appends both upsert the missing identity; the second insert fails on `_id`.
+    identity = store._identity
+    real = identity.find_one_and_update
     raced = []
 
     async def first_loses(*args, **kwargs):  # type: ignore[no-untyped-def]
         if not raced:
             raced.append(True)
             await real(*args, **kwargs)  # the other writer's upsert
-            raise DuplicateKeyError("E11000 duplicate key error collection: counters")
+            raise DuplicateKeyError("E11000 duplicate key error collection: events_identity")
         return await real(*args, **kwargs)
 
-    monkeypatch.setattr(counters, "find_one_and_update", first_loses)
+    monkeypatch.setattr(identity, "find_one_and_update", first_loses)
     commit = await store.append("order-f", 0, order_events("order-f", 0))
-    assert raced and commit.position == 2
+    assert raced
     assert [c.commit_id async for c in store.read_all()] == [commit.commit_id]
+
+
+async def test_positions_follow_versions_within_a_stream_and_time_across_streams(
+    infra, unique, store
+) -> None:
+    other = MongoEventStore(mongo(infra)[f"t_{unique}"])  # another process, same store
+    a1 = await store.append("order-p", 0, order_events("order-p", 0))
+    b1 = await other.append("order-q", 0, order_events("order-q", 0))
+    a2 = await other.append("order-p", 1, order_events("order-p", 1))
+    a3 = await store.append("order-p", 2, order_events("order-p", 2))
+    assert a1.position < a2.position < a3.position
+    assert a1.position < b1.position < a3.position
+    assert [c.commit_id async for c in store.read_all()] == [
+        c.commit_id for c in sorted((a1, b1, a2, a3), key=lambda c: c.position)
+    ]
+
+
+async def test_sent_commits_lose_their_markers_in_batches_and_never_twice_meanwhile(
+    infra, unique, store
+) -> None:
+    client = mongo(infra)
+    outbox = client[f"t_{unique}"]["events_outbox"]
+    first = await store.append("order-b", 0, order_events("order-b", 0))
+    await store.mark_published([first])
+    assert await outbox.count_documents({}) == 1  # its deletion waits for company
+    assert await store.unpublished("order-b") == []  # but this process never sends it again
+    # A process that crashed before deleting: another one sends the commit again (consumers
+    # skip versions they applied), which is why the markers are deleted at all.
+    restarted = MongoEventStore(client[f"t_{unique}"])
+    assert [c.commit_id for c in await restarted.unpublished("order-b")] == [first.commit_id]
+    streams = [f"order-b{n}" for n in range(MARKERS_PER_DELETE - 1)]
+    commits = [await store.append(s, 0, order_events(s, 0)) for s in streams]
+    await store.mark_published(commits[:-1])
+    assert await outbox.count_documents({}) == MARKERS_PER_DELETE
+    await store.mark_published(commits[-1:])  # the batch is full: one delete for them all
+    assert await outbox.count_documents({}) == 0
+    await client.close()
+
+
+async def test_the_relay_sweep_deletes_the_markers_of_what_was_sent(infra, unique, store) -> None:
+    client = mongo(infra)
+    outbox = client[f"t_{unique}"]["events_outbox"]
+    commit = await store.append("order-s", 0, order_events("order-s", 0))
+    await store.mark_published([commit])
+    assert await store.unpublished() == []  # the sweep's call
+    assert await outbox.count_documents({}) == 0
+    await client.close()

@@ -158,3 +158,15 @@ async def test_an_erased_customer_gets_no_new_key() -> None:
     assert keys.keys == {} and len(store.commits) == 2
     with pytest.raises(GoneError):
         await keys.get_or_create("c1")
+
+
+async def test_the_relay_sweeps_once_more_when_told_to_stop() -> None:
+    import asyncio
+
+    commands, store = handler(FailingPublisher())
+    await commands.handle("customer-c1", COMMAND, Metadata(actor="a"))
+    publisher = InMemoryPublisher()
+    stop = asyncio.Event()
+    stop.set()  # e.g. the service shuts down right after the broker came back
+    await Relay(store, publisher).run(interval_s=60, stop=stop)
+    assert len(publisher.published) == 1 and await store.unpublished() == []

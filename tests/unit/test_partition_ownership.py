@@ -43,3 +43,13 @@ async def test_an_instance_projects_a_customer_once_it_holds_that_partition_of_e
 
 def test_before_the_topics_are_known_no_customer_counts_as_projected_here() -> None:
     assert not PartitionOwnership().projects("c-1")
+
+
+async def test_losing_partitions_tells_whoever_remembers_their_customers() -> None:
+    revoked: list[bool] = []
+    ownership = PartitionOwnership(on_revoked=lambda: revoked.append(True))
+    await ownership.on_partitions_assigned({TopicPartition("crm.sales.events", 0)})
+    await ownership.on_partitions_revoked(set())
+    assert revoked == []
+    await ownership.on_partitions_revoked({TopicPartition("crm.sales.events", 0)})
+    assert revoked == [True]

@@ -85,3 +85,14 @@ async def test_a_batch_that_changes_nothing_wakes_nobody() -> None:
     with signals.watching({CUSTOMER}) as written:
         await projector.handle(batch)  # a redelivery: already applied
         assert not written.is_set()
+
+
+def test_the_last_documents_written_are_remembered_within_a_bound() -> None:
+    signals = WriteSignals(remembered=2)
+    signals.notify({"a": {"_id": "a", "n": 1}})
+    signals.notify({"b": {"_id": "b"}, "a": {"_id": "a", "n": 2}})
+    signals.notify({"c": {"_id": "c"}})
+    assert signals.last_written("a") == {"_id": "a", "n": 2}
+    assert signals.last_written("b") is None  # the least recently written went first
+    signals.forget()
+    assert signals.last_written("a") is None

@@ -48,12 +48,15 @@ class Relay:
         return len(events)
 
     async def run(self, interval_s: float, stop: asyncio.Event) -> None:
-        """Sweep the outbox until `stop` is set; errors are logged and retried next sweep."""
-        while not stop.is_set():
+        """Sweep the outbox until `stop` is set, and once more on the way out (so a clean stop
+        leaves no marker of a sent commit behind); errors are logged and retried next sweep."""
+        while True:
             try:
                 while await self.publish_pending() > 0:
                     pass
             except Exception as error:
                 log.warning("relay sweep failed, will retry", error=str(error))
+            if stop.is_set():
+                return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval_s)

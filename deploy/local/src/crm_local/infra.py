@@ -74,19 +74,20 @@ PATCH = "id_index.patch.json"
 
 
 def _vendor_patched(go: str, build: Path) -> None:
-    """Vendor FerretDB's dependencies into the build directory and apply our one-line patch
+    """Vendor FerretDB's dependencies into the build directory and apply our small patch
     there (ADR 8): the module cache stays pristine and checksummed, and the build fails loudly
-    if the patched line has moved in another FerretDB version."""
+    if a patched passage has moved in another FerretDB version."""
     patch = json.loads(_asset("ferretdb", PATCH).read_text())
     _run([go, "mod", "vendor"], "vendoring FerretDB's sources", cwd=build)
-    source = build / "vendor" / patch["module"] / patch["file"]
-    text = source.read_text()
-    if text.count(patch["old"]) != 1:
-        raise LauncherError(
-            f"FerretDB patch {PATCH} no longer applies to {source}: "
-            "update the patch for this FerretDB version (see ADR 8)"
-        )
-    source.write_text(text.replace(patch["old"], patch["new"]))
+    for edit in patch["edits"]:
+        source = build / "vendor" / patch["module"] / edit["file"]
+        text = source.read_text()
+        if text.count(edit["old"]) != 1:
+            raise LauncherError(
+                f"FerretDB patch {PATCH} no longer applies to {source}: "
+                "update the patch for this FerretDB version (see ADR 8)"
+            )
+        source.write_text(text.replace(edit["old"], edit["new"]))
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
     database = ActiveDatabase(mongo, settings.database_for(CONTEXT))
     models = ReadModels.on(database)
     signals = WriteSignals()
-    ownership = PartitionOwnership()
+    ownership = PartitionOwnership(on_revoked=signals.forget)
     # The projector has a connection pool of its own: readers waiting for their writes must
     # never queue the projector's reads and writes behind theirs.
     projectors = Projectors(

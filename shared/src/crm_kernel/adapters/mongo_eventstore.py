@@ -8,26 +8,34 @@ collide on it, and the loser gets ConflictError (HTTP 409).
 The outbox holds one small marker per append attempt, written *before* the commit and named
 after that attempt, so a writer that loses a race never marks the winner's commit.
 A marker whose commit never came is dropped after a grace period, one whose version another
-writer won at once, and the winner's once Kafka has the events. The outbox stays as small as
-the backlog, so the relay's sweep never scans the history.
+writer won at once, and the winner's once Kafka has the events: those in batches, one delete
+per MARKERS_PER_DELETE sent commits or per relay sweep, whichever comes first. This process
+never sends a commit twice for a marker it has yet to delete; after a crash, the next sweep
+sends those commits again (consumers skip versions they applied). The outbox stays as small
+as the backlog, so the relay's sweep never scans the history.
 """
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
+import structlog
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from crm_kernel.adapters.lookups import IDS_PER_QUERY
 from crm_kernel.domain.envelope import EventEnvelope, utcnow
 from crm_kernel.domain.errors import ConflictError
 from crm_kernel.eventstore import Commit
+
+log = structlog.get_logger(__name__)
 
 Document = dict[str, Any]
 
@@ -48,18 +56,12 @@ class RecentCommits:
 
     def __init__(self, max_commits: int) -> None:
         self._commits: OrderedDict[str, Commit] = OrderedDict()
-        self._ends: OrderedDict[str, int] = OrderedDict()
+        self._ends: OrderedDict[str, tuple[int, int]] = OrderedDict()
         self._max = max_commits
-        self._highest_position = 0
 
-    def check_position(self, position: int) -> None:
-        """Positions only grow. One at or below the highest this process drew means the
-        database was reset under it (or, on FerretDB, a racing $inc repeated one): forget
-        every cached commit rather than trust any of them."""
-        if position <= self._highest_position:
-            self._commits.clear()
-            self._ends.clear()
-        self._highest_position = max(self._highest_position, position)
+    def clear(self) -> None:
+        self._commits.clear()
+        self._ends.clear()
 
     def get(self, id_: str) -> Commit | None:
         found = self._commits.get(id_)
@@ -70,15 +72,33 @@ class RecentCommits:
     def put(self, commit: Commit) -> None:
         self._commits[commit.commit_id] = commit
         self._commits.move_to_end(commit.commit_id)
-        self._ends[commit.stream_id] = max(self.known_end(commit.stream_id), commit.version)
+        self._ends[commit.stream_id] = max(
+            self.known_end(commit.stream_id), (commit.version, commit.position)
+        )
         self._ends.move_to_end(commit.stream_id)
         for cache in (self._commits, self._ends):
             while len(cache) > self._max:
                 cache.popitem(last=False)
 
-    def known_end(self, stream_id: str) -> int:
-        """A version the stream is known to have reached: commits are never removed."""
-        return self._ends.get(stream_id, 0)
+    def known_end(self, stream_id: str) -> tuple[int, int]:
+        """A version the stream is known to have reached, and the position of the commit that
+        reached it: commits are never removed. (0, 0) when nothing is known."""
+        return self._ends.get(stream_id, (0, 0))
+
+
+class CommitClock:
+    """Positions without a shared counter (ADR 11): microseconds since the epoch, above every
+    position this process drew and above the stream's previous commit. So positions follow
+    versions within a stream, and the wall clock across streams and processes (ties are
+    broken by commit id): the ordering hint `read_all` needs, at no round trip."""
+
+    def __init__(self, now_ns: Callable[[], int] = time.time_ns) -> None:
+        self._now_ns = now_ns
+        self._last = 0
+
+    def next(self, after: int = 0) -> int:
+        self._last = max(self._now_ns() // 1000, self._last + 1, after + 1)
+        return self._last
 
 
 class MongoEventStore:
@@ -90,8 +110,11 @@ class MongoEventStore:
     ) -> None:
         self._commits = db[collection]
         self._outbox = db[f"{collection}_outbox"]
-        self._counters = db["counters"]
+        self._identity = db[f"{collection}_identity"]
         self._recent = RecentCommits(recent_commits)
+        self._clock = CommitClock()
+        self._token: str | None = None  # which store this process cached commits from
+        self._sent: list[str] = []  # markers of commits on Kafka, to delete in one batch
 
     async def ensure_indexes(self) -> None:
         await self._commits.create_index(
@@ -137,12 +160,15 @@ class MongoEventStore:
         # The commit's unique `_id` catches any writer that got there first. Before writing,
         # only a gap must be ruled out: a new stream, or a commit seen ending at
         # `expected_version` (the load that produced it just walked the stream), needs no read.
-        position = await self._next_position()
-        self._recent.check_position(position)
-        if expected_version != self._recent.known_end(stream_id):
+        if self._token is None:
+            await self.check_identity()
+        known_version, known_position = self._recent.known_end(stream_id)
+        if expected_version != known_version:
             current = await self.stream_version(stream_id)
             if current != expected_version:
                 raise _conflict(stream_id, expected_version, current)
+            _, known_position = self._recent.known_end(stream_id)
+        position = self._clock.next(after=known_position)
         first = commit_id(stream_id, expected_version + 1)
         # One marker per attempt: a writer that loses the race never marks the winner's
         # commit, so nothing is ever published twice from here. (Not the position: FerretDB's
@@ -212,6 +238,10 @@ class MongoEventStore:
             }
 
     async def unpublished(self, stream_id: str | None = None, limit: int = 500) -> list[Commit]:
+        if stream_id is None:  # the relay's sweep: a natural time to check and tidy up
+            await self.check_identity()
+            await self._delete_sent()
+        sent = set(self._sent)
         query: Document = {} if stream_id is None else {"stream_id": stream_id}
         markers = await self._outbox.find(
             query, sort=[("stream_id", ASCENDING), ("version_from", ASCENDING)], limit=limit
@@ -219,6 +249,8 @@ class MongoEventStore:
         pending: list[Commit] = []
         listed: set[str] = set()
         for marker in markers:
+            if marker["_id"] in sent:
+                continue  # on Kafka already, its marker not yet deleted
             if "commit_id" not in marker:
                 marker = await self._upgrade(marker)
             commit = await self._commit(marker["commit_id"])
@@ -247,28 +279,44 @@ class MongoEventStore:
         return marker
 
     async def mark_published(self, commits: list[Commit]) -> None:
-        for commit in commits:
-            await self._outbox.delete_one({"_id": marker_id(commit.commit_id, commit.attempt)})
+        self._sent += [marker_id(c.commit_id, c.attempt) for c in commits]
+        if len(self._sent) >= MARKERS_PER_DELETE:
+            await self._delete_sent()
 
-    async def _next_position(self) -> int:
-        # Positions order commits for replay; a failed insert leaves a harmless gap. MongoDB's
-        # $inc is atomic; FerretDB 1.x's is not, so there two racing appends may share one.
+    async def _delete_sent(self) -> None:
+        sent, self._sent = self._sent, []
         try:
-            counter = await self._counter_inc()
-        except DuplicateKeyError:
-            # Concurrent first upserts of the counter: one inserted it, the others $inc it now.
-            counter = await self._counter_inc()
-        if counter is None:  # upsert with AFTER always returns the document
-            raise RuntimeError("the position counter could not be read")
-        return int(counter["value"])
+            for start in range(0, len(sent), IDS_PER_QUERY):
+                chunk = sent[start : start + IDS_PER_QUERY]
+                await self._outbox.delete_many({"_id": {"$in": chunk}})
+        except Exception:
+            self._sent = sent + self._sent  # deleting twice is harmless; forgetting is not
+            raise
 
-    async def _counter_inc(self) -> Document | None:
-        return await self._counters.find_one_and_update(
-            {"_id": "position"},
-            {"$inc": {"value": 1}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
+    async def check_identity(self) -> None:
+        """Which store this is: a token kept in the store itself. Another token, or none, means
+        the database was reset under this process (e.g. wiped while the infra was down):
+        then every cached commit is forgotten rather than trusted. Checked on the first append
+        and at every relay sweep."""
+        for attempt in range(2):
+            try:
+                found = await self._identity.find_one_and_update(
+                    {"_id": "identity"},
+                    {"$setOnInsert": {"token": uuid4().hex}},
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                )
+                break
+            except DuplicateKeyError:
+                if attempt:  # FerretDB's upserts race: another writer inserted it first
+                    raise
+        token = str(found["token"]) if found else None
+        if token is None:
+            raise RuntimeError("the event store's identity could not be read")
+        if self._token is not None and token != self._token:
+            log.warning("the event store was reset under this process: cached commits dropped")
+            self._recent.clear()
+        self._token = token
 
 
 def _to_commit(doc: Document) -> Commit:
@@ -282,6 +330,7 @@ def _to_commit(doc: Document) -> Commit:
 
 
 ORPHAN_GRACE = timedelta(minutes=5)
+MARKERS_PER_DELETE = 32
 
 
 def _older_than(created_at: str, age: timedelta) -> bool:

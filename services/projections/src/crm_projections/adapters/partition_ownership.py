@@ -8,6 +8,8 @@ write signal alone; a reader served elsewhere has to re-read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiokafka import ConsumerRebalanceListener, TopicPartition
 from aiokafka.partitioner import murmur2
 
@@ -18,9 +20,10 @@ def partition_for(key: str, partitions: int) -> int:
 
 
 class PartitionOwnership(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self) -> None:
+    def __init__(self, on_revoked: Callable[[], None] = lambda: None) -> None:
         self._assigned: set[TopicPartition] = set()
         self._sizes: dict[str, int] = {}
+        self._on_revoked = on_revoked  # what this instance knew of those customers is stale
 
     def know_topics(self, partitions: list[TopicPartition]) -> None:
         """The event topics and their partitions (read once the topics exist)."""
@@ -29,6 +32,8 @@ class PartitionOwnership(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         self._assigned -= set(revoked)
+        if revoked:
+            self._on_revoked()
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         self._assigned |= set(assigned)

@@ -4,13 +4,17 @@ Read-your-writes would otherwise re-read the document in a tight loop, and every
 reader would load the store the projector writes to. The reader gets the document as it was
 written, so it need not read it back. A reader served by an instance that does not project
 the customer's partition is not woken; it re-reads after its fallback interval.
+
+The last documents written are remembered too (a bounded LRU), so a reader that asks for a
+write this instance has already projected need not read the store either. They are
+forgotten when the instance loses partitions: another instance writes those customers next.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -39,13 +43,26 @@ class Wake:
 
 
 class WriteSignals:
-    def __init__(self) -> None:
+    def __init__(self, remembered: int = 5_000) -> None:
         self._waiting: defaultdict[str, set[Wake]] = defaultdict(set)
+        self._last: OrderedDict[str, Document] = OrderedDict()
+        self._remembered = remembered
 
     def notify(self, written: Mapping[str, Document]) -> None:
         for id_, document in written.items():
+            self._last[id_] = document
+            self._last.move_to_end(id_)
             for wake in self._waiting.pop(id_, ()):
                 wake.set(id_, document)
+        while len(self._last) > self._remembered:
+            self._last.popitem(last=False)
+
+    def last_written(self, id_: str) -> Document | None:
+        """The document as this instance last wrote it, if it still remembers it."""
+        return self._last.get(id_)
+
+    def forget(self) -> None:
+        self._last.clear()
 
     @contextlib.contextmanager
     def watching(self, ids: Iterable[str]) -> Iterator[Wake]:

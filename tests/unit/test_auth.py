@@ -1,9 +1,10 @@
 from datetime import timedelta
 
 import pytest
-from crm_kernel.auth import InvalidTokenError, issue_token, verify_token
+from crm_kernel.auth import InvalidTokenError, TokenVerifier, issue_token, verify_token
 
 SECRET = "a-test-secret-of-at-least-32-bytes!!"
+HOUR = timedelta(hours=1)
 
 
 def test_a_token_carries_its_subject_and_scopes() -> None:
@@ -30,3 +31,28 @@ def test_an_expired_token_is_refused() -> None:
 def test_unknown_scopes_are_refused_at_issue() -> None:
     with pytest.raises(ValueError, match="unknown scopes"):
         issue_token(SECRET, "alice", ["sales:delete"], timedelta(minutes=5))
+
+
+def test_the_verifier_remembers_a_valid_token_only_until_it_expires(monkeypatch) -> None:
+    import crm_kernel.auth as auth
+
+    verifier = TokenVerifier(SECRET)
+    token = issue_token(SECRET, "alice", ["sales:write"], timedelta(seconds=30))
+    decoded = []
+    real = auth.jwt.decode
+    monkeypatch.setattr(auth.jwt, "decode", lambda *a, **k: decoded.append(1) or real(*a, **k))
+    assert verifier.verify(token).subject == "alice"
+    assert verifier.verify(token).scopes == {"sales:write"}
+    assert len(decoded) == 1  # the second time it was remembered
+    later = auth.time.time() + 31
+    monkeypatch.setattr(auth.time, "time", lambda: later)
+    verifier.verify(token)  # past its expiry: checked afresh (here PyJWT's clock still agrees)
+    assert len(decoded) == 2
+
+
+def test_the_verifier_refuses_what_verify_token_refuses() -> None:
+    verifier = TokenVerifier(SECRET)
+    forged = issue_token("another-secret-that-is-32-bytes-long!", "eve", ["sales:write"], HOUR)
+    for _ in range(2):
+        with pytest.raises(InvalidTokenError):
+            verifier.verify(forged)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -48,6 +50,11 @@ def issue_token(secret: str, subject: str, scopes: list[str], ttl: timedelta) ->
 
 
 def verify_token(secret: str, token: str) -> Principal:
+    return _verified(secret, token)[0]
+
+
+def _verified(secret: str, token: str) -> tuple[Principal, float]:
+    """The token's principal and expiry (seconds since the epoch), or InvalidTokenError."""
     try:
         claims = jwt.decode(
             token,
@@ -58,6 +65,31 @@ def verify_token(secret: str, token: str) -> Principal:
         )
     except jwt.PyJWTError as error:
         raise InvalidTokenError(str(error)) from None
-    return Principal(
+    principal = Principal(
         subject=str(claims["sub"]), scopes=frozenset(str(claims.get("scope", "")).split())
     )
+    return principal, float(claims["exp"])
+
+
+class TokenVerifier:
+    """verify_token, remembering the tokens it verified until they expire (a bounded LRU): a
+    caller sends the same token with request after request, and checking its signature and
+    claims each time showed in the services' profiles. The cache is keyed by the whole token,
+    signature included, so it accepts exactly what verify_token accepts."""
+
+    def __init__(self, secret: str, remembered: int = 1024) -> None:
+        self._secret = secret
+        self._known: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._remembered = remembered
+
+    def verify(self, token: str) -> Principal:
+        known = self._known.get(token)
+        if known is not None and known[1] > time.time():
+            self._known.move_to_end(token)
+            return known[0]
+        self._known.pop(token, None)
+        principal, expires = _verified(self._secret, token)
+        self._known[token] = (principal, expires)
+        while len(self._known) > self._remembered:
+            self._known.popitem(last=False)
+        return principal

@@ -18,7 +18,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_kernel.application import CommandResult
-from crm_kernel.auth import InvalidTokenError, Principal, verify_token
+from crm_kernel.auth import InvalidTokenError, Principal, TokenVerifier
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import DomainError
 
@@ -60,12 +60,12 @@ class AuthError(Exception):
         self.message = message
 
 
-def authorise(secret: str, token: str | None, scope: str) -> Principal:
+def authorise(tokens: TokenVerifier, token: str | None, scope: str) -> Principal:
     """The token's principal; AuthError 401 without a valid token, 403 without `scope`."""
     if not token:
         raise AuthError(401, "missing bearer token: send 'Authorization: Bearer <token>'")
     try:
-        principal = verify_token(secret, token)
+        principal = tokens.verify(token)
     except InvalidTokenError as error:
         raise AuthError(401, f"invalid token: {error}") from None
     if scope not in principal.scopes:
@@ -84,7 +84,7 @@ def require_scope(scope: str, *, query_token: bool = False) -> Callable[..., Awa
         token = credentials.credentials if credentials else None
         if token is None and query_token:
             token = request.query_params.get("access_token")
-        return authorise(request.app.state.auth_secret, token, scope)
+        return authorise(request.app.state.tokens, token, scope)
 
     return check
 
@@ -149,7 +149,7 @@ def create_app(
             "set it (the local launcher makes one per profile)"
         )
     app = FastAPI(title=title, lifespan=lifespan)
-    app.state.auth_secret = auth_secret
+    app.state.tokens = TokenVerifier(auth_secret)
     app.add_middleware(CorrelationMiddleware)
 
     @app.exception_handler(AuthError)

@@ -7,6 +7,7 @@ lifespan opens MongoDB and Kafka, and closes them on shutdown.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -136,6 +137,11 @@ def serve(context: str, app: FastAPI, settings: ServiceSettings) -> None:
     from crm_kernel.settings import DEFAULT_PORTS
 
     configure_logging(context, settings.log_level)
+    # Everything built so far (modules, models, routes: ~50,000 objects) lives as long as the
+    # process. Frozen, the collector stops walking it at every full collection, which
+    # otherwise paused the event loop for tens of milliseconds each time.
+    gc.collect()
+    gc.freeze()
     uvicorn.run(
         app,
         host=settings.http_host,

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
+import bson
 import structlog
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
@@ -52,10 +53,12 @@ class RecentCommits:
     """Commits this process has read or written, least recently used evicted first (an
     OrderedDict: too small a need for a cache library). Commits never change,
     so a cached one is never stale; walking a stream then costs one read (the miss past its
-    end) instead of one per commit. Commits other writers added are found by that read."""
+    end) instead of one per commit. Commits other writers added are found by that read.
+    Each is kept as its stored BSON, one object instead of a few dozen: ten thousand parsed
+    commits made every full garbage collection pause the service for about 100 ms."""
 
     def __init__(self, max_commits: int) -> None:
-        self._commits: OrderedDict[str, Commit] = OrderedDict()
+        self._commits: OrderedDict[str, bytes] = OrderedDict()
         self._ends: OrderedDict[str, tuple[int, int]] = OrderedDict()
         self._max = max_commits
 
@@ -65,12 +68,14 @@ class RecentCommits:
 
     def get(self, id_: str) -> Commit | None:
         found = self._commits.get(id_)
-        if found is not None:
-            self._commits.move_to_end(id_)
-        return found
+        if found is None:
+            return None
+        self._commits.move_to_end(id_)
+        return _to_commit(bson.decode(found))
 
-    def put(self, commit: Commit) -> None:
-        self._commits[commit.commit_id] = commit
+    def put(self, commit: Commit, document: Document) -> None:
+        """`commit` as read or written, and the document it was stored as."""
+        self._commits[commit.commit_id] = bson.encode(document)
         self._commits.move_to_end(commit.commit_id)
         self._ends[commit.stream_id] = max(
             self.known_end(commit.stream_id), (commit.version, commit.position)
@@ -129,7 +134,7 @@ class MongoEventStore:
         if doc is None:
             return None
         commit = _to_commit(doc)
-        self._recent.put(commit)
+        self._recent.put(commit, doc)
         return commit
 
     async def _chain(self, stream_id: str) -> list[Commit]:
@@ -201,7 +206,7 @@ class MongoEventStore:
                 stream_id, expected_version, await self.stream_version(stream_id)
             ) from None
         commit = _to_commit(document)  # exactly what a later read returns
-        self._recent.put(commit)
+        self._recent.put(commit, document)
         return commit
 
     async def read_stream(self, stream_id: str) -> list[EventEnvelope]:

@@ -8,6 +8,8 @@ the customer's partition is not woken; it re-reads after its fallback interval.
 The last documents written are remembered too (a bounded LRU), so a reader that asks for a
 write this instance has already projected need not read the store either. They are
 forgotten when the instance loses partitions: another instance writes those customers next.
+They are kept as BSON, one object each: thousands of nested dicts made every full garbage
+collection walk a quarter of a million objects, a pause of 100-200 ms at 100 commands/s.
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+import bson
+from bson.codec_options import CodecOptions
+
 Document = dict[str, Any]
+AS_READ: CodecOptions[Document] = CodecOptions(tz_aware=True)  # as the read store's client
 
 
 class Wake:
@@ -45,12 +51,12 @@ class Wake:
 class WriteSignals:
     def __init__(self, remembered: int = 5_000) -> None:
         self._waiting: defaultdict[str, set[Wake]] = defaultdict(set)
-        self._last: OrderedDict[str, Document] = OrderedDict()
+        self._last: OrderedDict[str, bytes] = OrderedDict()
         self._remembered = remembered
 
     def notify(self, written: Mapping[str, Document]) -> None:
         for id_, document in written.items():
-            self._last[id_] = document
+            self._last[id_] = bson.encode(document)
             self._last.move_to_end(id_)
             for wake in self._waiting.pop(id_, ()):
                 wake.set(id_, document)
@@ -58,8 +64,10 @@ class WriteSignals:
             self._last.popitem(last=False)
 
     def last_written(self, id_: str) -> Document | None:
-        """The document as this instance last wrote it, if it still remembers it."""
-        return self._last.get(id_)
+        """The document as this instance last wrote it (as a read of the store would return
+        it), if it still remembers it."""
+        found = self._last.get(id_)
+        return None if found is None else bson.decode(found, codec_options=AS_READ)
 
     def forget(self) -> None:
         self._last.clear()

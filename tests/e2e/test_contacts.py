@@ -341,6 +341,10 @@ async def test_erasure_leaves_no_personal_data_even_after_a_rebuild(platform, in
         post(platform, "contacts", f"{base}/family-notes", {"note": "x"}, CONTACTS).status_code
         == 410
     )
+    case = {"customer_id": customer, "kind": "complaint", "subject": "S", "description": "Erika"}
+    refused = post(platform, "support", "/cases", case, "support:write")
+    assert refused.status_code == 410, refused.text  # no new key, no new personal data
+    assert "was erased" in refused.json()["detail"][0]["msg"]
     export = await asyncio.to_thread(
         httpx.get, f"{platform.urls['contacts']}{base}/export", headers=token("contacts:read")
     )

@@ -10,8 +10,11 @@ from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
+from crm_contacts.domain.customer import customer_decider
+from crm_kernel.application import CommandHandler
 from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.publisher import TopicPublisher, declare_event_publisher, new_broker
+from crm_kernel.relay import Relay
 from crm_kernel.settings import ServiceSettings
 from crm_kernel.topics import EVENT_TOPICS, ensure_topics, partitions_of
 from pymongo import AsyncMongoClient
@@ -105,3 +108,14 @@ async def group_caught_up(
     finally:
         await consumer.stop()
         await admin.close()
+
+
+def customer_commands(store: Any, keys: Any, publisher: Any) -> CommandHandler[Any, Any]:
+    """The contacts customer handler over the given store, keys and publisher."""
+    return CommandHandler(
+        source="crm.contacts",
+        decider=customer_decider,
+        store=store,
+        keys=keys,
+        relay=Relay(store, publisher),
+    )

@@ -7,22 +7,20 @@ import json
 import uuid
 
 import pytest
-from crm_contacts.domain.customer import RegisterCustomer, customer_decider, stream_of
+from crm_contacts.domain.customer import RegisterCustomer, stream_of
 from crm_kernel import wire
 from crm_kernel.adapters.mongo_eventstore import MongoEventStore
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
-from crm_kernel.application import CommandHandler
 from crm_kernel.contracts.contacts import CustomerType, PartyKind
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import GoneError
 from crm_kernel.domain.events import ERASED
 from crm_kernel.privacy import PREFIX, unseal_all
 from crm_kernel.publisher import TopicPublisher, declare_event_publisher, new_broker
-from crm_kernel.relay import Relay
 from crm_kernel.topics import EVENT_TOPICS, ensure_topics
 
 from tests.integration.test_relay_and_projector import messages_for
-from tests.support import mongo, running_projections, settings_for, wait_for
+from tests.support import customer_commands, mongo, running_projections, settings_for, wait_for
 
 
 async def test_deleting_the_key_erases_stored_published_and_rebuilt_personal_data(infra, unique):
@@ -33,13 +31,7 @@ async def test_deleting_the_key_erases_stored_published_and_rebuilt_personal_dat
     await store.ensure_indexes()
     broker = new_broker(infra.kafka_bootstrap, "crm-test-contacts")
     topic = TopicPublisher(declare_event_publisher(broker, "contacts"), "crm.contacts.events")
-    commands = CommandHandler(
-        source="crm.contacts",
-        decider=customer_decider,
-        store=store,
-        keys=keys,
-        relay=Relay(store, topic),
-    )
+    commands = customer_commands(store, keys, topic)
     customer = str(uuid.uuid4())
     await ensure_topics(infra.kafka_bootstrap, list(EVENT_TOPICS), 3)
     await broker.start()
@@ -111,4 +103,35 @@ async def test_an_erased_customer_keeps_a_tombstone_and_never_gets_a_new_key(inf
     assert await keys.get_many([customer]) == {}
     with pytest.raises(GoneError, match="erased"):
         await keys.get_or_create(customer)
+    await client.close()
+
+
+async def test_customers_erased_before_key_tombstones_get_theirs_once(infra, unique):
+    from crm_contacts.adapters.key_tombstones import tombstone_earlier_erasures
+    from crm_contacts.domain.customer import EraseCustomer
+    from crm_kernel.adapters.memory import InMemoryPublisher
+
+    settings = settings_for(infra, unique)
+    client = mongo(infra)
+    contacts = client[settings.database_for("contacts")]
+    vault = client[settings.vault_database]
+    store, keys = MongoEventStore(contacts), MongoKeyStore(vault)
+    commands = customer_commands(store, keys, InMemoryPublisher())
+    erased, kept = str(uuid.uuid4()), str(uuid.uuid4())
+    for customer in (erased, kept):
+        register = RegisterCustomer(
+            customer_id=customer,
+            kind=PartyKind.PERSON,
+            customer_type=CustomerType.CONSUMER,
+            name="Ana",
+        )
+        await commands.handle(stream_of(customer), register, Metadata(actor="test"))
+    erase = EraseCustomer(customer_id=erased, requested_by="dpo", reason="ticket 9")
+    await commands.handle(stream_of(erased), erase, Metadata(actor="test"))
+    await vault["customer_keys"].delete_one({"_id": erased})  # as erasure used to do
+    assert await tombstone_earlier_erasures(contacts, keys) == 1
+    with pytest.raises(GoneError):
+        await keys.get_or_create(erased)
+    assert await keys.get_many([kept]) != {}  # others keep their keys
+    assert await tombstone_earlier_erasures(contacts, keys) == 0  # done once per store
     await client.close()

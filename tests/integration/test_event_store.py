@@ -243,3 +243,16 @@ async def test_the_relay_sweep_deletes_the_markers_of_what_was_sent(infra, uniqu
     assert await store.unpublished() == []  # the sweep's call
     assert await outbox.count_documents({}) == 0
     await client.close()
+
+
+async def test_a_sweep_leaves_another_processs_young_markers_to_it(infra, unique, store) -> None:
+    client = mongo(infra)
+    outbox = client[f"t_{unique}"]["events_outbox"]
+    other = MongoEventStore(client[f"t_{unique}"])  # another process, same store
+    commit = await store.append("order-g", 0, order_events("order-g", 0))
+    # Not yet marked published: its writer is publishing it now, or broke down doing so.
+    assert await other.unpublished() == []  # the other's sweep leaves it to its writer
+    assert [c.commit_id for c in await store.unpublished()] == [commit.commit_id]  # its own
+    await outbox.update_many({}, {"$set": {"created_at": "2000-01-01T00:00:00+00:00"}})
+    assert [c.commit_id for c in await other.unpublished()] == [commit.commit_id]  # leftovers
+    await client.close()

@@ -22,3 +22,18 @@ async def test_a_writer_that_read_a_revision_another_already_replaced_loses(infr
     assert "_w" not in stored  # the store's bookkeeping stays inside the store
     await client.drop_database(f"t_{unique}")
     await client.close()
+
+
+async def test_the_active_database_tells_when_the_pointer_moves(infra, unique) -> None:
+    from crm_projections.adapters.databases import ActiveDatabase
+
+    client = mongo(infra)
+    changes: list[bool] = []
+    reader = ActiveDatabase(client, f"t_{unique}", ttl_s=0, on_change=lambda: changes.append(True))
+    assert await reader.name() == f"t_{unique}"
+    assert await reader.name() == f"t_{unique}" and changes == []
+    await ActiveDatabase(client, f"t_{unique}").switch(f"t_{unique}_rebuilt")  # `admin switch`
+    assert await reader.name() == f"t_{unique}_rebuilt"
+    assert changes == [True]
+    await client.drop_database(f"t_{unique}")
+    await client.close()

@@ -7,7 +7,6 @@ from crm_contacts.domain.customer import (
     EraseCustomer,
     RegisterCustomer,
     RenameCustomer,
-    customer_decider,
 )
 from crm_kernel.adapters.memory import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
 from crm_kernel.application import CommandHandler
@@ -17,6 +16,8 @@ from crm_kernel.domain.errors import ConflictError, GoneError
 from crm_kernel.privacy import PREFIX
 from crm_kernel.relay import Relay
 
+from tests.support import customer_commands
+
 
 class FailingPublisher:
     async def publish(self, envelopes) -> None:
@@ -25,16 +26,7 @@ class FailingPublisher:
 
 def handler(publisher) -> tuple[CommandHandler, InMemoryEventStore]:
     store = InMemoryEventStore()
-    return (
-        CommandHandler(
-            source="crm.contacts",
-            decider=customer_decider,
-            store=store,
-            keys=InMemoryKeyStore(),
-            relay=Relay(store, publisher),
-        ),
-        store,
-    )
+    return customer_commands(store, InMemoryKeyStore(), publisher), store
 
 
 COMMAND = RegisterCustomer(
@@ -142,13 +134,7 @@ async def test_a_command_refused_on_an_empty_stream_is_decided_on_the_stream() -
 async def test_an_erased_customer_gets_no_new_key() -> None:
     keys = InMemoryKeyStore()
     store = InMemoryEventStore()
-    commands = CommandHandler(
-        source="crm.contacts",
-        decider=customer_decider,
-        store=store,
-        keys=keys,
-        relay=Relay(store, InMemoryPublisher()),
-    )
+    commands = customer_commands(store, keys, InMemoryPublisher())
     await commands.handle("customer-c1", COMMAND, Metadata(actor="a"))
     erase = EraseCustomer(customer_id="c1", requested_by="dpo", reason="ticket 7")
     await commands.handle("customer-c1", erase, Metadata(actor="a"))

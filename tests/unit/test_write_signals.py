@@ -96,3 +96,14 @@ def test_the_last_documents_written_are_remembered_within_a_bound() -> None:
     assert signals.last_written("b") is None  # the least recently written went first
     signals.forget()
     assert signals.last_written("a") is None
+
+
+def test_only_documents_this_instance_alone_writes_are_remembered() -> None:
+    signals = WriteSignals(remember_if=lambda id_: id_ != "elsewhere")
+    signals.notify({"mine": {"_id": "mine", "merged_from": []}, "elsewhere": {"_id": "x"}})
+    signals.notify({"survivor": {"_id": "survivor", "merged_from": ["m1"]}})
+    assert signals.last_written("mine") == {"_id": "mine", "merged_from": []}
+    assert signals.last_written("elsewhere") is None
+    assert signals.last_written("survivor") is None  # the owner of m1 writes it too
+    signals.notify({"mine": {"_id": "mine", "merged_from": ["m2"]}})
+    assert signals.last_written("mine") is None  # what it remembered is dropped, not kept

@@ -51,12 +51,13 @@ class Relay:
         """Sweep the outbox until `stop` is set, and once more on the way out (so a clean stop
         leaves no marker of a sent commit behind); errors are logged and retried next sweep."""
         while True:
+            last = stop.is_set()  # a sweep that began before the stop may miss later sends
             try:
                 while await self.publish_pending() > 0:
                     pass
             except Exception as error:
                 log.warning("relay sweep failed, will retry", error=str(error))
-            if stop.is_set():
+            if last:
                 return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval_s)

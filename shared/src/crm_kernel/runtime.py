@@ -80,7 +80,10 @@ def build_write_service(
     routers: Sequence[APIRouter],
     settings: ServiceSettings | None = None,
     extra_topics: Sequence[str] = (),
+    on_startup: Sequence[Callable[[WriteService], Awaitable[None]]] = (),
 ) -> WriteService:
+    """`on_startup` steps run once the store and broker answer, before the service takes
+    requests (e.g. one-off upgrades of its data)."""
     settings = settings or ServiceSettings()
     broker = new_broker(settings.kafka_bootstrap, client_id=f"crm-{context}")
     topic_publisher = TopicPublisher(declare_event_publisher(broker, context), topic_for(context))
@@ -99,6 +102,8 @@ def build_write_service(
             settings.kafka_bootstrap, [*EVENT_TOPICS, *extra_topics], settings.topic_partitions
         )
         await broker.start()
+        for step in on_startup:
+            await step(service)
         stop = asyncio.Event()
         sweeper = asyncio.create_task(relay.run(settings.relay_interval_s, stop))
         try:
@@ -125,9 +130,10 @@ def build_write_service(
     app.state.handlers = handlers
     for router in routers:
         app.include_router(router)
-    return WriteService(
+    service = WriteService(
         app=app, broker=broker, handlers=handlers, store=store, keys=keys, database=database
     )
+    return service
 
 
 def serve(context: str, app: FastAPI, settings: ServiceSettings) -> None:

@@ -6,6 +6,7 @@ from crm_kernel.runtime import WriteService, build_write_service
 from crm_kernel.settings import ServiceSettings
 
 from crm_contacts.adapters.duplicate_index import DuplicateIndex
+from crm_contacts.adapters.key_tombstones import tombstone_earlier_erasures
 from crm_contacts.application.contacts import ContactsApp
 from crm_contacts.domain.activity import activity_decider
 from crm_contacts.domain.customer import customer_decider
@@ -25,6 +26,7 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
         [customers.router, interactions.router],
         settings,
         extra_topics=[INGEST_TOPIC, REJECTED_TOPIC],
+        on_startup=[_tombstones],
     )
     app = ContactsApp(
         customers=service.handlers["customer"],
@@ -37,3 +39,7 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
     service.app.state.contacts = app
     subscribe_ingest(service.broker, app)
     return service
+
+
+async def _tombstones(service: WriteService) -> None:
+    await tombstone_earlier_erasures(service.database, service.keys)

@@ -46,14 +46,19 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         for _ in range(2)
     )
     keys = MongoKeyStore(mongo[settings.vault_database])
-    database = ActiveDatabase(mongo, settings.database_for(CONTEXT))
+    # Documents remembered for read-your-writes are dropped whenever this instance's
+    # partitions or the active database change (ADR 9).
+    signals = WriteSignals(remember_if=lambda customer_id: ownership.projects(customer_id))
+    ownership = PartitionOwnership(on_change=signals.forget)
+    database = ActiveDatabase(mongo, settings.database_for(CONTEXT), on_change=signals.forget)
     models = ReadModels.on(database)
-    signals = WriteSignals()
-    ownership = PartitionOwnership(on_revoked=signals.forget)
     # The projector has a connection pool of its own: readers waiting for their writes must
     # never queue the projector's reads and writes behind theirs.
+    projector_database = ActiveDatabase(
+        projector_mongo, settings.database_for(CONTEXT), on_change=signals.forget
+    )
     projectors = Projectors(
-        ReadModels.on(ActiveDatabase(projector_mongo, settings.database_for(CONTEXT))),
+        ReadModels.on(projector_database),
         MongoKeyStore(projector_mongo[settings.vault_database]),
         on_written=signals.notify,
     )

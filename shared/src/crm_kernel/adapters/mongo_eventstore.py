@@ -9,9 +9,11 @@ The outbox holds one small marker per append attempt, written *before* the commi
 after that attempt, so a writer that loses a race never marks the winner's commit.
 A marker whose commit never came is dropped after a grace period, one whose version another
 writer won at once, and the winner's once Kafka has the events: those in batches, one delete
-per MARKERS_PER_DELETE sent commits or per relay sweep, whichever comes first. This process
-never sends a commit twice for a marker it has yet to delete; after a crash, the next sweep
-sends those commits again (consumers skip versions they applied). The outbox stays as small
+per MARKERS_PER_DELETE sent commits or per relay sweep, whichever comes first. The process
+that sent a commit skips its marker until then, and other processes' sweeps leave markers
+younger than SWEEP_GRACE to their writer. After a crash, a sweep sends those commits again
+(consumers skip versions they applied); so may another process appending to the same stream
+within that window, which must send the stream's earlier commits first. The outbox stays as small
 as the backlog, so the relay's sweep never scans the history.
 """
 
@@ -119,7 +121,10 @@ class MongoEventStore:
         self._recent = RecentCommits(recent_commits)
         self._clock = CommitClock()
         self._token: str | None = None  # which store this process cached commits from
-        self._sent: list[str] = []  # markers of commits on Kafka, to delete in one batch
+        # Markers of commits on Kafka, to delete in one batch, and those being deleted.
+        self._sent: dict[str, None] = {}
+        self._deleting: set[str] = set()
+        self._writer = uuid4().hex  # names this process's markers for other processes' sweeps
 
     async def ensure_indexes(self) -> None:
         await self._commits.create_index(
@@ -186,6 +191,7 @@ class MongoEventStore:
             "stream_id": stream_id,
             "version_from": expected_version + 1,
             "created_at": utcnow().isoformat(),
+            "writer": self._writer,
         }
         await self._outbox.insert_one(marker)
         document = {
@@ -243,19 +249,21 @@ class MongoEventStore:
             }
 
     async def unpublished(self, stream_id: str | None = None, limit: int = 500) -> list[Commit]:
-        if stream_id is None:  # the relay's sweep: a natural time to check and tidy up
+        sweep = stream_id is None  # the relay's sweep: a natural time to check and tidy up
+        if sweep:
             await self.check_identity()
             await self._delete_sent()
-        sent = set(self._sent)
-        query: Document = {} if stream_id is None else {"stream_id": stream_id}
+        query: Document = {} if sweep else {"stream_id": stream_id}
         markers = await self._outbox.find(
             query, sort=[("stream_id", ASCENDING), ("version_from", ASCENDING)], limit=limit
         ).to_list()
         pending: list[Commit] = []
         listed: set[str] = set()
         for marker in markers:
-            if marker["_id"] in sent:
+            if marker["_id"] in self._sent or marker["_id"] in self._deleting:
                 continue  # on Kafka already, its marker not yet deleted
+            if sweep and self._another_writers_recent(marker):
+                continue  # its writer publishes it, or has, and deletes the marker soon
             if "commit_id" not in marker:
                 marker = await self._upgrade(marker)
             commit = await self._commit(marker["commit_id"])
@@ -268,6 +276,14 @@ class MongoEventStore:
                 # marker failed before its commit: nothing to send.
                 await self._outbox.delete_one({"_id": marker["_id"]})
         return pending
+
+    def _another_writers_recent(self, marker: Document) -> bool:
+        writer = marker.get("writer")
+        return (
+            writer is not None
+            and writer != self._writer
+            and not _older_than(marker["created_at"], SWEEP_GRACE)
+        )
 
     async def _upgrade(self, legacy: Document) -> Document:
         """A marker written before markers were per attempt: `_id` was the commit's id."""
@@ -284,19 +300,23 @@ class MongoEventStore:
         return marker
 
     async def mark_published(self, commits: list[Commit]) -> None:
-        self._sent += [marker_id(c.commit_id, c.attempt) for c in commits]
+        self._sent.update((marker_id(c.commit_id, c.attempt), None) for c in commits)
         if len(self._sent) >= MARKERS_PER_DELETE:
             await self._delete_sent()
 
     async def _delete_sent(self) -> None:
-        sent, self._sent = self._sent, []
+        batch = list(self._sent)
+        self._deleting.update(batch)  # still skipped while the delete is under way
+        self._sent.clear()
         try:
-            for start in range(0, len(sent), IDS_PER_QUERY):
-                chunk = sent[start : start + IDS_PER_QUERY]
+            for start in range(0, len(batch), IDS_PER_QUERY):
+                chunk = batch[start : start + IDS_PER_QUERY]
                 await self._outbox.delete_many({"_id": {"$in": chunk}})
         except Exception:
-            self._sent = sent + self._sent  # deleting twice is harmless; forgetting is not
+            self._sent.update((m, None) for m in batch)  # deleting twice is harmless
             raise
+        finally:
+            self._deleting.difference_update(batch)
 
     async def check_identity(self) -> None:
         """Which store this is: a token kept in the store itself. Another token, or none, means
@@ -336,6 +356,9 @@ def _to_commit(doc: Document) -> Commit:
 
 ORPHAN_GRACE = timedelta(minutes=5)
 MARKERS_PER_DELETE = 32
+# A sweep leaves another process's markers this young to that process: it is publishing them,
+# or has and will delete them with its next batch. Older ones are a crash's leftovers.
+SWEEP_GRACE = timedelta(seconds=5)
 
 
 def _older_than(created_at: str, age: timedelta) -> bool:

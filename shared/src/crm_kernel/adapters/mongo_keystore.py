@@ -51,11 +51,14 @@ class MongoKeyStore:
         }
 
     async def delete(self, customer_id: str) -> bool:
-        before = await self._keys.find_one_and_replace(
-            {"_id": customer_id},
-            {"_id": customer_id, "erased_at": utcnow().isoformat()},
-            upsert=True,
-        )
+        tombstone = {"_id": customer_id, "erased_at": utcnow().isoformat()}
+        try:
+            before = await self._keys.find_one_and_replace(
+                {"_id": customer_id}, tombstone, upsert=True
+            )
+        except DuplicateKeyError:
+            # FerretDB's upsert is not atomic: a key made meanwhile won the insert. Replace it.
+            before = await self._keys.find_one_and_replace({"_id": customer_id}, tombstone)
         return before is not None and "key" in before
 
 

@@ -7,6 +7,7 @@ one without downtime (blue/green); a rebuild writes to its own database directly
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from pymongo import AsyncMongoClient
@@ -32,17 +33,27 @@ class ActiveDatabase:
     """The database the pointer in the base database names (the base one itself by default),
     re-read at most every `ttl_s` seconds."""
 
-    def __init__(self, client: AsyncMongoClient[Document], base: str, ttl_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        client: AsyncMongoClient[Document],
+        base: str,
+        ttl_s: float = 1.0,
+        on_change: Callable[[], None] = lambda: None,
+    ) -> None:
         self._client = client
         self.base = base
         self._ttl_s = ttl_s
         self._cached: tuple[float, str] | None = None
+        self._on_change = on_change  # told when the pointer names another database
 
     async def name(self) -> str:
         now = time.monotonic()
         if self._cached is None or now - self._cached[0] > self._ttl_s:
             doc = await self._client[self.base][POINTER].find_one({"_id": "active"})
-            self._cached = (now, doc["database"] if doc else self.base)
+            name = doc["database"] if doc else self.base
+            if self._cached is not None and name != self._cached[1]:
+                self._on_change()
+            self._cached = (now, name)
         return self._cached[1]
 
     async def get(self) -> AsyncDatabase[Document]:

@@ -20,10 +20,12 @@ def partition_for(key: str, partitions: int) -> int:
 
 
 class PartitionOwnership(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, on_revoked: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, on_change: Callable[[], None] = lambda: None) -> None:
         self._assigned: set[TopicPartition] = set()
         self._sizes: dict[str, int] = {}
-        self._on_revoked = on_revoked  # what this instance knew of those customers is stale
+        # What this instance knew of its customers may be stale after any rebalance (a batch
+        # still in flight during one can even finish after it).
+        self._on_change = on_change
 
     def know_topics(self, partitions: list[TopicPartition]) -> None:
         """The event topics and their partitions (read once the topics exist)."""
@@ -32,11 +34,11 @@ class PartitionOwnership(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         self._assigned -= set(revoked)
-        if revoked:
-            self._on_revoked()
+        self._on_change()
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         self._assigned |= set(assigned)
+        self._on_change()
 
     def projects(self, customer_id: str) -> bool:
         """Whether this instance projects every event topic's partition of this customer."""

@@ -7,7 +7,9 @@ the customer's partition is not woken; it re-reads after its fallback interval.
 
 The last documents written are remembered too (a bounded LRU), so a reader that asks for a
 write this instance has already projected need not read the store either. They are
-forgotten when the instance loses partitions: another instance writes those customers next.
+forgotten whenever the instance's partitions or the active database change, and documents
+are remembered only for customers this instance projects and never for merge survivors:
+only then is this instance the sole writer of what it remembers.
 They are kept as BSON, one object each: thousands of nested dicts made every full garbage
 collection walk a quarter of a million objects, a pause of 100-200 ms at 100 commands/s.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import bson
@@ -49,15 +51,22 @@ class Wake:
 
 
 class WriteSignals:
-    def __init__(self, remembered: int = 5_000) -> None:
+    def __init__(
+        self, remembered: int = 5_000, remember_if: Callable[[str], bool] = lambda id_: True
+    ) -> None:
         self._waiting: defaultdict[str, set[Wake]] = defaultdict(set)
         self._last: OrderedDict[str, bytes] = OrderedDict()
         self._remembered = remembered
+        self._remember_if = remember_if  # e.g. "this instance projects that customer"
 
     def notify(self, written: Mapping[str, Document]) -> None:
         for id_, document in written.items():
-            self._last[id_] = bson.encode(document)
-            self._last.move_to_end(id_)
+            if self._remember_if(id_) and not document.get("merged_from"):
+                # A merge survivor is also written by the owners of the ids merged into it.
+                self._last[id_] = bson.encode(document)
+                self._last.move_to_end(id_)
+            else:
+                self._last.pop(id_, None)
             for wake in self._waiting.pop(id_, ()):
                 wake.set(id_, document)
         while len(self._last) > self._remembered:

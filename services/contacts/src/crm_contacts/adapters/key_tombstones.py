@@ -1,0 +1,43 @@
+"""A one-off upgrade: tombstones for the keys of customers erased before keys had them.
+
+Erasure used to delete the key document outright, and any context could then mint a new key
+and record personal data about the erased customer again. The key store now leaves a
+tombstone (`MongoKeyStore.delete`). This step gives the earlier erasures theirs: it runs at
+startup, scans the event store once for erasures, and records in the contacts database that
+it is done, so later startups cost one read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm_kernel.adapters.mongo_keystore import MongoKeyStore
+from crm_kernel.contracts.contacts import CustomerErased
+from crm_kernel.domain.envelope import utcnow
+from pymongo.asynchronous.database import AsyncDatabase
+
+Document = dict[str, Any]
+UPGRADE = "key-tombstones"
+
+
+async def tombstone_earlier_erasures(contacts: AsyncDatabase[Document], keys: MongoKeyStore) -> int:
+    """Tombstone the key of every customer the event store shows as erased; the count."""
+    upgrades = contacts["upgrades"]
+    if await upgrades.find_one({"_id": UPGRADE}) is not None:
+        return 0
+    erased = {
+        str(event["customer_id"])
+        async for commit in contacts["events"].find(
+            {"events.type": CustomerErased.event_type}, projection=["events"]
+        )
+        for event in commit["events"]
+        if event.get("type") == CustomerErased.event_type and event.get("customer_id")
+    }
+    for customer_id in sorted(erased):
+        await keys.delete(customer_id)  # idempotent: a tombstone stays a tombstone
+    await upgrades.replace_one(
+        {"_id": UPGRADE},
+        {"_id": UPGRADE, "done_at": utcnow().isoformat(), "customers": len(erased)},
+        upsert=True,
+    )
+    return len(erased)

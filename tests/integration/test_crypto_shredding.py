@@ -117,8 +117,8 @@ async def test_customers_erased_before_key_tombstones_get_theirs_once(infra, uni
     vault = client[settings.vault_database]
     store, keys = MongoEventStore(contacts), MongoKeyStore(vault)
     commands = customer_commands(store, keys, InMemoryPublisher())
-    erased, kept = str(uuid.uuid4()), str(uuid.uuid4())
-    for customer in (erased, kept):
+    erased, kept, recent = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    for customer in (erased, kept, recent):
         register = RegisterCustomer(
             customer_id=customer,
             kind=PartyKind.PERSON,
@@ -126,10 +126,14 @@ async def test_customers_erased_before_key_tombstones_get_theirs_once(infra, uni
             name="Ana",
         )
         await commands.handle(stream_of(customer), register, Metadata(actor="test"))
-    erase = EraseCustomer(customer_id=erased, requested_by="dpo", reason="ticket 9")
-    await commands.handle(stream_of(erased), erase, Metadata(actor="test"))
+    for customer in (erased, recent):
+        erase = EraseCustomer(customer_id=customer, requested_by="dpo", reason="ticket 9")
+        await commands.handle(stream_of(customer), erase, Metadata(actor="test"))
     await vault["customer_keys"].delete_one({"_id": erased})  # as erasure used to do
+    await keys.delete(recent)  # as erasure does now
+    before = await vault["customer_keys"].find_one({"_id": recent})
     assert await tombstone_earlier_erasures(contacts, keys) == 1
+    assert await vault["customer_keys"].find_one({"_id": recent}) == before  # left as it was
     with pytest.raises(GoneError):
         await keys.get_or_create(erased)
     assert await keys.get_many([kept]) != {}  # others keep their keys

@@ -256,3 +256,14 @@ async def test_a_sweep_leaves_another_processs_young_markers_to_it(infra, unique
     await outbox.update_many({}, {"$set": {"created_at": "2000-01-01T00:00:00+00:00"}})
     assert [c.commit_id for c in await other.unpublished()] == [commit.commit_id]  # leftovers
     await client.close()
+
+
+async def test_a_sweep_never_sends_a_streams_later_commit_before_one_it_leaves(
+    infra, unique, store
+) -> None:
+    other = MongoEventStore(mongo(infra)[f"t_{unique}"])  # another process, same store
+    await other.append("order-o", 0, order_events("order-o", 0))  # v1: its writer's to send
+    await store.append("order-o", 1, order_events("order-o", 1))  # v2: this process's
+    # Consumers skip versions at or below the last they applied: v2 alone would lose v1.
+    assert await store.unpublished() == []
+    assert [c.version for c in await store.unpublished("order-o")] == [1, 2]  # in order

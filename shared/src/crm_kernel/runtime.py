@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from fastapi import APIRouter, FastAPI, Request
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
@@ -32,6 +33,8 @@ from crm_kernel.settings import ServiceSettings
 from crm_kernel.topics import EVENT_TOPICS, ensure_topics
 
 Handlers = dict[str, CommandHandler[Any, Any]]
+
+log = structlog.get_logger(__name__)
 
 
 def asyncapi_document(broker: KafkaBroker, service: str) -> dict[str, Any]:
@@ -80,10 +83,11 @@ def build_write_service(
     routers: Sequence[APIRouter],
     settings: ServiceSettings | None = None,
     extra_topics: Sequence[str] = (),
-    on_startup: Sequence[Callable[[WriteService], Awaitable[None]]] = (),
+    background: Sequence[Callable[[WriteService], Awaitable[object]]] = (),
 ) -> WriteService:
-    """`on_startup` steps run once the store and broker answer, before the service takes
-    requests (e.g. one-off upgrades of its data)."""
+    """`background` jobs start once the store and broker answer and run beside the service
+    (e.g. one-off upgrades of its data, which must not hold up health checks); a failure is
+    logged, and the job runs again at the next start."""
     settings = settings or ServiceSettings()
     broker = new_broker(settings.kafka_bootstrap, client_id=f"crm-{context}")
     topic_publisher = TopicPublisher(declare_event_publisher(broker, context), topic_for(context))
@@ -102,13 +106,14 @@ def build_write_service(
             settings.kafka_bootstrap, [*EVENT_TOPICS, *extra_topics], settings.topic_partitions
         )
         await broker.start()
-        for step in on_startup:
-            await step(service)
+        jobs = [asyncio.create_task(_logged(job(service))) for job in background]
         stop = asyncio.Event()
         sweeper = asyncio.create_task(relay.run(settings.relay_interval_s, stop))
         try:
             yield
         finally:
+            for job_task in jobs:
+                job_task.cancel()
             stop.set()
             with suppress(asyncio.CancelledError):
                 await sweeper
@@ -134,6 +139,14 @@ def build_write_service(
         app=app, broker=broker, handlers=handlers, store=store, keys=keys, database=database
     )
     return service
+
+
+async def _logged(job: Awaitable[object]) -> None:
+    try:
+        result = await job
+        log.info("background job done", result=result)
+    except Exception as error:
+        log.error("background job failed; it runs again at the next start", error=str(error))
 
 
 def serve(context: str, app: FastAPI, settings: ServiceSettings) -> None:

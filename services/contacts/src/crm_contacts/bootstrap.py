@@ -26,7 +26,7 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
         [customers.router, interactions.router],
         settings,
         extra_topics=[INGEST_TOPIC, REJECTED_TOPIC],
-        on_startup=[_tombstones],
+        background=[_tombstones],
     )
     app = ContactsApp(
         customers=service.handlers["customer"],
@@ -41,5 +41,5 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
     return service
 
 
-async def _tombstones(service: WriteService) -> None:
-    await tombstone_earlier_erasures(service.database, service.keys)
+async def _tombstones(service: WriteService) -> int:
+    return await tombstone_earlier_erasures(service.database, service.keys)

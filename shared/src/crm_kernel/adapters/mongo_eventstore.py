@@ -259,11 +259,16 @@ class MongoEventStore:
         ).to_list()
         pending: list[Commit] = []
         listed: set[str] = set()
+        held: set[str] = set()  # streams whose earlier commit is left to its writer
         for marker in markers:
             if marker["_id"] in self._sent or marker["_id"] in self._deleting:
                 continue  # on Kafka already, its marker not yet deleted
+            if marker.get("stream_id") in held:
+                continue  # never a stream's later commit before its earlier one
             if sweep and self._another_writers_recent(marker):
-                continue  # its writer publishes it, or has, and deletes the marker soon
+                # Its writer publishes it, or has, and deletes the marker soon.
+                held.add(marker.get("stream_id", ""))
+                continue
             if "commit_id" not in marker:
                 marker = await self._upgrade(marker)
             commit = await self._commit(marker["commit_id"])

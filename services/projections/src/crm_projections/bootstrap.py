@@ -21,6 +21,7 @@ from pymongo import AsyncMongoClient
 from crm_projections.adapters.databases import ActiveDatabase
 from crm_projections.adapters.partition_ownership import PartitionOwnership
 from crm_projections.adapters.read_models import Projectors, ReadModels
+from crm_projections.application.remembered_first import RememberedFirst
 from crm_projections.application.write_signals import WriteSignals
 from crm_projections.entrypoints.http import router
 
@@ -57,9 +58,11 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
     projector_database = ActiveDatabase(
         projector_mongo, settings.database_for(CONTEXT), on_change=signals.forget
     )
+    projector_models = ReadModels.on(projector_database)
     projectors = Projectors(
-        ReadModels.on(projector_database),
+        projector_models,
         MongoKeyStore(projector_mongo[settings.vault_database]),
+        customers=RememberedFirst(projector_models.customers, signals),
         on_written=signals.notify,
     )
     dlt = dead_letter_topic(CONTEXT)

@@ -78,6 +78,10 @@ class WriteSignals:
         found = self._last.get(id_)
         return None if found is None else bson.decode(found, codec_options=AS_READ)
 
+    def drop(self, ids: Iterable[str]) -> None:
+        for id_ in ids:
+            self._last.pop(id_, None)
+
     def forget(self) -> None:
         self._last.clear()
 

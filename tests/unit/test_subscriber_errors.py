@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 import structlog
 from aiokafka.structs import ConsumerRecord
 from crm_kernel import wire
-from crm_kernel.subscriber import RetryPolicy, process_records
+from crm_kernel.subscriber import BatchHealth, RetryPolicy, process_records
 
 from tests.unit.test_customer_360 import registered
 
@@ -45,3 +47,37 @@ async def test_the_causes_of_a_task_group_failure_are_logged() -> None:
             RetryPolicy(attempts=2, first_delay_s=0),
         )
     assert [entry["error"] for entry in logs] == ["ValueError: store is down"] * 2
+
+
+async def test_a_write_the_store_never_answers_fails_and_is_retried() -> None:
+    # A frozen store once held the projector for good: no client timeout, no retry.
+    calls: list[int] = []
+
+    async def handler(_: object) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            await asyncio.Event().wait()  # never answers
+
+    health = BatchHealth()
+    await process_records(
+        [record_of(e) for e in registered()],
+        handler,
+        NoDeadLetters(),
+        RetryPolicy(attempts=2, first_delay_s=0, attempt_timeout_s=0.05),
+        health,
+    )
+    assert len(calls) == 2
+    await health.check()  # the retry wrote it: healthy again
+
+
+async def test_readiness_fails_once_batches_have_failed_for_too_long() -> None:
+    now = [0.0]
+    health = BatchHealth(stall_after_s=30, clock=lambda: now[0])
+    health.failed("NetworkTimeout: store")
+    now[0] = 29
+    await health.check()  # a short outage is retried, not reported
+    now[0] = 31
+    with pytest.raises(RuntimeError, match="failed for 31 s"):
+        await health.check()
+    health.written()
+    await health.check()

@@ -9,6 +9,7 @@ committed: the consumer seeks back and tries it again, so nothing is lost.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -37,6 +38,9 @@ class RetryPolicy:
     attempts: int = 5
     first_delay_s: float = 0.2
     max_delay_s: float = 5.0
+    # A write the store never answers must fail and be retried, not hold the partition for
+    # good: all attempts together stay well inside Kafka's 300 s max.poll.interval.
+    attempt_timeout_s: float = 30.0
 
     def delays(self) -> list[float]:
         return [min(self.first_delay_s * 2**n, self.max_delay_s) for n in range(self.attempts - 1)]
@@ -61,11 +65,41 @@ class KafkaDeadLetters:
         metrics.DEAD_LETTERS.labels(self.topic).inc()
 
 
+class BatchHealth:
+    """Whether batches get written. Readiness fails once they have failed for longer than
+    `stall_after_s`, so a stuck projector is seen instead of answering "ready"."""
+
+    def __init__(self, stall_after_s: float = 30.0, clock: Callable[[], float] = time.monotonic):
+        self._stall_after_s = stall_after_s
+        self._clock = clock
+        self._failing_since: float | None = None
+        self._last_error = ""
+
+    def written(self) -> None:
+        self._failing_since = None
+
+    def failed(self, error: str) -> None:
+        if self._failing_since is None:
+            self._failing_since = self._clock()
+        self._last_error = error
+
+    async def check(self) -> None:
+        if self._failing_since is None:
+            return
+        failing_s = self._clock() - self._failing_since
+        if failing_s > self._stall_after_s:
+            raise RuntimeError(
+                f"batches have failed for {failing_s:.0f} s (last: {self._last_error}): "
+                "check the read store and the logs"
+            )
+
+
 async def process_records(
     records: Sequence[ConsumerRecord[Any, Any]],
     handler: BatchHandler,
     dead_letters: DeadLetterSink,
     retry: RetryPolicy,
+    health: BatchHealth | None = None,
 ) -> None:
     """Decode, dead-letter what is not an event, then hand the rest to `handler` with retries."""
     envelopes = []
@@ -83,11 +117,15 @@ async def process_records(
             await dead_letters.send(record, str(error))
     if not envelopes:
         return
+    health = health or BatchHealth()
     for delay in [*retry.delays(), None]:
         try:
-            await handler(envelopes)
+            async with asyncio.timeout(retry.attempt_timeout_s):
+                await handler(envelopes)
+            health.written()
             return
         except Exception as error:
+            health.failed(_describe(error))
             if delay is None:
                 log.error(
                     "batch failed after retries; it will be redelivered", error=_describe(error)
@@ -120,6 +158,7 @@ def subscribe_batches(
     max_records: int = 500,
     listener: ConsumerRebalanceListener | None = None,
     fetch_max_wait_ms: int = 500,
+    health: BatchHealth | None = None,
 ) -> None:
     """Register a batch consumer on `broker`: commit after the handler returns, never before.
     `listener` hears which partitions this instance is assigned."""
@@ -143,4 +182,4 @@ def subscribe_batches(
         title=f"{group_id} projector",
     )
     async def on_batch(body: Any, message: KafkaMessage) -> None:
-        await process_records(_raw_records(message), handler, dead_letters, retry)
+        await process_records(_raw_records(message), handler, dead_letters, retry, health)

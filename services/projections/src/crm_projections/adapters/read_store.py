@@ -17,10 +17,10 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import uuid4
 
+from crm_kernel.adapters.bulk import bulk_write_in_chunks
 from crm_kernel.adapters.lookups import find_by_ids
 from pymongo import InsertOne, ReplaceOne
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError
 
 from crm_projections.adapters.databases import DatabaseSource
 
@@ -29,6 +29,10 @@ DUPLICATE_KEY = 11000
 
 
 WRITER = "_w"  # which save_many call wrote the document: the store's own bookkeeping
+
+
+class WriteFailed(RuntimeError):
+    """The store refused a read-model write for another reason than a lost race."""
 
 
 def _read(doc: Document) -> Document:
@@ -73,18 +77,13 @@ class MongoReadStore:
             else ReplaceOne({"_id": id_, "_rev": rev}, {**doc, "_rev": rev + 1, WRITER: token})
             for id_, (rev, doc) in changed.items()
         ]
-        lost: set[str] = set()
-        try:
-            result = await collection.bulk_write(requests, ordered=False)
-            matched = result.matched_count
-        except BulkWriteError as error:
-            errors = error.details.get("writeErrors", [])
-            if any(e.get("code") != DUPLICATE_KEY for e in errors):
-                raise
-            lost = {ids[e["index"]] for e in errors}
-            matched = error.details.get("nMatched", 0)
+        outcome = await bulk_write_in_chunks(collection, requests)
+        unexpected = [e for e in outcome.errors if e.get("code") != DUPLICATE_KEY]
+        if unexpected:
+            raise WriteFailed(f"{len(unexpected)} read-model writes failed: {unexpected[0]}")
+        lost = {ids[e["index"]] for e in outcome.errors}
         replaced = [i for i in ids if changed[i][0] > 0]
-        if matched < len(replaced):
+        if outcome.matched < len(replaced):
             # Some replacement found another revision: ask which, by who wrote what is stored.
             now = {
                 d["_id"]: d.get(WRITER) for d in await find_by_ids(collection, replaced, [WRITER])

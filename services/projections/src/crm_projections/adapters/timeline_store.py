@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from crm_kernel.adapters.bulk import bulk_write_in_chunks
 from crm_kernel.domain.envelope import EventEnvelope
 from pymongo import ASCENDING, InsertOne
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError
 
 from crm_projections.adapters.databases import DatabaseSource
-from crm_projections.adapters.read_store import DUPLICATE_KEY
+from crm_projections.adapters.read_store import DUPLICATE_KEY, WriteFailed
 from crm_projections.domain.timeline import entry
 
 Document = dict[str, Any]
@@ -35,14 +35,13 @@ class TimelineStore:
         entries = {str(e.event_id): entry(e) for e in envelopes if e.customer_id is not None}
         if not entries:
             return
-        try:
-            # An entry never changes: a redelivered event meets its own _id and is skipped.
-            await (await self._collection()).bulk_write(
-                [InsertOne(doc) for doc in entries.values()], ordered=False
-            )
-        except BulkWriteError as error:
-            if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
-                raise
+        # An entry never changes: a redelivered event meets its own _id and is skipped.
+        outcome = await bulk_write_in_chunks(
+            await self._collection(), [InsertOne(doc) for doc in entries.values()]
+        )
+        unexpected = [e for e in outcome.errors if e.get("code") != DUPLICATE_KEY]
+        if unexpected:
+            raise WriteFailed(f"{len(unexpected)} timeline writes failed: {unexpected[0]}")
 
     async def page(
         self,

@@ -1,0 +1,49 @@
+"""Bulk writes in bounded chunks.
+
+A stock FerretDB 1.x freezes the whole database on one update command of 100 statements or
+more (issue 9; our local build carries a fix, ADR 8). The read side must never depend on a
+server's tolerance, so every bulk write goes out in chunks well below that, one after another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo import InsertOne, ReplaceOne
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
+
+Document = dict[str, Any]
+Request = InsertOne[Document] | ReplaceOne[Document]
+WRITES_PER_COMMAND = 50  # half of what freezes a stock FerretDB 1.x
+
+
+@dataclass
+class BulkOutcome:
+    matched: int = 0
+    # Each error as the server reported it, with `index` into the whole request list.
+    errors: list[Document] = field(default_factory=list)
+
+
+async def bulk_write_in_chunks(
+    collection: AsyncCollection[Document],
+    requests: Sequence[Request],
+    chunk: int = WRITES_PER_COMMAND,
+) -> BulkOutcome:
+    """Unordered writes, `chunk` statements per command; write errors are collected, not
+    raised, so the caller decides which of them it expects."""
+    outcome = BulkOutcome()
+    for start in range(0, len(requests), chunk):
+        try:
+            result = await collection.bulk_write(
+                list(requests[start : start + chunk]), ordered=False
+            )
+            outcome.matched += result.matched_count
+        except BulkWriteError as error:
+            outcome.matched += error.details.get("nMatched", 0)
+            outcome.errors += [
+                {**e, "index": e["index"] + start} for e in error.details.get("writeErrors", [])
+            ]
+    return outcome

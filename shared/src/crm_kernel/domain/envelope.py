@@ -23,6 +23,9 @@ class Metadata(BaseModel):
     actor: str
     correlation_id: str = Field(default_factory=lambda: str(uuid4()))
     causation_id: str | None = None
+    # When the fact happened, if the command says (a call logged later, an imported order);
+    # None: when it is recorded.
+    occurred_at: datetime | None = None
 
 
 class EventEnvelope(BaseModel):
@@ -85,7 +88,7 @@ def wrap(
             stream_id=stream_id,
             stream_version=expected_version + offset,
             customer_id=event.customer_key(),
-            occurred_at=at,
+            occurred_at=metadata.occurred_at.astimezone(UTC) if metadata.occurred_at else at,
             recorded_at=at,
             actor=metadata.actor,
             correlation_id=metadata.correlation_id,

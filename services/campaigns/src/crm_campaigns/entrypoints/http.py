@@ -10,9 +10,11 @@ from crm_kernel.auth import Principal
 from crm_kernel.contracts.campaigns import Channel, ResponseKind
 from crm_kernel.domain.envelope import utcnow
 from crm_kernel.http import CommandAccepted, command_metadata, require_scope
+from crm_kernel.request_body import RequestBody
 from crm_kernel.runtime import handler_for
+from crm_kernel.timeinput import OccurredAt
 from fastapi import APIRouter, Depends, Request
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import Field
 
 from crm_campaigns.domain.response import RecordResponse, stream_of
 
@@ -21,11 +23,11 @@ Writer = Annotated[Principal, Depends(require_scope("campaigns:write"))]
 Responses = Annotated[CommandHandler[Any, Any], Depends(handler_for("response"))]
 
 
-class RecordResponseRequest(BaseModel):
+class RecordResponseRequest(RequestBody):
     customer_id: UUID
     response: ResponseKind
     channel: Channel
-    responded_at: AwareDatetime = Field(default_factory=utcnow)
+    responded_at: OccurredAt = Field(default_factory=utcnow)
 
 
 @router.post("/campaigns/{campaign_id}/responses", status_code=201, response_model=CommandAccepted)
@@ -40,6 +42,7 @@ async def record_response(
     result = await responses.handle(
         stream_of(command.campaign_id, command.customer_id),
         command,
-        command_metadata(request, principal),
+        # The response happened when the customer responded, not when it reached us.
+        command_metadata(request, principal).model_copy(update={"occurred_at": body.responded_at}),
     )
     return CommandAccepted.of(result)

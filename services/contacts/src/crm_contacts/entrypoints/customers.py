@@ -21,8 +21,10 @@ from crm_kernel.contracts.contacts import (
 from crm_kernel.domain.envelope import utcnow
 from crm_kernel.domain.errors import DomainError
 from crm_kernel.http import CommandAccepted
+from crm_kernel.request_body import RequestBody
+from crm_kernel.timeinput import OccurredAt
 from fastapi import APIRouter
-from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from crm_contacts.application.contacts import Outcome
 from crm_contacts.domain import customer as c
@@ -55,7 +57,7 @@ def accepted(customer_id: UUID | str, outcome: Outcome | Any) -> Accepted:
     return Accepted(customer_id=UUID(str(customer_id)), **CommandAccepted.of(outcome).model_dump())
 
 
-class RegisterCustomerRequest(BaseModel):
+class RegisterCustomerRequest(RequestBody):
     customer_id: UUID = Field(default_factory=uuid4, description="Give one to make retries safe")
     kind: PartyKind = PartyKind.PERSON
     customer_type: CustomerType = CustomerType.CONSUMER
@@ -90,7 +92,7 @@ async def register_customer(body: RegisterCustomerRequest, app: App, meta: Meta)
     return accepted(body.customer_id, await app.register(command, meta))
 
 
-class RenameRequest(BaseModel):
+class RenameRequest(RequestBody):
     name: str = Name
 
 
@@ -100,7 +102,7 @@ async def rename(customer_id: UUID, body: RenameRequest, app: App, meta: Meta) -
     return accepted(customer_id, await app.customer(cmd, meta))
 
 
-class ContactPointRequest(BaseModel):
+class ContactPointRequest(RequestBody):
     point_id: str = Field(default_factory=lambda: str(uuid4()), pattern=r"^[A-Za-z0-9_-]{1,64}$")
     kind: ContactPointKind
     value: str = Field(min_length=1, max_length=500)
@@ -135,7 +137,7 @@ async def remove_contact_point(customer_id: UUID, point_id: str, app: App, meta:
     return accepted(customer_id, await app.remove_contact_point(cmd, meta))
 
 
-class PreferredChannelRequest(BaseModel):
+class PreferredChannelRequest(RequestBody):
     channel: ConsentChannel
 
 
@@ -147,7 +149,7 @@ async def preferred_channel(
     return accepted(customer_id, await app.customer(cmd, meta))
 
 
-class OwnerRequest(BaseModel):
+class OwnerRequest(RequestBody):
     owner: str = Short
 
 
@@ -157,7 +159,7 @@ async def assign_owner(customer_id: UUID, body: OwnerRequest, app: App, meta: Me
     return accepted(customer_id, await app.customer(cmd, meta))
 
 
-class AcquisitionRequest(BaseModel):
+class AcquisitionRequest(RequestBody):
     channel: AcquisitionChannel
     detail: str | None = Field(default=None, max_length=200)
 
@@ -171,7 +173,7 @@ async def acquisition(
     return accepted(customer_id, await app.customer(cmd, meta))
 
 
-class PersonalDateRequest(BaseModel):
+class PersonalDateRequest(RequestBody):
     kind: PersonalDateKind
     date: str = Field(description="YYYY-MM-DD, or --MM-DD without a year", examples=["--03-14"])
     label: str | None = Field(default=None, max_length=60)
@@ -185,7 +187,7 @@ async def personal_date(
     return accepted(customer_id, await app.customer(cmd, meta))
 
 
-class FamilyNoteRequest(BaseModel):
+class FamilyNoteRequest(RequestBody):
     note: str = Field(min_length=1, max_length=2000)
 
 
@@ -195,7 +197,7 @@ async def family_note(customer_id: UUID, body: FamilyNoteRequest, app: App, meta
     return accepted(customer_id, await app.customer(cmd, meta))
 
 
-class InterestRequest(BaseModel):
+class InterestRequest(RequestBody):
     kind: InterestKind
     value: str = Field(min_length=1, max_length=200)
 
@@ -229,7 +231,7 @@ def _tag(tag: str) -> str:
     return clean
 
 
-class LinkRequest(BaseModel):
+class LinkRequest(RequestBody):
     organisation_id: UUID
     role: str = Short
 
@@ -248,7 +250,7 @@ async def unlink(customer_id: UUID, organisation_id: UUID, app: App, meta: Meta)
     return accepted(customer_id, await app.end_link(str(customer_id), str(organisation_id), meta))
 
 
-class LifecycleRequest(BaseModel):
+class LifecycleRequest(RequestBody):
     lifecycle: Lifecycle
     reason: str | None = Field(default=None, max_length=200)
 
@@ -260,12 +262,12 @@ async def lifecycle(customer_id: UUID, body: LifecycleRequest, app: App, meta: M
     return accepted(customer_id, await app.customer(cmd, meta))
 
 
-class ConsentRequest(BaseModel):
+class ConsentRequest(RequestBody):
     channel: ConsentChannel
     purpose: ConsentPurpose
     status: Literal["opt_in", "opt_out"]
     source: str = Field(min_length=1, max_length=100, examples=["web-form", "call-centre"])
-    at: AwareDatetime | None = None
+    at: OccurredAt | None = None
 
 
 @router.post("/{customer_id}/consents", response_model=Accepted)
@@ -280,10 +282,11 @@ async def consent(customer_id: UUID, body: ConsentRequest, app: App, meta: Meta)
         source=body.source,
         at=at,
     )
-    return accepted(customer_id, await app.customer(cmd, meta))
+    given = meta.model_copy(update={"occurred_at": body.at})  # when given, if it says
+    return accepted(customer_id, await app.customer(cmd, given))
 
 
-class MergeRequest(BaseModel):
+class MergeRequest(RequestBody):
     survivor_id: UUID
 
 
@@ -293,7 +296,7 @@ async def merge(customer_id: UUID, body: MergeRequest, app: App, meta: Meta) -> 
     return accepted(customer_id, await app.merge(str(customer_id), str(body.survivor_id), meta))
 
 
-class ErasureRequest(BaseModel):
+class ErasureRequest(RequestBody):
     # Both outlive the erasure in the audit trail: a role or ticket, not the customer's data.
     requested_by: str = Field(
         min_length=1,

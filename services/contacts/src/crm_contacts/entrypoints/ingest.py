@@ -59,7 +59,7 @@ def subscribe_ingest(broker: KafkaBroker, app: ContactsApp) -> None:
         except ValidationError as error:
             await rejected.send(record, f"invalid interaction: {validation_summary(error)}")
             return
-        metadata = Metadata(actor=f"ingest:{fields.source}")
+        metadata = Metadata(actor=f"ingest:{fields.source}", occurred_at=fields.occurred_at)
         data = fields.model_dump(mode="json")
         data["interaction_id"] = interaction_id_for(fields.source, fields.external_id)
         try:

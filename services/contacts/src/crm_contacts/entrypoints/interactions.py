@@ -12,8 +12,10 @@ from crm_kernel.contracts.contacts import (
 )
 from crm_kernel.domain.envelope import utcnow
 from crm_kernel.http import CommandAccepted
+from crm_kernel.request_body import RequestBody
+from crm_kernel.timeinput import IsoDateTime, OccurredAt
 from fastapi import APIRouter
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import Field
 
 from crm_contacts.domain import activity
 from crm_contacts.domain.interaction import interaction_id_for
@@ -22,7 +24,7 @@ from crm_contacts.entrypoints.dependencies import App, Meta
 router = APIRouter(tags=["interactions"])
 
 
-class InteractionFields(BaseModel):
+class InteractionFields(RequestBody):
     """An interaction as HTTP clients and the ingest topic send it."""
 
     customer_id: UUID
@@ -34,8 +36,8 @@ class InteractionFields(BaseModel):
     outcome: str | None = Field(default=None, max_length=200)
     duration_s: int | None = Field(default=None, ge=0, le=86_400)
     handled_by: str | None = Field(default=None, max_length=100)
-    occurred_at: AwareDatetime = Field(default_factory=utcnow)
-    answered_at: AwareDatetime | None = None
+    occurred_at: OccurredAt = Field(default_factory=utcnow)
+    answered_at: OccurredAt | None = None
 
 
 class LogInteractionRequest(InteractionFields):
@@ -50,12 +52,13 @@ class InteractionAccepted(CommandAccepted):
 async def log_interaction(body: LogInteractionRequest, app: App, meta: Meta) -> InteractionAccepted:
     """Log a contact through any channel. Outbound contact must respect the customer's consent."""
     fields = body.model_dump(mode="json")
-    result = await app.log_interaction({**fields, "source": "api"}, meta)
+    happened = meta.model_copy(update={"occurred_at": body.occurred_at})
+    result = await app.log_interaction({**fields, "source": "api"}, happened)
     return InteractionAccepted.of(result, interaction_id=fields["interaction_id"])
 
 
-class AnswerRequest(BaseModel):
-    answered_at: AwareDatetime = Field(default_factory=utcnow)
+class AnswerRequest(RequestBody):
+    answered_at: OccurredAt = Field(default_factory=utcnow)
 
 
 @router.post("/interactions/{interaction_id}/answer", response_model=InteractionAccepted)
@@ -63,18 +66,19 @@ async def answer(
     interaction_id: UUID, body: AnswerRequest, app: App, meta: Meta
 ) -> InteractionAccepted:
     """The customer answered: responsiveness is measured from this."""
-    result = await app.answer_interaction(str(interaction_id), body.answered_at, meta)
+    happened = meta.model_copy(update={"occurred_at": body.answered_at})
+    result = await app.answer_interaction(str(interaction_id), body.answered_at, happened)
     return InteractionAccepted.of(result, interaction_id=str(interaction_id))
 
 
-class ScheduleRequest(BaseModel):
+class ScheduleRequest(RequestBody):
     activity_id: UUID = Field(default_factory=uuid4)
     customer_id: UUID
     owner: str = Field(min_length=1, max_length=100)
     kind: ActivityKind
     title: str = Field(min_length=1, max_length=200)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: IsoDateTime
+    ends_at: IsoDateTime
     location: str | None = Field(default=None, max_length=200)
     notes: str | None = Field(default=None, max_length=2000)
 
@@ -91,7 +95,7 @@ async def schedule(body: ScheduleRequest, app: App, meta: Meta) -> ActivityAccep
     return ActivityAccepted.of(result, activity_id=fields["activity_id"])
 
 
-class CloseActivityRequest(BaseModel):
+class CloseActivityRequest(RequestBody):
     note: str | None = Field(default=None, max_length=500)
 
 

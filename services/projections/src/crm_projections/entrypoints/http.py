@@ -7,16 +7,18 @@ import json
 import re
 import time
 from collections.abc import Callable
-from typing import Annotated, Any
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from crm_kernel.auth import Principal
 from crm_kernel.contracts.contacts import CustomerType, Lifecycle
 from crm_kernel.http import require_scope
 from crm_kernel.privacy import unseal_all
+from crm_kernel.timeinput import IsoDateTime
 from crm_kernel.topics import CONTEXTS
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
 from crm_projections.adapters.partition_ownership import PartitionOwnership
 from crm_projections.adapters.read_models import ReadModels
@@ -251,8 +253,8 @@ async def timeline(
     request: Request,
     _: Reader,
     context: Annotated[list[str], Query(description="Repeat to pick several")] = [],  # noqa: B006
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: IsoDateTime | None = None,
+    until: IsoDateTime | None = None,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Page:
@@ -293,22 +295,46 @@ async def as_of(
     customer_id: UUID,
     request: Request,
     _: Reader,
-    at: Annotated[AwareDatetime, Query(description="ISO 8601 with a time zone")],
+    at: Annotated[IsoDateTime, Query(description="ISO 8601 with a time zone")],
+    clock: Annotated[
+        Literal["recorded", "occurred"],
+        Query(
+            alias="time",
+            description="`recorded`: what we knew at `at` (events recorded by then); "
+            "`occurred`: how things stood at the business date `at`, as we know it now "
+            "(events that happened by then, including those recorded later)",
+        ),
+    ] = "recorded",
 ) -> dict[str, Any]:
-    """The 360 view as we knew it at `at` (events recorded up to then), folded by the same
-    code as the live view."""
+    """The 360 view as of `at`, folded by the same code as the live view: as we knew it then
+    (`time=recorded`), or as things stood then by all we know now (`time=occurred`)."""
     asked = str(customer_id)
     _, ids = await history_ids(request, asked)
-    entries = await models(request).timeline.known_by(ids, instant(at))
+    entries = await known_as_of(request, ids, at, clock)
     readable = await unseal_all([envelope_of(e) for e in entries], request.app.state.keys)
     document = customer_360.as_of(asked, readable)
     if document is None:
-        raise HTTPException(status_code=404, detail=f"nothing was known of {customer_id} at {at}")
+        what = "was known of" if clock == "recorded" else "had happened to"
+        raise HTTPException(status_code=404, detail=f"nothing {what} {customer_id} at {at}")
     view = public_view(document)
     view["as_of"] = at.isoformat()
+    view["as_of_time"] = clock
     if document["_id"] != asked:
         view["redirected_from"] = asked
     return view
+
+
+async def known_as_of(
+    request: Request, ids: list[str], at: datetime, clock: str
+) -> list[dict[str, Any]]:
+    """Timeline entries recorded by `at` (`recorded`), or that occurred by `at`, whenever
+    recorded (`occurred`)."""
+    timeline = models(request).timeline
+    if clock == "recorded":
+        return await timeline.known_by(ids, instant(at))
+    until = instant(at)
+    everything = await timeline.known_by(ids, instant(datetime.max.replace(tzinfo=UTC)))
+    return [e for e in everything if e["occurred_at"] <= until]
 
 
 @router.get("/owners/{owner}/calendar.ics", tags=["activities"])

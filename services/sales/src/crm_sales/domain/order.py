@@ -3,16 +3,35 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any
 
 from crm_kernel.contracts.sales import OrderLine, OrderPlaced
 from crm_kernel.domain.decider import Decider
 from crm_kernel.domain.errors import ConflictError, DomainError
 from crm_kernel.domain.events import DomainEvent
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 
 def stream_of(order_id: str) -> str:
     return f"order-{order_id}"
+
+
+class PaymentMethodKind(StrEnum):
+    CARD = "card"
+    PAYPAL = "paypal"
+    CASH = "cash"
+    CHEQUE = "cheque"
+    TRANSFER = "transfer"
+    OTHER = "other"
+
+
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+# How the customer paid, matched in any letter case ("PayPal") and kept in lower case.
+PaymentMethod = Annotated[PaymentMethodKind, BeforeValidator(_lower)]
 
 
 class PlaceOrder(BaseModel):
@@ -22,7 +41,7 @@ class PlaceOrder(BaseModel):
     customer_id: str
     lines: tuple[OrderLine, ...]
     currency: str
-    payment_method: str | None = None
+    payment_method: PaymentMethod | None = None
 
 
 @dataclass(frozen=True)

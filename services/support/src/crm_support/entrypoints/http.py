@@ -9,9 +9,11 @@ from crm_kernel.application import CommandHandler
 from crm_kernel.auth import Principal
 from crm_kernel.contracts.support import CaseKind, Priority
 from crm_kernel.http import CommandAccepted, command_metadata, require_scope
+from crm_kernel.request_body import RequestBody
 from crm_kernel.runtime import handler_for
+from crm_kernel.timeinput import OccurredAt
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from crm_support.domain.case import OpenCase, stream_of
 
@@ -20,7 +22,7 @@ Writer = Annotated[Principal, Depends(require_scope("support:write"))]
 Cases = Annotated[CommandHandler[Any, Any], Depends(handler_for("case"))]
 
 
-class OpenCaseRequest(BaseModel):
+class OpenCaseRequest(RequestBody):
     case_id: UUID = Field(default_factory=uuid4, description="Give one to make retries safe")
     customer_id: UUID
     kind: CaseKind
@@ -28,6 +30,9 @@ class OpenCaseRequest(BaseModel):
     channel: str = Field(default="email", min_length=1, max_length=40)
     subject: str = Field(min_length=1, max_length=200)
     description: str = Field(min_length=1, max_length=10_000)
+    occurred_at: OccurredAt | None = Field(
+        default=None, description="When the customer raised it, if before now (an import)"
+    )
 
 
 class CaseOpenedResponse(CommandAccepted):
@@ -38,8 +43,9 @@ class CaseOpenedResponse(CommandAccepted):
 async def open_case(
     body: OpenCaseRequest, request: Request, principal: Writer, cases: Cases
 ) -> CaseOpenedResponse:
-    command = OpenCase.model_validate(body.model_dump(mode="json"))
-    result = await cases.handle(
-        stream_of(command.case_id), command, command_metadata(request, principal)
+    command = OpenCase.model_validate(body.model_dump(mode="json", exclude={"occurred_at"}))
+    metadata = command_metadata(request, principal).model_copy(
+        update={"occurred_at": body.occurred_at}
     )
+    result = await cases.handle(stream_of(command.case_id), command, metadata)
     return CaseOpenedResponse(case_id=body.case_id, **CommandAccepted.of(result).model_dump())

@@ -1,0 +1,44 @@
+"""Date-times as requests give them: ISO 8601 strings with a time zone, and nothing else.
+
+Pydantic alone also takes numbers and numeric strings as Unix times (`"starts_at": 0` would be
+a meeting in 1970): every request date-time uses these types instead.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator
+
+ISO_8601 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?([Zz]|[+-]\d{2}(:?\d{2})?)$"
+)
+# How far ahead of our clock a sender's clock may run when it says when something happened.
+MAX_CLOCK_SKEW = timedelta(seconds=300)
+EXAMPLE = "2026-03-05T14:30:00Z"
+
+
+def _iso_8601(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value  # from Python callers; its time zone is checked next
+    if isinstance(value, str) and ISO_8601.match(value):
+        return value
+    raise ValueError(f"give an ISO 8601 date-time with a time zone, e.g. {EXAMPLE}")
+
+
+def _not_ahead(value: datetime) -> datetime:
+    if value > datetime.now(UTC) + MAX_CLOCK_SKEW:
+        raise ValueError(
+            f"is in the future: a fact that happened cannot be more than "
+            f"{int(MAX_CLOCK_SKEW.total_seconds())} s ahead of now"
+        )
+    return value
+
+
+# Any date-time a request gives: ISO 8601 with a time zone.
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_8601)]
+# When something happened (a call, an order, an answer): not ahead of now beyond clock skew.
+# Long ago is fine: imports bring history, even from before the customer's registration.
+OccurredAt = Annotated[IsoDateTime, AfterValidator(_not_ahead)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
@@ -14,6 +15,12 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
+from pymongo.errors import (
+    AutoReconnect,
+    ConnectionFailure,
+    NetworkTimeout,
+    ServerSelectionTimeoutError,
+)
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,6 +33,9 @@ log = structlog.get_logger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-ID"
 MIN_SECRET_LENGTH = 32
+# A store that does not answer: the request changed nothing it can vouch for, retry later.
+STORE_UNAVAILABLE = (ConnectionFailure, ServerSelectionTimeoutError, NetworkTimeout, AutoReconnect)
+RETRY_AFTER_S = 5
 
 
 class CommandAccepted(BaseModel):
@@ -142,6 +152,7 @@ def create_app(
     auth_secret: str,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
     readiness: list[ReadinessCheck],
+    readiness_timeout_s: float = 2.0,
 ) -> FastAPI:
     if len(auth_secret) < MIN_SECRET_LENGTH:
         raise ValueError(
@@ -164,18 +175,42 @@ def create_app(
         loc = ["body", error.field] if error.field else ["body"]
         return _error(error.status_code, loc, error.message, type(error).__name__)
 
+    async def store_unavailable(_: Request, error: Exception) -> JSONResponse:
+        log.warning("the store does not answer: 503", error=type(error).__name__)
+        response = _error(
+            503,
+            ["store"],
+            "the database does not answer right now: retry later",
+            "store_unavailable",
+        )
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
+
+    for kind in STORE_UNAVAILABLE:
+        app.add_exception_handler(kind, store_unavailable)
+
     @app.get("/health/live", tags=["health"])
     async def live() -> dict[str, str]:
         return {"status": "live"}
 
     @app.get("/health/ready", tags=["health"])
     async def ready() -> JSONResponse:
-        failures: dict[str, Any] = {}
-        for check in readiness:
+        async def failure(check: ReadinessCheck) -> str | None:
             try:
-                await check()
+                await asyncio.wait_for(check(), timeout=readiness_timeout_s)
+            except TimeoutError:
+                return f"no answer within {readiness_timeout_s:g}s"
             except Exception as error:
-                failures[getattr(check, "__name__", "check")] = str(error)
+                return str(error) or type(error).__name__
+            return None
+
+        # All at once, each bounded: a store or broker that hangs makes this 503, not slow.
+        results = await asyncio.gather(*(failure(check) for check in readiness))
+        failures: dict[str, Any] = {
+            getattr(check, "__name__", "check"): result
+            for check, result in zip(readiness, results, strict=True)
+            if result is not None
+        }
         if failures:
             return JSONResponse(
                 status_code=503, content={"status": "not ready", "failed": failures}

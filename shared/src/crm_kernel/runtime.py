@@ -20,6 +20,7 @@ from faststream.specification import AsyncAPI
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from crm_kernel.adapters.mongo import mongo_client
 from crm_kernel.adapters.mongo_eventstore import MongoEventStore
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
 from crm_kernel.application import CommandHandler
@@ -51,7 +52,7 @@ def readiness_checks(
         await mongo.admin.command("ping")
 
     async def kafka() -> None:
-        if not await broker.ping(timeout=2):
+        if not await broker.ping(timeout=settings.readiness_timeout_s):
             raise ConnectionError(f"Kafka at {settings.kafka_bootstrap} does not answer")
 
     return [mongodb, kafka]
@@ -91,13 +92,11 @@ def build_write_service(
     settings = settings or ServiceSettings()
     broker = new_broker(settings.kafka_bootstrap, client_id=f"crm-{context}")
     topic_publisher = TopicPublisher(declare_event_publisher(broker, context), topic_for(context))
-    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        settings.mongo_url, tz_aware=True, connect=False
-    )
+    mongo = mongo_client(settings.mongo_url, settings, connect=False)
     database = mongo[settings.database_for(context)]
     store = MongoEventStore(database)
     keys = MongoKeyStore(mongo[settings.vault_database])
-    relay = Relay(store, topic_publisher)
+    relay = Relay(store, topic_publisher, publish_timeout_s=settings.publish_timeout_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -125,6 +124,7 @@ def build_write_service(
         auth_secret=settings.auth_secret.get_secret_value(),
         lifespan=lifespan,
         readiness=readiness_checks(mongo, broker, settings),
+        readiness_timeout_s=settings.readiness_timeout_s,
     )
     handlers: Handlers = {
         name: CommandHandler(
@@ -155,7 +155,7 @@ def serve(context: str, app: FastAPI, settings: ServiceSettings) -> None:
 
     from crm_kernel.settings import DEFAULT_PORTS
 
-    configure_logging(context, settings.log_level)
+    configure_logging(context, settings.log_level, repeat_interval_s=settings.log_repeat_interval_s)
     # Everything built so far (modules, models, routes: ~50,000 objects) lives as long as the
     # process. Frozen, the collector stops walking it at every full collection, which
     # otherwise paused the event loop for tens of milliseconds each time.

@@ -20,6 +20,19 @@ class ServiceSettings(BaseSettings):
     )
     log_level: str = "INFO"
     relay_interval_s: float = Field(default=1.0, gt=0)
+    # How long a command's answer waits for Kafka after its events are stored: past it, the
+    # answer goes out and the publish finishes in the background (the relay's sweep takes
+    # over if it fails), so a broker outage never holds up writes.
+    publish_timeout_s: float = Field(default=1.0, gt=0)
+    # Every MongoDB client fails a call instead of waiting forever on a store that does not
+    # answer (a frozen server holds every caller otherwise, with no timeout of its own).
+    mongo_server_selection_timeout_s: float = Field(default=5.0, gt=0)
+    mongo_connect_timeout_s: float = Field(default=5.0, gt=0)
+    mongo_socket_timeout_s: float = Field(default=15.0, gt=0)
+    # /health/ready gives each dependency this long to answer before it reports 503.
+    readiness_timeout_s: float = Field(default=2.0, gt=0)
+    # While a dependency is down, a repeated error is logged once per interval, with a count.
+    log_repeat_interval_s: float = Field(default=10.0, gt=0)
     topic_partitions: int = Field(default=3, ge=1)
     consumer_group: str = Field(default="", description="Kafka consumer group of a projector")
     # A consumer has one fetch in flight per broker, for the partitions it holds no records

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from crm_kernel.adapters.mongo import mongo_client
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
 from crm_kernel.http import create_app
 from crm_kernel.publisher import new_broker
@@ -43,8 +44,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
     settings = settings or ServiceSettings()
     broker = new_broker(settings.kafka_bootstrap, client_id=f"crm-{CONTEXT}")
     mongo, projector_mongo = (
-        AsyncMongoClient[dict[str, Any]](settings.mongo_url, tz_aware=True, connect=False)
-        for _ in range(2)
+        mongo_client(settings.mongo_url, settings, connect=False) for _ in range(2)
     )
     keys = MongoKeyStore(mongo[settings.vault_database])
     # Documents remembered for read-your-writes are dropped whenever this instance's

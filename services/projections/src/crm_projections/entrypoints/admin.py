@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
+from crm_kernel.adapters.mongo import mongo_client
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
 from crm_kernel.settings import ServiceSettings
 from pymongo import AsyncMongoClient
@@ -41,7 +42,7 @@ def _fail(message: str) -> None:
 
 
 def _client(settings: ServiceSettings) -> AsyncMongoClient[dict[str, Any]]:
-    return AsyncMongoClient(settings.mongo_url, tz_aware=True)
+    return mongo_client(settings.mongo_url, settings)
 
 
 async def rebuild_into(

@@ -13,7 +13,7 @@ from crm_kernel.domain.events import ERASED
 
 from tests.e2e.test_walking_skeleton import post, register, token, view_when
 from tests.integration.test_relay_and_projector import messages_for
-from tests.support import running_projections, settings_for, wait_for
+from tests.support import mongo, running_projections, settings_for, wait_for
 
 CONTACTS = "contacts:write"
 
@@ -100,7 +100,7 @@ def test_a_likely_duplicate_is_reported_on_registration(platform) -> None:
     )
     assert response.status_code == 201
     assert response.json()["possible_duplicates"] == [
-        {"customer_id": first, "reason": f"same email {email}"}
+        {"customer_id": first, "reason": "same_email"}  # a code: never the e-mail itself
     ]
     second = response.json()["customer_id"]
     view = view_when(
@@ -428,3 +428,133 @@ def test_scheduled_activities_appear_in_the_owner_calendar_feed(platform) -> Non
     assert feed.headers["content-type"].startswith("text/calendar")
     assert "BEGIN:VEVENT" in feed.text and "Quarterly review" in feed.text
     assert "DTSTART:20260601T090000Z" in feed.text and "LOCATION:Madrid office" in feed.text
+
+
+def timeline_of(platform, customer: str) -> list[dict]:
+    response = httpx.get(
+        f"{platform.urls['projections']}/customers/{customer}/timeline",
+        headers=token("projections:read"),
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["items"]
+
+
+async def test_erasing_a_survivor_erases_every_customer_merged_into_it(platform, infra) -> None:
+    tag = uuid.uuid4().hex[:6]
+    email = f"adela-{tag}@example.com"
+    survivor = register(platform, name="Adela Survivor", email=email, phone=None)
+    # Registered with the survivor's e-mail: reported as a duplicate, by a code.
+    response = post(
+        platform,
+        "contacts",
+        "/customers",
+        {"name": "Bruno Absorbed", "email": email, "phone": "+34 699 111 222"},
+        CONTACTS,
+    )
+    assert response.status_code == 201, response.text
+    merged = response.json()["customer_id"]
+    assert response.json()["possible_duplicates"] == [
+        {"customer_id": survivor, "reason": "same_email"}
+    ]
+    post(platform, "contacts", f"/customers/{merged}/family-notes", {"note": "Brunilda"}, CONTACTS)
+    client = mongo(infra)
+    events = client[platform.databases["contacts"]]["events"]
+    stored = [d async for d in events.find({"stream_id": f"customer-{merged}"})]
+    duplicate = [
+        e["data"]
+        for d in stored
+        for e in d["events"]
+        if e["type"] == "crm.contacts.PossibleDuplicateFound.v1"
+    ]
+    assert duplicate == [
+        {"customer_id": merged, "other_customer_id": survivor, "reason": "same_email"}
+    ]
+    assert email not in json.dumps(stored, default=str)
+
+    merge = post(
+        platform, "contacts", f"/customers/{merged}/merge", {"survivor_id": survivor}, CONTACTS
+    )
+    assert merge.status_code == 200, merge.text
+    await asyncio.to_thread(view_when, platform, survivor, lambda v: v["merged_from"] == [merged])
+    assert "Bruno" in json.dumps(await asyncio.to_thread(timeline_of, platform, survivor))
+
+    erased = post(
+        platform,
+        "contacts",
+        f"/customers/{survivor}/erasure",
+        {"requested_by": "the data subject, ticket DPO-77", "reason": "GDPR art. 17"},
+        CONTACTS,
+    )
+    assert erased.status_code == 200, erased.text
+    secrets = ("Adela", "Bruno", "Brunilda", email, "+34699111222", "699111222")
+    view = await asyncio.to_thread(view_when, platform, survivor, lambda v: v["erased"])
+    for secret in secrets:
+        assert secret not in json.dumps(view)
+    assert all(not any(p.values()) for p in view["may_contact"].values()), view["may_contact"]
+    entries = await asyncio.to_thread(timeline_of, platform, survivor)
+    assert {e["customer_id"] for e in entries} == {survivor, merged}
+    for secret in secrets:
+        assert secret not in json.dumps(entries), secret
+
+    # The merged id was erased with its survivor: asking again says so, and nothing is readable.
+    again = post(
+        platform,
+        "contacts",
+        f"/customers/{merged}/erasure",
+        {"requested_by": "the data subject, ticket DPO-78", "reason": "GDPR art. 17"},
+        CONTACTS,
+    )
+    assert again.status_code == 410, again.text
+    export = await asyncio.to_thread(
+        httpx.get,
+        f"{platform.urls['contacts']}/customers/{merged}/export",
+        headers=token("contacts:read"),
+    )
+    assert export.status_code == 200 and export.json()["erased"] is True
+    for secret in secrets:
+        assert secret not in export.text
+    vault = client[platform.vault_database]["customer_keys"]
+    assert {
+        d["_id"]: "key" in d async for d in vault.find({"_id": {"$in": [survivor, merged]}})
+    } == {survivor: False, merged: False}  # key tombstones, no key material
+    await client.close()
+
+    settings = settings_for(infra, uuid.uuid4().hex[:8]).model_copy(
+        update={"vault_database": platform.vault_database}
+    )
+    async with running_projections(settings) as service:
+        rebuilt = await wait_for(
+            lambda: _rebuilt_with(service, survivor, merged), 60, "the rebuilt survivor"
+        )
+    for secret in secrets:
+        assert secret not in json.dumps(rebuilt, default=str)
+
+
+async def _rebuilt_with(service, survivor: str, merged: str):
+    doc = await service.models.customers.get(survivor)
+    return doc if doc and doc["erased"] and doc["merged_from"] == [merged] else None
+
+
+async def test_erasing_a_merged_id_erases_it_through_its_survivor(platform) -> None:
+    survivor = register(platform, name="Carla Keeps", phone=None, email=None)
+    merged = register(platform, name="Dario Folded", phone=None, email=None)
+    assert (
+        post(
+            platform, "contacts", f"/customers/{merged}/merge", {"survivor_id": survivor}, CONTACTS
+        ).status_code
+        == 200
+    )
+    erased = post(
+        platform,
+        "contacts",
+        f"/customers/{merged}/erasure",
+        {"requested_by": "the data subject, ticket DPO-79", "reason": "GDPR art. 17"},
+        CONTACTS,
+    )
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["stream_id"] == f"customer-{survivor}"
+    view = await asyncio.to_thread(
+        view_when, platform, survivor, lambda v: v["erased"] and v["merged_from"] == [merged]
+    )
+    assert "Carla" not in json.dumps(view) and "Dario" not in json.dumps(view)
+    assert put(platform, f"/customers/{survivor}/tags/vip").status_code == 410

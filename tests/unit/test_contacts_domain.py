@@ -11,6 +11,8 @@ from crm_contacts.domain import interaction as i
 from crm_contacts.domain.contact_points import normalise
 from crm_kernel.contracts import contacts as ev
 from crm_kernel.domain.errors import ConflictError, DomainError, GoneError, NotFoundError
+from crm_kernel.domain.events import as_current
+from pydantic import ValidationError
 
 T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
 CID = "c1"
@@ -307,9 +309,35 @@ def test_a_preferred_channel_the_customer_opted_out_of_is_refused() -> None:
 
 def test_possible_duplicates_are_recorded_once() -> None:
     history = given(registered())
-    record = c.RecordPossibleDuplicates(customer_id=CID, found=(("c2", "same email"),))
+    record = c.RecordPossibleDuplicates(
+        customer_id=CID, found=(("c2", ev.DuplicateReason.SAME_EMAIL),)
+    )
     history += when(history, record)
+    assert history[-1].model_dump()["reason"] == "same_email"
     assert when(history, record) == []
+
+
+@pytest.mark.parametrize(
+    ("stored", "code"),
+    [
+        ("same email ana.garcia@example.com", "same_email"),
+        ("same phone +34612345678", "same_phone"),
+        ("similar name within organisation o1", "similar_name_in_organisation"),
+        ("same_email", "same_email"),
+        ("Ana García looks alike", "other"),
+    ],
+)
+def test_a_duplicate_reason_is_a_code_and_early_free_text_reads_as_one(stored, code) -> None:
+    # Early events named the matching e-mail or phone: on Kafka for good, and in the store.
+    data = {"customer_id": CID, "other_customer_id": "c2", "reason": stored}
+    event = ev.PossibleDuplicateFound.model_validate(data)
+    assert event.model_dump(mode="json")["reason"] == code
+    assert as_current(ev.PossibleDuplicateFound.event_type, data) == {**data, "reason": code}
+
+
+def test_no_duplicate_reason_can_carry_a_value() -> None:
+    with pytest.raises(ValidationError):
+        c.RecordPossibleDuplicates(customer_id=CID, found=(("c2", "same email a@b.es"),))
 
 
 def merge(into: str = "c2", registered: bool = True, gone: bool = False) -> c.MergeInto:
@@ -351,6 +379,29 @@ def test_an_erased_customer_refuses_every_command() -> None:
     ):
         with pytest.raises(GoneError, match="erased"):
             when(history, command)
+
+
+def test_a_survivor_knows_who_was_merged_into_it() -> None:
+    history = given(registered())
+    history += when(history, c.Absorb(customer_id=CID, merged_id="c2"))
+    history += when(history, c.Absorb(customer_id=CID, merged_id="c3"))
+    assert c.customer_decider.fold(history).absorbed == {"c2", "c3"}
+
+
+def test_a_merged_customer_is_erased_only_with_its_survivor() -> None:
+    history = given(registered())
+    history += when(history, merge())
+    alone = c.EraseCustomer(customer_id=CID, requested_by="dpo", reason="GDPR")
+    with pytest.raises(GoneError, match="merged into c2"):
+        when(history, alone)
+    with_survivor = alone.model_copy(update={"survivor_id": "c2"})
+    history += when(history, with_survivor)
+    assert history[-1] == ev.CustomerErased(
+        customer_id=CID, requested_by="dpo", reason="GDPR", survivor_id="c2"
+    )
+    assert c.customer_decider.fold(history).erased
+    with pytest.raises(GoneError, match="was erased"):
+        when(history, with_survivor)
 
 
 # --- interactions --------------------------------------------------------------------------

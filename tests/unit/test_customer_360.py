@@ -319,3 +319,57 @@ def test_interleaved_topics_with_redeliveries_fold_to_the_clean_ordered_history(
     for start in range(0, len(delivered), batch):
         doc = fold(doc, delivered[start : start + batch])
     assert doc == expected
+
+
+def erasure(after: int) -> list[EventEnvelope]:
+    return wrap(
+        [cev.CustomerErased(customer_id=CUSTOMER, requested_by="dpo", reason="art. 17")],
+        source="crm.contacts",
+        stream_id=f"customer-{CUSTOMER}",
+        expected_version=after,
+        metadata=Metadata(actor="t"),
+    )
+
+
+def test_an_erased_customer_may_be_contacted_on_no_channel_for_no_purpose() -> None:
+    history = profile_history(CUSTOMER)  # opted in to e-mail marketing; service by default
+    view = public_view(fold(empty(CUSTOMER), [*history, *erasure(len(history))]))
+    assert view["may_contact"] == {
+        channel: {"marketing": False, "service": False}
+        for channel in ("email", "sms", "phone", "whatsapp", "post")
+    }
+
+
+def legacy_duplicate(reason: str) -> list[EventEnvelope]:
+    """A PossibleDuplicateFound as early producers wrote it: free text naming the value."""
+    event = cev.PossibleDuplicateFound(customer_id=CUSTOMER, other_customer_id="c2", reason=reason)
+    [envelope] = contacts_events(CUSTOMER, [event])
+    return [envelope.model_copy(update={"data": {**envelope.data, "reason": reason}})]
+
+
+def test_an_early_free_text_duplicate_reason_is_projected_as_its_code() -> None:
+    old = legacy_duplicate("same email ana@x.es")
+    assert old[0].data["reason"] == "same email ana@x.es"  # as it is on Kafka
+    doc = fold(empty(CUSTOMER), old)
+    assert doc["profile"]["possible_duplicates"] == [{"id": "c2", "reason": "same_email"}]
+    assert "ana@x.es" not in str(doc)
+
+
+def test_a_document_folded_before_reasons_were_codes_shows_the_code() -> None:
+    doc = fold(empty(CUSTOMER), registered())
+    doc["profile"]["possible_duplicates"] = [{"id": "c2", "reason": "same phone +34612345678"}]
+    view = public_view(doc)
+    assert view["profile"]["possible_duplicates"] == [{"id": "c2", "reason": "same_phone"}]
+    assert "+34612345678" not in str(view)
+
+
+def test_timeline_entries_of_early_duplicates_hold_the_code() -> None:
+    from crm_projections.domain.timeline import entry, envelope_of, public_entry
+
+    [old] = legacy_duplicate("same email ana@x.es")
+    stored = entry(old)
+    assert stored["data"]["reason"] == "same_email"
+    # An entry stored before the fix is read back as the code.
+    raw = {**stored, "data": old.data}
+    assert envelope_of(raw).data["reason"] == "same_email"
+    assert public_entry(envelope_of(raw))["data"]["reason"] == "same_email"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from crm_kernel.domain.events import DomainEvent, OptionalPersonalStr, PersonalStr
 
@@ -297,14 +297,51 @@ class ConsentWithdrawn(DomainEvent):
     withdrawn_at: datetime
 
 
+class DuplicateReason(StrEnum):
+    """Why two customers look alike: a code, never the matching value itself."""
+
+    SAME_EMAIL = "same_email"
+    SAME_PHONE = "same_phone"
+    SIMILAR_NAME_IN_ORGANISATION = "similar_name_in_organisation"
+    OTHER = "other"
+
+
+# Early events carried free text that named the value ("same email ana@example.com").
+_LEGACY_REASONS = (
+    ("same email", DuplicateReason.SAME_EMAIL),
+    ("same phone", DuplicateReason.SAME_PHONE),
+    ("similar name", DuplicateReason.SIMILAR_NAME_IN_ORGANISATION),
+)
+
+
+def duplicate_reason(value: object) -> DuplicateReason:
+    """The code for a reason as stored: a code stays, an early free-text reason becomes its
+    code (the value it named is dropped), anything else is `other`."""
+    text = str(value).strip()
+    if text in {code.value for code in DuplicateReason}:
+        return DuplicateReason(text)
+    for prefix, code in _LEGACY_REASONS:
+        if text.casefold().startswith(prefix):
+            return code
+    return DuplicateReason.OTHER
+
+
 class PossibleDuplicateFound(DomainEvent):
-    """Registration or a contact-point change found another customer that is likely the same."""
+    """Registration or a contact-point change found another customer that is likely the same.
+    `reason` is a code; early events held free text naming the e-mail or phone, which reads
+    as its code."""
 
     event_type = "crm.contacts.PossibleDuplicateFound.v1"
+    normalise_on_read = True
 
     customer_id: str
     other_customer_id: str
-    reason: str
+    reason: DuplicateReason
+
+    @field_validator("reason", mode="before")
+    @classmethod
+    def _code(cls, value: object) -> DuplicateReason:
+        return duplicate_reason(value)
 
 
 class CustomerMerged(DomainEvent):
@@ -334,6 +371,11 @@ class CustomerErased(DomainEvent):
     customer_id: str
     requested_by: str
     reason: str
+    survivor_id: str | None = Field(
+        default=None,
+        description="Set on each customer merged into the erased one: the survivor it was "
+        "erased with (ADR 14)",
+    )
 
 
 class InteractionLogged(DomainEvent):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 TYPE_NAME = re.compile(
     r"^crm\.(?P<context>[a-z]+)\.(?P<name>[A-Z][A-Za-z]+)\.v(?P<version>[1-9]\d*)$"
@@ -40,6 +40,9 @@ class DomainEvent(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     event_type: ClassVar[str]
+    # True when validators rewrite values older events stored (free text that became a code):
+    # readers of stored data then pass it through `as_current`.
+    normalise_on_read: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -111,3 +114,17 @@ class EventRegistry:
 
 
 REGISTRY = EventRegistry()
+
+
+def as_current(type_name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """`data` as its contract reads it today: for a type that normalises on read, the values
+    its validators rewrite (an old free-text value becomes its code); the same keys, and
+    data that does not validate, unchanged."""
+    if type_name not in REGISTRY or not REGISTRY.get(type_name).normalise_on_read:
+        return data
+    model = REGISTRY.get(type_name)
+    try:
+        current = model.model_validate(data).model_dump(mode="json")
+    except ValidationError:
+        return data
+    return {k: current.get(k, v) for k, v in data.items()}

@@ -7,14 +7,16 @@ duplicate index in step.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from crm_kernel.application import CommandHandler, CommandResult
-from crm_kernel.contracts.contacts import ConsentPurpose, ContactPointKind
+from crm_kernel.contracts.contacts import ConsentPurpose, ContactPointKind, DuplicateReason
 from crm_kernel.domain.envelope import Metadata, utcnow
 from crm_kernel.domain.errors import GoneError, NotFoundError
+from crm_kernel.domain.events import as_current
 from crm_kernel.eventstore import EventStore
 from crm_kernel.privacy import KeyStore, unseal_all
 
@@ -33,10 +35,14 @@ def lookup_kind(kind: ContactPointKind) -> str | None:
     return "phone" if kind in PHONE_KINDS else None
 
 
+# The reason a match gives: a code, never the e-mail or phone that matched (it outlives erasure).
+REASONS = {"email": DuplicateReason.SAME_EMAIL, "phone": DuplicateReason.SAME_PHONE}
+
+
 @dataclass(frozen=True)
 class Duplicate:
     customer_id: str
-    reason: str
+    reason: DuplicateReason
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,7 @@ class ContactsApp:
         metadata: Metadata,
         result: CommandResult,
     ) -> Outcome:
-        found: dict[str, str] = {}
+        found: dict[str, DuplicateReason] = {}
         for point_id in point_ids:
             point = state.points[point_id]
             kind = lookup_kind(point.kind)
@@ -114,12 +120,16 @@ class ContactsApp:
                 continue
             for other in await self._index.owners_of(kind, point.value):
                 if other != customer_id:
-                    found.setdefault(other, f"same {kind} {point.value}")
+                    found.setdefault(other, REASONS[kind])
             await self._index.add_value(customer_id, kind, point.value)
         return await self._record_duplicates(customer_id, found, metadata, result)
 
     async def _record_duplicates(
-        self, customer_id: str, found: dict[str, str], metadata: Metadata, result: CommandResult
+        self,
+        customer_id: str,
+        found: dict[str, DuplicateReason],
+        metadata: Metadata,
+        result: CommandResult,
     ) -> Outcome:
         if found:
             result = await self.customer(
@@ -150,7 +160,7 @@ class ContactsApp:
         )
         person: Customer = result.state
         found = {
-            other: f"similar name within organisation {organisation_id}"
+            other: DuplicateReason.SIMILAR_NAME_IN_ORGANISATION
             for other in await self._index.similar_members(organisation_id, person.name)
             if other != customer_id
         }
@@ -188,20 +198,61 @@ class ContactsApp:
     async def erase(
         self, customer_id: str, requested_by: str, reason: str, metadata: Metadata
     ) -> CommandResult:
+        """Right to be forgotten for the person behind `customer_id`. A merged id is erased
+        through its survivor, and erasing a customer shreds every customer merged into it,
+        transitively (ADR 14): the answer is the survivor's erasure."""
+        *on_the_way, survivor = await self._merge_chain(customer_id)
+        command = customer.EraseCustomer(
+            customer_id=survivor, requested_by=requested_by, reason=reason
+        )
         try:
-            result = await self.customer(
-                customer.EraseCustomer(
-                    customer_id=customer_id, requested_by=requested_by, reason=reason
-                ),
-                metadata,
-            )
+            result = await self.customer(command, metadata)
         except GoneError:
-            if (await self.state(customer_id)).erased:
-                await self._keys.delete(customer_id)  # finish an erasure cut short earlier
+            if (await self.state(survivor)).erased:
+                # Finish an erasure cut short earlier.
+                await self._shred(command, on_the_way, metadata)
             raise
-        await self._keys.delete(customer_id)
-        await self._index.forget(customer_id)
+        await self._shred(command, on_the_way, metadata)
         return result
+
+    async def _shred(
+        self, erasure: customer.EraseCustomer, on_the_way: list[str], metadata: Metadata
+    ) -> None:
+        """Delete the keys of the erased customer and of everyone merged into it, then record
+        the erasure on each merged stream too (keys first: they are what makes data gone)."""
+        survivor = erasure.customer_id
+        merged = list(dict.fromkeys([*on_the_way, *await self._merged_into(survivor)]))
+        for cid in (survivor, *merged):
+            await self._keys.delete(cid)
+        for cid in merged:
+            with contextlib.suppress(GoneError):  # recorded by an erasure cut short earlier
+                await self.customer(
+                    erasure.model_copy(update={"customer_id": cid, "survivor_id": survivor}),
+                    metadata,
+                )
+        for cid in (survivor, *merged):
+            await self._index.forget(cid)
+
+    async def _merged_into(self, survivor_id: str) -> list[str]:
+        """Every customer merged into `survivor_id`, directly or through another merge."""
+        found: list[str] = []
+        todo = [survivor_id]
+        while todo:
+            for cid in sorted((await self.state(todo.pop())).absorbed):
+                if cid != survivor_id and cid not in found:
+                    found.append(cid)
+                    todo.append(cid)
+        return found
+
+    async def _merge_chain(self, customer_id: str) -> list[str]:
+        """The ids from `customer_id` along its merges, the surviving customer last."""
+        chain = [customer_id]
+        for _ in range(MAX_MERGE_HOPS):
+            state = await self.state(chain[-1])
+            if state.merged_into is None:
+                return chain
+            chain.append(state.merged_into)
+        raise GoneError(f"customer {customer_id} has too long a merge chain")
 
     async def resolve(self, customer_id: str) -> tuple[str, Customer]:
         """Follow merges to the surviving customer."""
@@ -269,5 +320,7 @@ class ContactsApp:
             "exported_at": utcnow().isoformat(),
             "erased": state.erased,
             "merged_into": state.merged_into,
-            "events": [e.model_dump(mode="json") for e in events],
+            "events": [
+                {**e.model_dump(mode="json"), "data": as_current(e.type, e.data)} for e in events
+            ],
         }

@@ -25,6 +25,7 @@ from crm_kernel.contracts.contacts import (
     CustomerRegistered,
     CustomerRenamed,
     CustomerType,
+    DuplicateReason,
     FamilyNoteRecorded,
     InterestAdded,
     InterestKind,
@@ -170,7 +171,7 @@ class WithdrawConsent(Command):
 
 
 class RecordPossibleDuplicates(Command):
-    found: tuple[tuple[str, str], ...]  # (other customer id, reason)
+    found: tuple[tuple[str, DuplicateReason], ...]  # (other customer id, reason code)
 
 
 class MergeInto(Command):
@@ -188,6 +189,8 @@ class Absorb(Command):
 class EraseCustomer(Command):
     requested_by: str
     reason: str
+    # Set when erasing a customer merged into `survivor_id`, as part of erasing that one.
+    survivor_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -209,6 +212,7 @@ class Customer:
     organisations: frozenset[str] = frozenset()
     tags: frozenset[str] = frozenset()
     duplicates: frozenset[str] = frozenset()
+    absorbed: frozenset[str] = frozenset()  # customers merged into this one
     owner: str | None = None
     merged_into: str | None = None
     erased: bool = False
@@ -329,6 +333,20 @@ def decide(state: Customer, command: Command) -> list[DomainEvent]:
     if isinstance(command, Absorb):
         _require_usable(state, command)
         return [CustomerAbsorbed(customer_id=cid, merged_id=command.merged_id)]
+    if isinstance(command, EraseCustomer) and command.survivor_id is not None:
+        # A merged customer is erased only with the customer it was merged into (ADR 14).
+        if not state.registered:
+            raise NotFoundError(f"unknown customer {cid}")
+        if state.erased:
+            raise GoneError(f"customer {cid} was erased")
+        return [
+            CustomerErased(
+                customer_id=cid,
+                requested_by=command.requested_by,
+                reason=command.reason,
+                survivor_id=command.survivor_id,
+            )
+        ]
     _require_usable(state, command)
 
     match command:
@@ -501,6 +519,8 @@ def evolve(state: Customer, event: DomainEvent) -> Customer:
             return replace(state, duplicates=state.duplicates | {other})
         case CustomerMerged(survivor_id=survivor):
             return replace(state, merged_into=survivor)
+        case CustomerAbsorbed(merged_id=merged):
+            return replace(state, absorbed=state.absorbed | {merged})
         case CustomerErased():
             return replace(state, erased=True)
     return state

@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from crm_kernel.contracts.contacts import duplicate_reason
 from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.domain.events import ERASED
 
@@ -105,8 +106,11 @@ def fold(document: Document, envelopes: Iterable[EventEnvelope]) -> Document:
         doc["applied"][envelope.stream_id] = envelope.stream_version
         doc["events_applied"] += 1
         doc["last_event_at"] = _latest(doc["last_event_at"], _at(envelope))
-    if not doc.get("tombstone"):
-        doc["search"] = search_fields(doc)
+    if doc.get("tombstone"):
+        return doc
+    if doc["erased"]:
+        scrub_personal_data(doc)  # whatever reached an erased customer after its erasure
+    doc["search"] = search_fields(doc)
     return doc
 
 
@@ -322,12 +326,15 @@ def _consent(given: bool) -> Fold:
 
 def _duplicate(doc: Document, e: EventEnvelope) -> None:
     profile = _profile(doc)
-    item = {"id": e.data["other_customer_id"], "reason": e.data["reason"]}
+    # A code; early events held free text naming the e-mail or phone, read as its code.
+    item = {"id": e.data["other_customer_id"], "reason": duplicate_reason(e.data["reason"]).value}
     profile["possible_duplicates"] = _upsert(profile["possible_duplicates"], item, "id")
 
 
 def _merged(doc: Document, e: EventEnvelope) -> None:
     doc["merged_into"] = e.data["survivor_id"]
+    # Where the merge stands in its stream: all its tombstone keeps of `applied` (see there).
+    doc["merge_position"] = [e.stream_id, e.stream_version]
 
 
 def _erased(doc: Document, e: EventEnvelope) -> None:
@@ -346,6 +353,8 @@ def scrub_personal_data(doc: Document) -> None:
             item["note"] = ERASED
         for item in profile["interests"]:
             item["value"] = ERASED
+        for item in profile["possible_duplicates"]:  # documents folded before reasons were codes
+            item["reason"] = duplicate_reason(item["reason"]).value
     for point in doc["contact"]["points"]:
         point["value"] = ERASED
 
@@ -523,6 +532,8 @@ def absorb(survivor: Document, merged: Document) -> Document:
         doc["applied"][stream] = max(version, doc["applied"].get(stream, 0))
     doc["events_applied"] += merged["events_applied"]
     doc["last_event_at"] = _latest(doc["last_event_at"], merged["last_event_at"])
+    if doc["erased"]:
+        scrub_personal_data(doc)  # a merge that reaches a survivor after its erasure
     doc["search"] = search_fields(doc)
     return doc
 
@@ -544,14 +555,21 @@ def _absorb_sales(mine: Document, theirs: Document) -> None:
 
 def tombstone(merged: Document) -> Document:
     """What stays under a merged id: where it went."""
-    # `applied` stays: a redelivered CustomerMerged (routed here, never redirected) is skipped.
+    # Only the merge's own position stays in `applied`: a redelivered CustomerMerged (routed
+    # here, never redirected) is skipped, and every other event is redirected to the survivor,
+    # whose `applied` took all of the merged one's. Which other events the merged document
+    # saw before it moved depends on how the topics interleaved (a rebuild may fold a later
+    # order for the merged id before the merge, live folds it on the survivor): keeping them
+    # would make a rebuilt tombstone differ from the live one.
+    position = merged.get("merge_position")
+    applied = {position[0]: position[1]} if position else merged["applied"]
     return {
         "_id": merged["_id"],
         "customer_id": merged["_id"],
         "schema_version": SCHEMA_VERSION,
         "merged_into": merged["merged_into"],
         "tombstone": True,
-        "applied": merged["applied"],
+        "applied": applied,
     }
 
 
@@ -605,5 +623,22 @@ def public_view(document: Document) -> Document:
         }
     consent = view.get("consent")
     if consent is not None:
-        view["may_contact"] = {ch: may_contact(consent, ch) for ch in CONSENT_CHANNELS}
+        view["may_contact"] = {
+            # An erased customer may be contacted on no channel for no purpose.
+            ch: {"marketing": False, "service": False}
+            if document.get("erased")
+            else may_contact(consent, ch)
+            for ch in CONSENT_CHANNELS
+        }
+    profile = view.get("profile")
+    if profile is not None and profile.get("possible_duplicates"):
+        # Documents folded before reasons were codes hold the matching value: show the code.
+        profile = {
+            **profile,
+            "possible_duplicates": [
+                {**d, "reason": duplicate_reason(d["reason"]).value}
+                for d in profile["possible_duplicates"]
+            ],
+        }
+        view["profile"] = profile
     return view

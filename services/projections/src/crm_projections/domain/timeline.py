@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crm_kernel.domain.envelope import EventEnvelope
+from crm_kernel.domain.events import as_current
 
 Document = dict[str, Any]
 
@@ -33,14 +34,18 @@ def entry(envelope: EventEnvelope) -> Document:
         "actor": envelope.actor,
         "correlation_id": envelope.correlation_id,
         "causation_id": envelope.causation_id,
-        "data": envelope.data,
+        # As the contract reads it now: an early event's free text that named personal data
+        # becomes its code (e.g. a duplicate's reason), here and in every entry read back.
+        "data": as_current(envelope.type, envelope.data),
     }
 
 
 def envelope_of(doc: Document) -> EventEnvelope:
-    return EventEnvelope.model_validate(
+    envelope = EventEnvelope.model_validate(
         {**{k: v for k, v in doc.items() if k not in {"_id", "context"}}, "event_id": doc["_id"]}
     )
+    data = as_current(envelope.type, envelope.data)
+    return envelope if data is envelope.data else envelope.model_copy(update={"data": data})
 
 
 def public_entry(envelope: EventEnvelope) -> Document:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from crm_projections.adapters.databases import FixedDatabase
 from crm_projections.adapters.read_store import MongoReadStore
 
@@ -36,4 +37,29 @@ async def test_the_active_database_tells_when_the_pointer_moves(infra, unique) -
     assert await reader.name() == f"t_{unique}_rebuilt"
     assert changes == [True]
     await client.drop_database(f"t_{unique}")
+    await client.close()
+
+
+async def test_dropping_the_base_database_after_a_switch_keeps_readers_on_the_live_one(
+    infra, unique
+) -> None:
+    # The pointer to the live database lives in the base one: dropping the base whole sent
+    # every reader back to an empty database.
+    from crm_projections.adapters.databases import ActiveDatabase
+    from crm_projections.entrypoints.admin import drop_read_models
+
+    from tests.support import settings_for
+
+    settings = settings_for(infra, unique)
+    base = settings.database_for("projections")
+    client = mongo(infra)
+    await client[base]["customer_360"].insert_one({"_id": "old"})
+    await ActiveDatabase(client, base).switch(f"{base}_rebuilt")
+    with pytest.raises(ValueError, match="is live"):
+        await drop_read_models(settings, f"{base}_rebuilt")
+    said = await drop_read_models(settings, base)
+    assert "keeps the pointer" in said
+    assert await ActiveDatabase(client, base, ttl_s=0).name() == f"{base}_rebuilt"
+    assert await client[base]["customer_360"].find_one({"_id": "old"}) is None
+    await client.drop_database(base)
     await client.close()

@@ -24,6 +24,7 @@ from crm_kernel.adapters.mongo import mongo_client
 from crm_kernel.adapters.mongo_eventstore import MongoEventStore
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
 from crm_kernel.application import CommandHandler
+from crm_kernel.deadline import RequestDeadline
 from crm_kernel.domain.decider import Decider
 from crm_kernel.domain.envelope import topic_for
 from crm_kernel.http import ReadinessCheck, create_app
@@ -133,6 +134,7 @@ def build_write_service(
         for name, decider in deciders.items()
     }
     app.state.handlers = handlers
+    app.add_middleware(RequestDeadline, seconds=settings.request_timeout_s)
     for router in routers:
         app.include_router(router)
     service = WriteService(

@@ -29,6 +29,9 @@ class ServiceSettings(BaseSettings):
     mongo_server_selection_timeout_s: float = Field(default=5.0, gt=0)
     mongo_connect_timeout_s: float = Field(default=5.0, gt=0)
     mongo_socket_timeout_s: float = Field(default=15.0, gt=0)
+    # A write service's request past this gets a 503 with Retry-After (a frozen store would
+    # otherwise hold it for the client's socket timeout and retries, about 20 s).
+    request_timeout_s: float = Field(default=5.0, gt=0, le=60)
     # /health/ready gives each dependency this long to answer before it reports 503.
     readiness_timeout_s: float = Field(default=2.0, gt=0)
     # While a dependency is down, a repeated error is logged once per interval, with a count.

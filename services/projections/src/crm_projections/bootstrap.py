@@ -9,11 +9,11 @@ from typing import Any
 
 from crm_kernel.adapters.mongo import mongo_client
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
-from crm_kernel.http import create_app
+from crm_kernel.http import ReadinessCheck, create_app
 from crm_kernel.publisher import new_broker
 from crm_kernel.runtime import readiness_checks
 from crm_kernel.settings import ServiceSettings
-from crm_kernel.subscriber import KafkaDeadLetters, subscribe_batches
+from crm_kernel.subscriber import BatchHealth, KafkaDeadLetters, subscribe_batches
 from crm_kernel.topics import EVENT_TOPICS, dead_letter_topic, ensure_topics, partitions_of
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
@@ -66,6 +66,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         on_written=signals.notify,
     )
     dlt = dead_letter_topic(CONTEXT)
+    health = BatchHealth()
     subscribe_batches(
         broker,
         topics=EVENT_TOPICS,
@@ -74,6 +75,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         dead_letters=KafkaDeadLetters(broker, dlt),
         listener=ownership,
         fetch_max_wait_ms=settings.fetch_max_wait_ms,
+        health=health,
     )
 
     @asynccontextmanager
@@ -95,7 +97,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         title="CRM projections",
         auth_secret=settings.auth_secret.get_secret_value(),
         lifespan=lifespan,
-        readiness=readiness_checks(mongo, broker, settings),
+        readiness=[*readiness_checks(mongo, broker, settings), _projector(health)],
     )
     app.state.models = models
     app.state.signals = signals
@@ -110,3 +112,10 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         database=database,
         mongo=mongo,
     )
+
+
+def _projector(health: BatchHealth) -> ReadinessCheck:
+    async def projector() -> None:
+        await health.check()
+
+    return projector

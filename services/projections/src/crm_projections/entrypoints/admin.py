@@ -25,7 +25,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from crm_projections.adapters.databases import ActiveDatabase, FixedDatabase
+from crm_projections.adapters.databases import POINTER, ActiveDatabase, FixedDatabase
 from crm_projections.adapters.read_models import COLLECTIONS, Projectors, ReadModels
 from crm_projections.adapters.read_store import BufferedReadStore
 from crm_projections.application.replay import ReplayProgress, replay
@@ -179,25 +179,32 @@ def switch(database: str) -> None:
     console.print(f"switched from {asyncio.run(run())} to {database}")
 
 
+async def drop_read_models(settings: ServiceSettings, database: str) -> str:
+    """Drop a read-model database that is not live; says what it dropped. The base database
+    holds the pointer to the live one, so there only the read models go and the pointer stays
+    (dropping it whole sent every reader back to an empty database: 404s, silently)."""
+    client = _client(settings)
+    try:
+        base = settings.database_for(BASE)
+        if database == await ActiveDatabase(client, base).name():
+            raise ValueError(f"{database} is live: switch to another one first")
+        if database != base:
+            await client.drop_database(database)
+            return f"dropped {database}"
+        for name in COLLECTIONS:
+            await client[base].drop_collection(name)
+        return f"dropped the read models of {base}; it keeps the pointer to the live database"
+    finally:
+        await client.close()
+
+
 @app.command()
 def drop(database: str) -> None:
     """Drop a read-model database that is no longer live."""
-    settings = ServiceSettings()
-
-    async def run() -> None:
-        client = _client(settings)
-        try:
-            if database == await ActiveDatabase(client, settings.database_for(BASE)).name():
-                raise ValueError(f"{database} is live: switch to another one first")
-            await client.drop_database(database)
-        finally:
-            await client.close()
-
     try:
-        asyncio.run(run())
+        console.print(asyncio.run(drop_read_models(ServiceSettings(), database)))
     except ValueError as error:
         _fail(str(error))
-    console.print(f"dropped {database}")
 
 
 @app.command()
@@ -215,8 +222,10 @@ def status() -> None:
             await client.close()
 
     live, names = asyncio.run(run())
+    base = settings.database_for(BASE)
+    console.print(f"live read models: {live} (named by the pointer in {base}.{POINTER})")
     for name in names or [live]:
-        console.print(f"{'* ' if name == live else '  '}{name}")
+        console.print(f"{'* ' if name == live else '  '}{name}{'  (live)' if name == live else ''}")
 
 
 if __name__ == "__main__":

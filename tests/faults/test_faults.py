@@ -1,0 +1,255 @@
+"""Fault scenarios on real processes (issue 9), each bounded in count and time and reporting
+its figures (`pytest -s` shows them): commands accepted, lost, doubled, how long recovery took.
+
+- the broker killed (-9) under load: commands still answer promptly, nothing lost or doubled;
+- the store frozen: clean 503s at once, recovery without a restart;
+- the projector killed (-9) with a backlog of updates to existing customers: it ends equal to
+  a clean rebuild;
+- poison messages: dead-lettered, the partition keeps moving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import psutil
+import pytest
+from aiokafka import AIOKafkaProducer
+from crm_kernel.auth import issue_token
+from crm_kernel.settings import ServiceSettings
+from crm_local.synthetic import registered
+from crm_projections.adapters.read_models import COLLECTIONS
+from crm_projections.application.verify import compare
+from crm_projections.entrypoints.admin import rebuild_into
+
+from tests.faults.conftest import OwnInfra
+from tests.integration.test_backlog import T0, updates
+from tests.integration.test_relay_and_projector import messages_for
+from tests.processes import Running, running_platform
+from tests.support import SECRET, group_caught_up, mongo, publisher, wait_for
+
+SCOPES = ["contacts:write", "sales:write", "projections:read"]
+BACKLOG_CUSTOMERS = 300  # x 4 updates each, in one backlog
+ANSWER_BOUND_S = 10.0  # a hang, not a tight time: the in-request publish waits 1 s at most
+
+
+@pytest.fixture(scope="module")
+def platform(own_infra: OwnInfra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    with running_platform(
+        own_infra.kafka_bootstrap, own_infra.mongo_url, tmp_path_factory.mktemp("fault-platform")
+    ) as running:
+        yield running
+
+
+def client() -> httpx.AsyncClient:
+    token = issue_token(SECRET, "faults", SCOPES, timedelta(hours=1))
+    return httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60)
+
+
+class Load:
+    """Registrations and tags sent at a steady rate, each answer timed and kept."""
+
+    def __init__(self, http: httpx.AsyncClient, urls: dict[str, str]) -> None:
+        self._http, self._urls = http, urls
+        self.customers: list[str] = []
+        self.tags: dict[str, set[str]] = {}
+        self.answers_s: list[float] = []
+        self.refused: list[int] = []
+
+    async def one(self, n: int) -> None:
+        started = time.perf_counter()
+        if n % 2 == 0 or not self.customers:
+            cid = str(uuid.uuid4())
+            response = await self._http.post(
+                f"{self._urls['contacts']}/customers", json={"customer_id": cid, "name": f"F {n}"}
+            )
+            if response.status_code == 201:
+                self.customers.append(cid)
+                self.tags[cid] = set()
+        else:
+            cid = self.customers[n % len(self.customers)]
+            response = await self._http.put(f"{self._urls['contacts']}/customers/{cid}/tags/t{n}")
+            if response.status_code == 200:
+                self.tags[cid].add(f"t{n}")
+        self.answers_s.append(time.perf_counter() - started)
+        if response.status_code not in (200, 201):
+            self.refused.append(response.status_code)
+
+    async def run(self, count: int, rate: float) -> None:
+        started = time.perf_counter()
+        tasks = []
+        for n in range(count):
+            await asyncio.sleep(max(0.0, started + n / rate - time.perf_counter()))
+            tasks.append(asyncio.create_task(self.one(n)))
+        await asyncio.gather(*tasks)
+
+    @property
+    def accepted(self) -> int:
+        return len(self.customers) + sum(len(t) for t in self.tags.values())
+
+
+async def all_visible(http: httpx.AsyncClient, urls: dict[str, str], load: Load) -> dict[str, int]:
+    """Waits until every accepted command shows in the 360 view; returns what was lost and
+    doubled (a doubled event would count twice in `events_applied`)."""
+    lost = doubled = 0
+    for cid in load.customers:
+        wanted = {*load.tags[cid]}
+
+        async def shown(cid: str = cid, wanted: set[str] = wanted) -> dict[str, Any] | None:
+            view = await http.get(f"{urls['projections']}/customers/{cid}")
+            if view.status_code != 200:
+                return None
+            doc = view.json()
+            return doc if wanted <= set(doc["profile"]["tags"]) else None
+
+        try:
+            doc = await wait_for(shown, 60, f"customer {cid} complete in the 360 view")
+        except AssertionError:
+            lost += 1
+            continue
+        doubled += doc["events_applied"] > 1 + len(wanted)
+    return {"lost": lost, "doubled": doubled}
+
+
+def report(scenario: str, **figures: Any) -> None:
+    print(f"\n[faults] {scenario}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
+
+
+async def test_broker_killed_under_load(own_infra: OwnInfra, platform: Running) -> None:
+    async with client() as http:
+        load = Load(http, platform.urls)
+
+        async def outage() -> float:
+            await asyncio.sleep(2)
+            own_infra.kill_broker()
+            await asyncio.sleep(4)
+            await asyncio.to_thread(own_infra.start_broker)
+            return time.perf_counter()
+
+        back, _ = await asyncio.gather(outage(), load.run(count=160, rate=16))
+        figures = await all_visible(http, platform.urls, load)
+        recovered_s = time.perf_counter() - back
+    report(
+        "broker killed -9 under load",
+        accepted=load.accepted,
+        refused=len(load.refused),
+        answer_p50_ms=round(statistics.median(load.answers_s) * 1000),
+        answer_max_ms=round(max(load.answers_s) * 1000),
+        recovery_s=round(recovered_s, 1),
+        **figures,
+    )
+    assert figures == {"lost": 0, "doubled": 0}
+    assert load.refused == []  # the store was up: every command is recorded
+    assert max(load.answers_s) < ANSWER_BOUND_S
+
+
+async def test_store_frozen_answers_503_and_recovers_without_restart(
+    own_infra: OwnInfra, platform: Running
+) -> None:
+    store = mongo(platform)
+    commits = store[platform.databases["contacts"]]["events"]
+    async with client() as http:
+        contacts = f"{platform.urls['contacts']}/customers"
+        before = await commits.count_documents({})
+        own_infra.freeze_store()
+        try:
+            started = time.perf_counter()
+            frozen = await http.post(contacts, json={"name": "Frozen"})
+            answer_s = time.perf_counter() - started
+        finally:
+            own_infra.thaw_store()
+        thawed = time.perf_counter()
+
+        async def accepted() -> httpx.Response | None:
+            response = await http.post(contacts, json={"name": "After the thaw"})
+            return response if response.status_code == 201 else None
+
+        after = await wait_for(accepted, 60, "a command accepted after the thaw")
+        recovered_s = time.perf_counter() - thawed
+    appended = await commits.count_documents({}) - before
+    await store.close()
+    report(
+        "store frozen (SIGSTOP)",
+        status=frozen.status_code,
+        answer_ms=round(answer_s * 1000),
+        recovery_s=round(recovered_s, 1),
+        commits_appended=appended,
+    )
+    assert frozen.status_code == 503, frozen.text
+    assert frozen.headers["content-type"].startswith("application/json")
+    assert "Retry-After" in frozen.headers
+    assert answer_s < ANSWER_BOUND_S
+    assert after.status_code == 201
+    assert appended == 1  # the command after the thaw; the refused one left nothing
+
+
+def kill(platform: Running, name: str) -> None:
+    pid = platform.processes[name].pid()
+    assert pid is not None, f"{name} is not running"
+    process = psutil.Process(pid)
+    process.kill()
+    process.wait(timeout=10)
+
+
+async def test_projector_killed_with_a_backlog_and_poison_ends_equal_to_a_rebuild(
+    own_infra: OwnInfra, platform: Running
+) -> None:
+    group = platform.env["projections"]["CRM_CONSUMER_GROUP"]
+    customers = [str(uuid.uuid4()) for _ in range(BACKLOG_CUSTOMERS)]
+    poison_key = customers[0].encode()
+
+    async def caught_up() -> bool:
+        return await group_caught_up(own_infra.kafka_bootstrap, group)
+
+    async with publisher(own_infra.kafka_bootstrap) as publish:
+        await publish([e for n, cid in enumerate(customers) for e in registered(cid, n, "t", T0)])
+        await wait_for(caught_up, 120, "registrations projected")
+        kill(platform, "projections")
+        backlog = [e for n, cid in enumerate(customers) for e in updates(cid, n)]
+        await publish(backlog)
+    producer = AIOKafkaProducer(bootstrap_servers=own_infra.kafka_bootstrap)
+    await producer.start()
+    try:
+        for topic in ("crm.contacts.events", "crm.sales.events"):
+            await producer.send_and_wait(topic, b"{poison", key=poison_key)
+    finally:
+        await producer.stop()
+
+    started = time.perf_counter()
+    platform.start("projections")
+    await asyncio.sleep(1.0)  # mid-backlog: the projector has written part of it
+    kill(platform, "projections")
+    platform.start("projections")
+    await wait_for(caught_up, 180, "backlog caught up after two kills")
+    recovered_s = time.perf_counter() - started
+
+    settings = ServiceSettings(
+        kafka_bootstrap=own_infra.kafka_bootstrap,
+        mongo_url=own_infra.mongo_url,
+        auth_secret=SECRET,
+        database=platform.databases["projections"],
+        vault_database=platform.vault_database,
+    )
+    target = f"{platform.databases['projections']}_clean"
+    await rebuild_into(settings, target, switch=False, show=False)
+    store = mongo(own_infra)
+    reports = await compare(store[platform.databases["projections"]], store[target], COLLECTIONS)
+    await store.close()
+    dead = await messages_for(own_infra.kafka_bootstrap, "crm.projections.dlt", poison_key, 2)
+    report(
+        "projector killed -9 twice with a backlog",
+        events=len(backlog),
+        customers=BACKLOG_CUSTOMERS,
+        recovery_s=round(recovered_s, 1),
+        dead_lettered=len(dead),
+        differing=[r.name for r in reports if not r.equal],
+    )
+    assert [(r.name, r.different, r.only_left, r.only_right) for r in reports if not r.equal] == []
+    assert {m.topic for m in dead} == {"crm.projections.dlt"} and len(dead) >= 2

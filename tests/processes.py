@@ -1,0 +1,89 @@
+"""All five services as separate processes, on the infrastructure given: for the e2e tests
+(on the session's broker and store) and the fault tests (on ones of their own)."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from crm_local.processes import Managed
+
+from tests.support import SECRET
+
+SERVICES = ("contacts", "sales", "campaigns", "support", "projections")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Running:
+    urls: dict[str, str]
+    databases: dict[str, str]
+    vault_database: str
+    mongo_url: str
+    kafka_bootstrap: str
+    processes: dict[str, Managed]
+    env: dict[str, dict[str, str]]
+
+    def start(self, name: str) -> None:
+        """(Re)start one service with the environment it had, and wait until it is ready."""
+        self.processes[name].start([sys.executable, "-m", f"crm_{name}"], env=self.env[name])
+        self.processes[name].wait_until(lambda: ready(self.urls[name]), "ready", timeout_s=60)
+
+
+@contextmanager
+def running_platform(kafka_bootstrap: str, mongo_url: str, state: Path) -> Iterator[Running]:
+    run = uuid.uuid4().hex[:8]
+    ports = {name: free_port() for name in SERVICES}
+    databases = {name: f"e2e_{run}_{name}" for name in SERVICES}
+    env = {
+        name: {
+            "CRM_KAFKA_BOOTSTRAP": kafka_bootstrap,
+            "CRM_MONGO_URL": mongo_url,
+            "CRM_DATABASE": databases[name],
+            "CRM_VAULT_DATABASE": f"e2e_{run}_vault",
+            "CRM_HTTP_PORT": str(ports[name]),
+            "CRM_AUTH_SECRET": SECRET,
+            "CRM_CONSUMER_GROUP": f"e2e-{run}-projections",
+        }
+        for name in SERVICES
+    }
+    platform = Running(
+        urls={name: f"http://127.0.0.1:{port}" for name, port in ports.items()},
+        databases=databases,
+        vault_database=f"e2e_{run}_vault",
+        mongo_url=mongo_url,
+        kafka_bootstrap=kafka_bootstrap,
+        processes={name: Managed(name, state) for name in SERVICES},
+        env=env,
+    )
+    try:
+        for name in SERVICES:
+            platform.processes[name].start([sys.executable, "-m", f"crm_{name}"], env=env[name])
+        for name in SERVICES:
+            platform.processes[name].wait_until(
+                lambda n=name: ready(platform.urls[n]), "ready", timeout_s=60
+            )
+        yield platform
+    finally:
+        for process in platform.processes.values():
+            process.stop()
+
+
+def ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/health/ready", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        time.sleep(0.2)
+        return False

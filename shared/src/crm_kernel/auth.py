@@ -63,6 +63,11 @@ def _verified(secret: str, token: str) -> tuple[Principal, float]:
             audience=AUDIENCE,
             options={"require": ["exp", "sub"]},
         )
+    except jwt.InvalidSignatureError:
+        raise InvalidTokenError(
+            "signature does not match this service's CRM_AUTH_SECRET: sign it with the same "
+            "secret (locally: `crm token issue` with the CRM_INFRA_STATE_DIR the platform runs on)"
+        ) from None
     except jwt.PyJWTError as error:
         raise InvalidTokenError(str(error)) from None
     principal = Principal(

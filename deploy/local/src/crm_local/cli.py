@@ -58,9 +58,13 @@ def up(
                 f"sample data: {len(ids)} customers, e.g. "
                 f"{platform.url('projections')}/customers/{ids[0]}"
             )
-        console.print("token for curl: [bold]export TOKEN=$(uv run crm token issue)[/bold]")
+        console.print(
+            "token for curl: [bold]export TOKEN=$(python3 -m uv run crm token issue)[/bold]"
+        )
         if detach:
-            console.print("running in the background; stop with [bold]uv run crm down[/bold]")
+            console.print(
+                "running in the background; stop with [bold]python3 -m uv run crm down[/bold]"
+            )
             return
         console.print("press Ctrl-C to stop")
         signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops everything too
@@ -145,7 +149,7 @@ def token_issue(
     try:
         print(
             issue_token(
-                auth_secret(InfraSettings()),
+                auth_secret(InfraSettings(), create=False),
                 subject,
                 scopes or list(ALL_SCOPES),
                 timedelta(hours=hours),
@@ -153,6 +157,8 @@ def token_issue(
         )
     except ValueError as error:
         _fail(LauncherError(str(error)))
+    except LauncherError as error:
+        _fail(error)
 
 
 @catalogue_app.command("write")
@@ -168,6 +174,8 @@ def catalogue_check(root: Path = Path(".")) -> None:
     stale = event_catalogue.stale(root)
     if stale:
         _fail(
-            LauncherError(f"stale: {', '.join(map(str, stale))}: run `uv run crm catalogue write`")
+            LauncherError(
+                f"stale: {', '.join(map(str, stale))}: run `python3 -m uv run crm catalogue write`"
+            )
         )
     console.print("catalogue is up to date")

@@ -17,11 +17,18 @@ from crm_local.processes import LauncherError, Managed, ensure_port_free
 SERVICES = tuple(DEFAULT_PORTS)
 
 
-def auth_secret(settings: InfraSettings) -> str:
-    """The local platform's token secret: CRM_AUTH_SECRET, or one made once per profile."""
+def auth_secret(settings: InfraSettings, create: bool = True) -> str:
+    """The local platform's token secret: CRM_AUTH_SECRET, or one made once per profile.
+    Without `create`, a profile that has none yet is an error: a token signed with a fresh
+    secret would only meet 401s from a platform running on another profile."""
     if os.environ.get("CRM_AUTH_SECRET"):
         return os.environ["CRM_AUTH_SECRET"]
     path = settings.state_dir / "auth-secret"
+    if not path.exists() and not create:
+        raise LauncherError(
+            f"no platform secret in {settings.state_dir}: start the platform first (`make run`), "
+            "or set CRM_INFRA_STATE_DIR (or CRM_AUTH_SECRET) to the one the services run with"
+        )
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(32))

@@ -141,3 +141,12 @@ async def test_commands_on_one_stream_reach_kafka_once_each_and_in_order() -> No
     await sweeper
     versions = [e.stream_version for e in publisher.published]
     assert versions == list(range(1, 52))
+
+
+def test_the_catalogue_tells_consumers_how_to_deduplicate() -> None:
+    from crm_local.catalogue import catalogue
+
+    delivery = catalogue()["delivery"]
+    assert delivery["guarantee"] == "at-least-once"
+    assert delivery["deduplication_key"] == ["ce_subject", "ce_streamversion"]
+    assert "(ce_subject, ce_streamversion)" in delivery["description"]

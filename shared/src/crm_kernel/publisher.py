@@ -37,7 +37,11 @@ def declare_event_publisher(broker: KafkaBroker, context: str) -> DefaultPublish
     return broker.publisher(
         topic_for(context),
         title=f"{topic_for(context)}:publish",
-        description=f"Domain events of the {context} context (CloudEvents binary mode)",
+        description=(
+            f"Domain events of the {context} context (CloudEvents binary mode). Delivered at "
+            "least once: deduplicate on (ce_subject, ce_streamversion), skipping every version "
+            "of a subject at or below the last one applied."
+        ),
         schema=schema,
     )
 

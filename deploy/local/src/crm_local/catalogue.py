@@ -31,7 +31,25 @@ def catalogue() -> dict[str, Any]:
                 "schema": cls.model_json_schema(),
             }
         )
-    return {"catalogue_version": 1, "events": events}
+    return {"catalogue_version": 1, "delivery": DELIVERY, "events": events}
+
+
+# What every consumer of the event topics must know (ADR 2 and 10): delivery is at least once.
+DEDUPLICATION_KEY = ["ce_subject", "ce_streamversion"]
+DELIVERY = {
+    "guarantee": "at-least-once",
+    "deduplication_key": DEDUPLICATION_KEY,
+    "description": (
+        "Events are delivered at least once: after a crash, a broker outage or a lost "
+        "acknowledgement the outbox relay sends a commit again, so a consumer may see an event "
+        "twice, also after later events of its stream. Within a stream (header ce_subject) "
+        "ce_streamversion counts up from 1 without gaps, and all events of a stream travel on "
+        "one partition (the message key is the customer id, else the stream id) in version "
+        "order. Deduplicate on (ce_subject, ce_streamversion): remember the last version "
+        "applied per subject and skip every event at or below it. ce_id names an event as "
+        "well, but skipping by version needs one number per stream instead of every id."
+    ),
+}
 
 
 def asyncapi_documents() -> dict[str, dict[str, Any]]:

@@ -62,6 +62,7 @@ class CommandHandler(Generic[S, C]):
         expected_version: int | None = None,
     ) -> CommandResult:
         name = type(command).__name__
+        await self._refuse_erased(name, command)
         if expected_version in (None, 0) and (
             opened := await self._open(stream_id, command, metadata)
         ):
@@ -87,6 +88,20 @@ class CommandHandler(Generic[S, C]):
         result = await self._record(stream_id, version, state, events, metadata)
         metrics.COMMANDS.labels(name, "accepted").inc()
         return result
+
+    async def _refuse_erased(self, name: str, command: C) -> None:
+        """GoneError (410) for a command that names an erased customer, in every context:
+        whether it would record personal data or not (ADR 16). Other contexts learn nothing
+        of erasures, so the key store's tombstone (ADR 13) answers, one lookup by id."""
+        customer_id = getattr(command, "customer_id", None)
+        if customer_id is None or self._decider.decides_erasure:
+            return
+        if await self._keys.is_erased(str(customer_id)):
+            metrics.COMMANDS.labels(name, "refused").inc()
+            raise GoneError(
+                f"customer {customer_id} was erased: nothing more is recorded about them",
+                field="customer_id",
+            )
 
     async def _open(self, stream_id: str, command: C, metadata: Metadata) -> CommandResult | None:
         """A command that would open a new stream (a registration, a new order) is decided

@@ -34,6 +34,10 @@ class KeyStore(Protocol):
 
     async def delete(self, customer_id: str) -> bool: ...
 
+    async def is_erased(self, customer_id: str) -> bool:
+        """Whether the customer's key was shredded (a tombstone): one lookup by id."""
+        ...
+
 
 def new_key() -> bytes:
     return AESGCM.generate_key(bit_length=256)

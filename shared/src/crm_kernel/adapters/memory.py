@@ -75,6 +75,9 @@ class InMemoryKeyStore:
     async def get_many(self, customer_ids: Iterable[str]) -> dict[str, bytes]:
         return {c: self.keys[c] for c in customer_ids if c in self.keys}
 
+    async def is_erased(self, customer_id: str) -> bool:
+        return customer_id in self.erased
+
     async def delete(self, customer_id: str) -> bool:
         self.erased.add(customer_id)
         return self.keys.pop(customer_id, None) is not None

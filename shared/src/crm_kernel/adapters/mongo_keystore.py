@@ -54,6 +54,10 @@ class MongoKeyStore:
             if "key" in doc
         }
 
+    async def is_erased(self, customer_id: str) -> bool:
+        found = await self._keys.find_one({"_id": customer_id})
+        return found is not None and "key" not in found
+
     async def delete(self, customer_id: str) -> bool:
         tombstone = {"_id": customer_id, "erased_at": utcnow().isoformat()}
         try:

@@ -20,6 +20,10 @@ class Decider(Generic[S, C]):
     initial_state: Callable[[], S]
     decide: Callable[[S, C], list[DomainEvent]]
     evolve: Callable[[S, DomainEvent], S]
+    # The shell refuses (410) any command that names an erased customer (`customer_id`),
+    # before deciding. True only where the stream itself knows the erasure and records it
+    # (contacts' customer streams, ADR 14): there the decider answers.
+    decides_erasure: bool = False
 
     def fold(self, events: Iterable[DomainEvent]) -> S:
         return self.fold_onto(self.initial_state(), events)

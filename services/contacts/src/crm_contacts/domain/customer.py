@@ -534,5 +534,9 @@ def _update_point(state: Customer, point_id: str, **changes: Any) -> Customer:
 
 
 customer_decider: Decider[Customer, Command] = Decider(
-    initial_state=Customer, decide=decide, evolve=evolve
+    # The customer's own stream knows its erasure (and records it after the key is gone).
+    initial_state=Customer,
+    decide=decide,
+    evolve=evolve,
+    decides_erasure=True,
 )

@@ -125,6 +125,13 @@ def digits(phone: str) -> str:
     return "+" + "".join(c for c in phone if c.isdigit())
 
 
+def registration(doc: Document) -> str:
+    """`pending` until contacts' registration is folded, then `registered`: other contexts may
+    name a customer before it (a shop's order first, DESIGN §5). Derived from folded events
+    only, so a rebuild gives the same."""
+    return "registered" if (doc["profile"] or {}).get("registered_at") else "pending"
+
+
 def search_fields(doc: Document) -> Document:
     """The fields the customer search filters on, derived from the rest of the document."""
     profile = doc["profile"] or {}
@@ -142,6 +149,7 @@ def search_fields(doc: Document) -> Document:
         "owner": profile.get("owner"),
         "tags": profile.get("tags", []),
         "lifecycle": profile.get("lifecycle"),
+        "registration": registration(doc),
     }
 
 
@@ -612,6 +620,8 @@ def public_view(document: Document) -> Document:
     """What readers see: the document without the projector's bookkeeping, plus the figures
     derived from it."""
     view = {k: v for k, v in document.items() if k not in {"_id", "_rev", "applied", "search"}}
+    if "profile" in document:  # not a tombstone
+        view["registration"] = registration(document)
     part = view.get("interactions")
     if part is not None:
         answered = part["answered"]

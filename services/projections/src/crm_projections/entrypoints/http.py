@@ -111,6 +111,10 @@ async def search_customers(
     owner: Annotated[str | None, Query(max_length=100)] = None,
     tag: Annotated[str | None, Query(max_length=40)] = None,
     lifecycle: Lifecycle | None = None,
+    registration: Annotated[
+        Literal["pending", "registered"] | None,
+        Query(description="`pending`: named by another context, not registered yet"),
+    ] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page:
@@ -135,6 +139,7 @@ async def search_customers(
         ("owner", owner),
         ("tag", tag),
         ("lifecycle", lifecycle),
+        ("registration", registration),
     ):
         if value is not None:
             query["search.tags" if field == "tag" else f"search.{field}"] = str(value)

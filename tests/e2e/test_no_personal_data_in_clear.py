@@ -1,0 +1,457 @@
+"""Guard against any personal-data leak (issue 9).
+
+A customer with distinctive personal values goes through every command that touches personal
+data, in every context, over HTTP and the ingest topic; a second customer with the same e-mail
+is reported as a duplicate and merged into the first; then the first is erased. Afterwards no
+Kafka topic, no database of the platform (event stores, vault, read models) and no service's
+log may hold any of those values: in clear, lower-cased, accent-folded, or (phones) in E.164.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+import string
+import time
+import unicodedata
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from crm_contacts.domain.contact_points import normalise_email, normalise_phone
+from pymongo import AsyncMongoClient
+
+from tests.e2e.test_walking_skeleton import post, token, view_when
+from tests.support import group_caught_up, wait_for
+
+CONTACTS = "contacts:write"
+INGEST_TOPIC = "crm.contacts.interactions.ingest"
+INGEST_GROUP = "crm-contacts-ingest"
+SCAN_TIMEOUT_S = 25
+ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def fold(text: str) -> str:
+    """Accent-folded and case-folded: "Zoë Ñúñez" -> "zoe nunez"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def readable(text: str) -> str:
+    """The text with JSON \\uXXXX escapes undone, so escaped accents are seen too."""
+    return ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def letters(n: int = 6) -> str:
+    return "".join(random.choices(string.ascii_lowercase, k=n))
+
+
+def digits(n: int) -> str:
+    return "".join(random.choices(string.digits, k=n))
+
+
+class Secrets:
+    """The values to look for, each under a label saying what it is."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+
+    def word(self, base: str) -> str:
+        """A distinctive word (a real-looking stem, accents kept, and random letters)."""
+        return f"{base}{letters()}"
+
+    def text(self, label: str, text: str) -> str:
+        """A free text: itself, and each of its words longer than 4 letters."""
+        self.add(label, text)
+        for word in re.findall(r"[\w@.+-]+", text):
+            word = word.strip(".,-")
+            if len(word) > 4 and any(ch.isalpha() for ch in word):
+                self.add(f"{label}: word {word!r}", word)
+        return text
+
+    def add(self, label: str, value: str) -> str:
+        self.values[label] = value
+        return value
+
+    def needles(self) -> dict[str, str]:
+        """Folded needle -> label; the clear, lower-cased and folded forms all fold to it."""
+        found: dict[str, str] = {}
+        for label, value in self.values.items():
+            found.setdefault(fold(value), label)
+        return found
+
+
+def hits(text: str, needles: dict[str, str]) -> Iterator[str]:
+    folded = fold(readable(text))
+    for needle, label in needles.items():
+        if needle in folded:
+            yield label
+
+
+# --- driving the platform ----------------------------------------------------------------
+
+
+def ok(response: httpx.Response, *statuses: int) -> dict[str, Any]:
+    assert response.status_code in (statuses or (200, 201)), (
+        f"{response.request.method} {response.request.url}: {response.status_code} {response.text}"
+    )
+    return response.json()
+
+
+def drive(platform, s: Secrets, tag: str) -> tuple[str, str]:
+    """Every command that touches personal data; answers (customer, merged customer)."""
+    name = s.add("name", f"Zoë Ñúñez-{tag}")
+    s.add("name: surname", f"Ñúñez-{tag}")
+    email = s.add("e-mail", f"Zoe.Nunez.{tag}@Example.COM")
+    s.add("e-mail: lower-cased", normalise_email(email))
+    s.add("e-mail: local part", f"zoe.nunez.{tag}")
+    mobile = s.add("phone", f"+34 6{digits(2)} {digits(3)} {digits(3)}")
+    s.add("phone: E.164", normalise_phone(mobile))
+    s.add("phone: national digits", normalise_phone(mobile)[3:])
+    registered = ok(
+        post(
+            platform,
+            "contacts",
+            "/customers",
+            {
+                "name": name,
+                "email": email,
+                "phone": mobile,
+                "acquisition_channel": "referral",
+                "owner": "marta",
+            },
+            CONTACTS,
+        )
+    )
+    customer = registered["customer_id"]
+    base = f"/customers/{customer}"
+
+    new_name = s.add("new name", f"Zoé Ñúñez-Peñalver-{tag}")
+    s.add("new name: surname", f"Peñalver-{tag}")
+    ok(post(platform, "contacts", f"{base}/name", {"name": new_name}, CONTACTS))
+
+    work = s.add("work e-mail", f"Zoe.Trabajo.{tag}@Example.ORG")
+    s.add("work e-mail: lower-cased", normalise_email(work))
+    landline = s.add("landline", f"+34 91 {digits(3)} {digits(2)} {digits(2)}")
+    s.add("landline: E.164", normalise_phone(landline))
+    whatsapp = s.add("whatsapp", f"+34 6{digits(2)} {digits(3)} {digits(3)}")
+    s.add("whatsapp: E.164", normalise_phone(whatsapp))
+    postal = s.text("postal address", f"C/ {s.word('Almendro')} 7, {s.word('Valdeolmos')}")
+    website = s.add("website", f"https://Zoe{tag}.Example/")
+    s.add("website: host", f"zoe{tag}.example")
+    linkedin = s.add("linkedin", f"https://www.linkedin.com/in/zoe-nunez-{tag}")
+    s.add("linkedin: handle", f"zoe-nunez-{tag}")
+    for kind, value in (
+        ("email", work),
+        ("landline", landline),
+        ("whatsapp", whatsapp),
+        ("postal", postal),
+        ("website", website),
+        ("linkedin", linkedin),
+    ):
+        ok(post(platform, "contacts", f"{base}/contact-points", {"kind": kind, "value": value}))
+
+    birthday = s.add("birthday", f"19{digits(1)}1-07-{random.randint(10, 28)}")
+    ok(post(platform, "contacts", f"{base}/personal-dates", {"kind": "birthday", "date": birthday}))
+    note = s.text(
+        "family note",
+        f"Hija {s.word('Begoña')} toca el {s.word('violonchelo')}; "
+        f"y {s.word('Ramón')} {s.word('Ibáñez')}",
+    )
+    ok(post(platform, "contacts", f"{base}/family-notes", {"note": note}, CONTACTS))
+    hobby = s.text("hobby", f"{s.word('Cerámica')} {s.word('japonesa')}")
+    club = s.text("membership", f"Club {s.word('Náutico')} de {s.word('Torrevieja')}")
+    for kind, value in (("hobby", hobby), ("membership", club)):
+        ok(post(platform, "contacts", f"{base}/interests", {"kind": kind, "value": value}))
+
+    # A second customer with the same e-mail: reported as a duplicate, merged into the first.
+    other_name = s.add("duplicate's name", f"Z. Ñúñez {s.word('Bartolomé')}")
+    duplicate = ok(
+        post(
+            platform,
+            "contacts",
+            "/customers",
+            {"name": other_name, "email": email.upper()},
+            CONTACTS,
+        )
+    )
+    merged = duplicate["customer_id"]
+    assert [d["customer_id"] for d in duplicate["possible_duplicates"]] == [customer], duplicate
+    ok(post(platform, "contacts", f"/customers/{merged}/merge", {"survivor_id": customer}))
+
+    summary = s.text(
+        "interaction summary",
+        f"Dijo {s.word('preocupada')} por su {s.word('rodilla')} tras {s.word('Mallorca')}",
+    )
+    ok(
+        post(
+            platform,
+            "contacts",
+            "/interactions",
+            {
+                "customer_id": customer,
+                "channel": "phone_call",
+                "direction": "inbound",
+                "subject": "Order follow-up",
+                "summary": summary,
+                "outcome": "resolved",
+                "duration_s": 180,
+            },
+            CONTACTS,
+        )
+    )
+    notes = s.text(
+        "activity notes",
+        f"Ver {s.word('muestras')} para {s.word('Inmaculada')} en {s.word('Getafe')}",
+    )
+    ok(
+        post(
+            platform,
+            "contacts",
+            "/activities",
+            {
+                "customer_id": customer,
+                "owner": "marta",
+                "kind": "meeting",
+                "title": "Review",
+                "starts_at": "2026-12-01T09:00:00Z",
+                "ends_at": "2026-12-01T10:00:00Z",
+                "location": "Office",
+                "notes": notes,
+            },
+            CONTACTS,
+        )
+    )
+    ok(
+        post(
+            platform,
+            "sales",
+            "/orders",
+            {
+                "customer_id": customer,
+                "currency": "EUR",
+                "payment_method": "card",
+                "lines": [{"sku": "LAMP-1", "quantity": 2, "unit_price": "19.95"}],
+            },
+            "sales:write",
+        )
+    )
+    ok(
+        post(
+            platform,
+            "campaigns",
+            f"/campaigns/{uuid.uuid4()}/responses",
+            {"customer_id": customer, "response": "converted", "channel": "email"},
+            "campaigns:write",
+        )
+    )
+    description = s.text(
+        "case description",
+        f"La {s.word('lámpara')} rota en casa de {s.word('Eustaquio')}, {s.word('Alcobendas')}",
+    )
+    ok(
+        post(
+            platform,
+            "support",
+            "/cases",
+            {
+                "customer_id": customer,
+                "kind": "complaint",
+                "subject": "Broken lamp",
+                "description": description,
+            },
+            "support:write",
+        )
+    )
+    return customer, merged
+
+
+async def ingest(platform, s: Secrets, customer: str, label: str = "ingested summary") -> None:
+    summary = s.text(
+        label,
+        f"Pide {s.word('factura')} a de {s.word('Wenceslao')} {s.word('Ortuño')}",
+    )
+    body = {
+        "source": "callcentre",
+        "external_id": uuid.uuid4().hex,
+        "customer_id": customer,
+        "channel": "phone_call",
+        "direction": "inbound",
+        "subject": "Invoice request",
+        "summary": summary,
+        "duration_s": 240,
+    }
+    producer = AIOKafkaProducer(bootstrap_servers=platform.kafka_bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            INGEST_TOPIC, json.dumps(body).encode(), key=body["external_id"].encode()
+        )
+    finally:
+        await producer.stop()
+
+
+# --- scanning ----------------------------------------------------------------------------
+
+CANARY = "canary"  # a non-personal value (the customer id) that proves a place was read
+Hit = tuple[str, str, str]  # (place, where in it, label of the value found)
+
+
+def hits_at(place: str, where: str, text: str, needles: dict[str, str]) -> list[Hit]:
+    return [(place, where, label) for label in hits(text, needles)]
+
+
+async def scan_kafka(bootstrap: str, needles: dict[str, str]) -> list[Hit]:
+    """Every topic but Kafka's own, from the beginning: keys, values and header values."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        topics = [t for t in await admin.list_topics() if not t.startswith("__")]
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    partitions = [
+        TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]
+    ]
+    found: list[Hit] = []
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        group_id=None,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        left = {tp for tp in partitions if await consumer.position(tp) < ends[tp]}
+        deadline = time.monotonic() + SCAN_TIMEOUT_S
+        while left:
+            assert time.monotonic() < deadline, f"Kafka not read in {SCAN_TIMEOUT_S}s: {left}"
+            batches = await consumer.getmany(*left, timeout_ms=500, max_records=5000)
+            for tp, records in batches.items():
+                for record in records:
+                    if record.offset >= ends[tp]:
+                        continue
+                    where = f"partition {tp.partition} offset {record.offset}"
+                    parts = [("key", record.key), ("value", record.value)]
+                    parts += [(f"header {k}", v) for k, v in record.headers or ()]
+                    for part, raw in parts:
+                        if raw:
+                            text = raw.decode("utf-8", errors="replace")
+                            found += hits_at(f"topic {tp.topic}", f"{where} {part}", text, needles)
+            for tp in list(left):
+                if await consumer.position(tp) >= ends[tp]:
+                    left.discard(tp)
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def scan_store(platform, needles: dict[str, str]) -> tuple[list[Hit], set[str]]:
+    """Every database of this platform (services, vault, read models): every document."""
+    prefix = platform.vault_database.removesuffix("vault")  # e2e_<run>_
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(platform.mongo_url, tz_aware=True)
+    found: list[Hit] = []
+    try:
+        names = {n for n in await client.list_database_names() if n.startswith(prefix)}
+        for db_name in sorted(names):
+            db = client[db_name]
+            for collection in await db.list_collection_names():
+                async for doc in db[collection].find({}):
+                    text = json.dumps(doc, default=str, ensure_ascii=False)
+                    where = f"collection {collection} _id={doc.get('_id')!r}"
+                    found += hits_at(f"database {db_name}", where, text, needles)
+    finally:
+        await client.close()
+    return found, names
+
+
+def scan_logs(platform, needles: dict[str, str]) -> list[Hit]:
+    found: list[Hit] = []
+    for name, process in platform.processes.items():
+        lines = process.log_file.read_text(encoding="utf-8", errors="replace").splitlines()
+        assert any('"request"' in line for line in lines), f"no request logged in {name}'s log"
+        for number, line in enumerate(lines, 1):
+            found += hits_at(f"log of {name}", f"line {number}", line, needles)
+    return found
+
+
+# --- the test ----------------------------------------------------------------------------
+
+
+async def test_no_personal_data_in_clear_anywhere_after_erasure(platform) -> None:
+    s = Secrets()
+    tag = letters(8)
+    customer, merged = await asyncio.to_thread(drive, platform, s, tag)
+    await ingest(platform, s, customer)
+    view = await asyncio.to_thread(
+        view_when,
+        platform,
+        customer,
+        lambda v: (
+            v["interactions"]["count"] >= 2
+            and v["sales"]["orders_count"] == 1
+            and v["support"]["open_cases"] == 1
+            and v["merged_from"] == [merged]
+        ),
+    )
+    assert tag in json.dumps(view), view  # the values were readable before the erasure
+
+    ok(
+        post(
+            platform,
+            "contacts",
+            f"/customers/{customer}/erasure",
+            {"requested_by": "the data subject, ticket DPO-9", "reason": "GDPR art. 17"},
+            CONTACTS,
+        )
+    )
+    # A system that has not heard of the erasure sends one more interaction: it is refused.
+    await ingest(platform, s, customer, "summary ingested after the erasure")
+    await asyncio.to_thread(view_when, platform, customer, lambda v: v["erased"])
+    group = platform.env["projections"]["CRM_CONSUMER_GROUP"]
+    await wait_for(
+        lambda: group_caught_up(platform.kafka_bootstrap, group), 20, "projections caught up"
+    )
+    await wait_for(
+        lambda: group_caught_up(platform.kafka_bootstrap, INGEST_GROUP, (INGEST_TOPIC,)),
+        20,
+        "ingest consumed",
+    )
+    export = await asyncio.to_thread(
+        httpx.get,
+        f"{platform.urls['contacts']}/customers/{customer}/export",
+        headers=token("contacts:read"),
+    )
+    assert export.status_code == 200 and export.json()["erased"] is True, export.text
+
+    needles = {**s.needles(), customer: CANARY}
+    in_kafka = await scan_kafka(platform.kafka_bootstrap, needles)
+    in_store, databases = await scan_store(platform, needles)
+    in_logs = await asyncio.to_thread(scan_logs, platform, needles)
+    found = in_kafka + in_store + in_logs
+
+    # Each place was really read: the customer id (not personal) shows in every one of them.
+    read = {place for place, _, label in found if label == CANARY}
+    must_read = {
+        *(f"topic crm.{c}.events" for c in ("contacts", "sales", "campaigns", "support")),
+        f"topic {INGEST_TOPIC}",
+        *(f"database {db}" for db in (*platform.databases.values(), platform.vault_database)),
+    }
+    assert must_read <= read, f"never saw the customer id in {sorted(must_read - read)}"
+    assert {*platform.databases.values(), platform.vault_database} <= databases
+
+    leaks = sorted(
+        {f"{place}, {where}: {label}" for place, where, label in found if label != CANARY}
+    )
+    assert not leaks, (
+        f"{len(leaks)} personal values found in clear after the erasure of {customer}:\n"
+        + "\n".join(leaks)
+    )

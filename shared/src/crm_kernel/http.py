@@ -28,6 +28,7 @@ from crm_kernel.application import CommandResult
 from crm_kernel.auth import InvalidTokenError, Principal, TokenVerifier
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import DomainError
+from crm_kernel.openapi import PROMETHEUS_TEXT, READINESS, text, uniform_errors
 
 log = structlog.get_logger(__name__)
 
@@ -193,7 +194,7 @@ def create_app(
     async def live() -> dict[str, str]:
         return {"status": "live"}
 
-    @app.get("/health/ready", tags=["health"])
+    @app.get("/health/ready", tags=["health"], responses=READINESS)
     async def ready() -> JSONResponse:
         async def failure(check: ReadinessCheck) -> str | None:
             try:
@@ -217,8 +218,14 @@ def create_app(
             )
         return JSONResponse(content={"status": "ready"})
 
-    @app.get("/metrics", tags=["health"])
+    @app.get(
+        "/metrics",
+        tags=["health"],
+        response_class=Response,
+        responses=text(PROMETHEUS_TEXT, "Prometheus text exposition"),
+    )
     async def prometheus_metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    uniform_errors(app)
     return app

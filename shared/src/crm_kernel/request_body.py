@@ -18,6 +18,7 @@ class RequestBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-Quantity = Annotated[int, Field(gt=0, le=MAX_QUANTITY)]
+# Strict: `true` is not a quantity (lax validation reads it as 1).
+Quantity = Annotated[int, Field(gt=0, le=MAX_QUANTITY, strict=True)]
 # Money amounts in the currency's unit, in cents at most.
 Money = Annotated[Decimal, Field(ge=0, le=MAX_MONEY, decimal_places=2, max_digits=15)]

@@ -10,6 +10,7 @@ from crm_kernel.auth import Principal
 from crm_kernel.contracts.campaigns import Channel, ResponseKind
 from crm_kernel.domain.envelope import utcnow
 from crm_kernel.http import CommandAccepted, command_metadata, require_scope
+from crm_kernel.openapi import COMMAND_ERRORS
 from crm_kernel.request_body import RequestBody
 from crm_kernel.runtime import handler_for
 from crm_kernel.timeinput import OccurredAt
@@ -18,7 +19,7 @@ from pydantic import Field
 
 from crm_campaigns.domain.response import RecordResponse, stream_of
 
-router = APIRouter(tags=["campaigns"])
+router = APIRouter(tags=["campaigns"], responses=COMMAND_ERRORS)
 Writer = Annotated[Principal, Depends(require_scope("campaigns:write"))]
 Responses = Annotated[CommandHandler[Any, Any], Depends(handler_for("response"))]
 

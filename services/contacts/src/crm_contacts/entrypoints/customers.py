@@ -21,6 +21,7 @@ from crm_kernel.contracts.contacts import (
 from crm_kernel.domain.envelope import utcnow
 from crm_kernel.domain.errors import DomainError
 from crm_kernel.http import CommandAccepted
+from crm_kernel.openapi import SUBJECT_COMMAND_ERRORS
 from crm_kernel.request_body import RequestBody
 from crm_kernel.timeinput import OccurredAt
 from fastapi import APIRouter
@@ -31,7 +32,7 @@ from crm_contacts.domain import customer as c
 from crm_contacts.domain.contact_points import normalise_email, normalise_phone
 from crm_contacts.entrypoints.dependencies import App, Meta, Reader
 
-router = APIRouter(prefix="/customers", tags=["customers"])
+router = APIRouter(prefix="/customers", tags=["customers"], responses=SUBJECT_COMMAND_ERRORS)
 
 Name = Field(min_length=1, max_length=200)
 Short = Field(min_length=1, max_length=100)
@@ -107,7 +108,7 @@ class ContactPointRequest(RequestBody):
     kind: ContactPointKind
     value: str = Field(min_length=1, max_length=500)
     label: str | None = Field(default=None, max_length=60)
-    primary: bool = False
+    primary: bool = Field(default=False, strict=True)  # not "yes" or 1
 
 
 @router.post("/{customer_id}/contact-points", status_code=201, response_model=Accepted)

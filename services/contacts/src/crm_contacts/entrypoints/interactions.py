@@ -12,6 +12,7 @@ from crm_kernel.contracts.contacts import (
 )
 from crm_kernel.domain.envelope import utcnow
 from crm_kernel.http import CommandAccepted
+from crm_kernel.openapi import SUBJECT_COMMAND_ERRORS
 from crm_kernel.request_body import RequestBody
 from crm_kernel.timeinput import IsoDateTime, OccurredAt
 from fastapi import APIRouter
@@ -21,7 +22,7 @@ from crm_contacts.domain import activity
 from crm_contacts.domain.interaction import interaction_id_for
 from crm_contacts.entrypoints.dependencies import App, Meta
 
-router = APIRouter(tags=["interactions"])
+router = APIRouter(tags=["interactions"], responses=SUBJECT_COMMAND_ERRORS)
 
 
 class InteractionFields(RequestBody):
@@ -34,7 +35,7 @@ class InteractionFields(RequestBody):
     subject: str | None = Field(default=None, max_length=200)
     summary: str | None = Field(default=None, max_length=5000)
     outcome: str | None = Field(default=None, max_length=200)
-    duration_s: int | None = Field(default=None, ge=0, le=86_400)
+    duration_s: int | None = Field(default=None, ge=0, le=86_400, strict=True)  # not `false`
     handled_by: str | None = Field(default=None, max_length=100)
     occurred_at: OccurredAt = Field(default_factory=utcnow)
     answered_at: OccurredAt | None = None

@@ -14,6 +14,7 @@ from uuid import UUID
 from crm_kernel.auth import Principal
 from crm_kernel.contracts.contacts import CustomerType, Lifecycle
 from crm_kernel.http import require_scope
+from crm_kernel.openapi import CALENDAR, errors, text
 from crm_kernel.privacy import unseal_all
 from crm_kernel.timeinput import IsoDateTime
 from crm_kernel.topics import CONTEXTS
@@ -51,6 +52,13 @@ class Page(BaseModel):
 def query_error(field: str, message: str) -> HTTPException:
     return HTTPException(
         status_code=422, detail=[{"loc": ["query", field], "msg": message, "type": "value_error"}]
+    )
+
+
+def not_found(message: str) -> HTTPException:
+    return HTTPException(
+        status_code=404,
+        detail=[{"loc": ["path", "customer_id"], "msg": message, "type": "not_found"}],
     )
 
 
@@ -98,7 +106,7 @@ async def current_document(request: Request, asked: str) -> tuple[str, dict[str,
     )
 
 
-@router.get("/customers", tags=["customers"], response_model=Page)
+@router.get("/customers", tags=["customers"], response_model=Page, responses=errors(422))
 async def search_customers(
     request: Request,
     _: Reader,
@@ -154,7 +162,7 @@ async def search_customers(
     )
 
 
-@router.get("/customers/{customer_id}", tags=["customers"])
+@router.get("/customers/{customer_id}", tags=["customers"], responses=errors(404, 422, 503))
 async def customer_view(
     customer_id: UUID,
     request: Request,
@@ -204,9 +212,10 @@ async def customer_view(
                 continue
             left = deadline - time.monotonic()
             if left <= 0:
+                message = f"not caught up with {', '.join(after)} after {wait_ms} ms: retry"
                 raise HTTPException(
                     status_code=503,
-                    detail=f"not caught up with {', '.join(after)} after {wait_ms} ms: retry",
+                    detail=[{"loc": ["query", "after"], "msg": message, "type": "not_caught_up"}],
                     headers={"Retry-After": "1"},
                 )
             if survivor == asked and ownership(request).projects(asked):
@@ -221,7 +230,7 @@ async def customer_view(
                 pause = min(pause * 2, REREAD_MAX_S)
             handed = written.documents.get(survivor)
     if document is None:
-        raise HTTPException(status_code=404, detail=f"no customer {customer_id} in the 360 view")
+        raise not_found(f"no customer {customer_id} in the 360 view")
     view = public_view(document)
     if survivor != asked:
         view["redirected_from"] = asked
@@ -252,7 +261,12 @@ async def history_ids(request: Request, asked: str) -> tuple[str, list[str]]:
     return survivor, sorted({asked, survivor, *merged})
 
 
-@router.get("/customers/{customer_id}/timeline", tags=["customers"], response_model=Page)
+@router.get(
+    "/customers/{customer_id}/timeline",
+    tags=["customers"],
+    response_model=Page,
+    responses=errors(404, 422),
+)
 async def timeline(
     customer_id: UUID,
     request: Request,
@@ -280,7 +294,7 @@ async def timeline(
         limit=limit + 1,
     )
     if not entries and cursor is None and not await _known(request, ids):
-        raise HTTPException(status_code=404, detail=f"no customer {customer_id}")
+        raise not_found(f"no customer {customer_id}")
     more = len(entries) > limit
     page = entries[:limit]
     readable = await unseal_all([envelope_of(e) for e in page], request.app.state.keys)
@@ -295,7 +309,7 @@ async def _known(request: Request, ids: list[str]) -> bool:
     return bool(found)
 
 
-@router.get("/customers/{customer_id}/as-of", tags=["customers"])
+@router.get("/customers/{customer_id}/as-of", tags=["customers"], responses=errors(404, 422))
 async def as_of(
     customer_id: UUID,
     request: Request,
@@ -320,7 +334,7 @@ async def as_of(
     document = customer_360.as_of(asked, readable)
     if document is None:
         what = "was known of" if clock == "recorded" else "had happened to"
-        raise HTTPException(status_code=404, detail=f"nothing {what} {customer_id} at {at}")
+        raise not_found(f"nothing {what} {customer_id} at {at}")
     view = public_view(document)
     view["as_of"] = at.isoformat()
     view["as_of_time"] = clock
@@ -342,7 +356,12 @@ async def known_as_of(
     return [e for e in everything if e["occurred_at"] <= until]
 
 
-@router.get("/owners/{owner}/calendar.ics", tags=["activities"])
+@router.get(
+    "/owners/{owner}/calendar.ics",
+    tags=["activities"],
+    response_class=Response,
+    responses={**text(CALENDAR, "The owner's activities as iCalendar"), **errors(422)},
+)
 async def calendar(owner: str, request: Request, _: FeedReader) -> Response:
     """The owner's calls, meetings and follow-ups as an iCalendar feed. Calendar apps that
     cannot send headers may pass the token as `?access_token=`."""

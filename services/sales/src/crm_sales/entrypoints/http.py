@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 from crm_kernel.application import CommandHandler
 from crm_kernel.auth import Principal
 from crm_kernel.http import CommandAccepted, command_metadata, require_scope
+from crm_kernel.openapi import COMMAND_ERRORS
 from crm_kernel.request_body import Money, Quantity, RequestBody
 from crm_kernel.runtime import handler_for
 from crm_kernel.timeinput import OccurredAt
@@ -16,7 +17,7 @@ from pydantic import Field
 
 from crm_sales.domain.order import PaymentMethod, PlaceOrder, stream_of
 
-router = APIRouter(tags=["orders"])
+router = APIRouter(tags=["orders"], responses=COMMAND_ERRORS)
 Writer = Annotated[Principal, Depends(require_scope("sales:write"))]
 Orders = Annotated[CommandHandler[Any, Any], Depends(handler_for("order"))]
 

@@ -9,6 +9,7 @@ from crm_kernel.application import CommandHandler
 from crm_kernel.auth import Principal
 from crm_kernel.contracts.support import CaseKind, Priority
 from crm_kernel.http import CommandAccepted, command_metadata, require_scope
+from crm_kernel.openapi import COMMAND_ERRORS
 from crm_kernel.request_body import RequestBody
 from crm_kernel.runtime import handler_for
 from crm_kernel.timeinput import OccurredAt
@@ -17,7 +18,7 @@ from pydantic import Field
 
 from crm_support.domain.case import OpenCase, stream_of
 
-router = APIRouter(tags=["cases"])
+router = APIRouter(tags=["cases"], responses=COMMAND_ERRORS)
 Writer = Annotated[Principal, Depends(require_scope("support:write"))]
 Cases = Annotated[CommandHandler[Any, Any], Depends(handler_for("case"))]
 

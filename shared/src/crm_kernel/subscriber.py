@@ -47,9 +47,18 @@ class RetryPolicy:
 
 
 class KafkaDeadLetters:
-    def __init__(self, broker: KafkaBroker, topic: str) -> None:
+    """`redact` rewrites the body of the copy: for topics whose bodies hold personal data in
+    clear (ingest hand-offs, crm_kernel.handoff), so the copy does not."""
+
+    def __init__(
+        self,
+        broker: KafkaBroker,
+        topic: str,
+        redact: Callable[[bytes | None], bytes] = lambda value: value or b"",
+    ) -> None:
         self._broker = broker
         self.topic = topic
+        self._redact = redact
 
     async def send(self, record: ConsumerRecord[Any, Any], reason: str) -> None:
         headers = {name: value.decode("utf-8", "replace") for name, value in record.headers or ()}
@@ -61,7 +70,8 @@ class KafkaDeadLetters:
                 "dlt_offset": str(record.offset),
             }
         )
-        await self._broker.publish(record.value or b"", self.topic, key=record.key, headers=headers)
+        body = self._redact(record.value)
+        await self._broker.publish(body, self.topic, key=record.key, headers=headers)
         metrics.DEAD_LETTERS.labels(self.topic).inc()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crm_kernel.handoff import keep_purging
 from crm_kernel.runtime import WriteService, build_write_service
 from crm_kernel.settings import ServiceSettings
 
@@ -12,10 +13,18 @@ from crm_contacts.domain.activity import activity_decider
 from crm_contacts.domain.customer import customer_decider
 from crm_contacts.domain.interaction import interaction_decider
 from crm_contacts.entrypoints import customers, interactions
-from crm_contacts.entrypoints.ingest import INGEST_TOPIC, REJECTED_TOPIC, subscribe_ingest
+from crm_contacts.entrypoints.ingest import GROUP, INGEST_TOPIC, REJECTED_TOPIC, subscribe_ingest
+
+HANDOFF_PURGE_S = 2.0  # how long raw ingest messages outlive their handling, at most
 
 
 def create_service(settings: ServiceSettings | None = None) -> WriteService:
+    settings = settings or ServiceSettings()
+    bootstrap = settings.kafka_bootstrap
+
+    async def purge_ingest(_: WriteService) -> None:
+        await keep_purging(bootstrap, INGEST_TOPIC, GROUP, interval_s=HANDOFF_PURGE_S)
+
     service = build_write_service(
         "contacts",
         {
@@ -26,7 +35,7 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
         [customers.router, interactions.router],
         settings,
         extra_topics=[INGEST_TOPIC, REJECTED_TOPIC],
-        background=[_tombstones],
+        background=[_tombstones, purge_ingest],
     )
     app = ContactsApp(
         customers=service.handlers["customer"],

@@ -1,8 +1,10 @@
 """Kafka ingest of interactions from internal systems (call centre, e-mail platform).
 
 Each message is validated and deduplicated by the sender's (source, external id); a refused
-message goes to the rejected topic with the reason in its headers, and the consumer moves on.
-Offsets are committed after the interaction is stored, so nothing is lost on a crash.
+message goes to the rejected topic with the reason in its headers (and its personal fields
+withheld), and the consumer moves on. Offsets are committed after the interaction is stored, so
+nothing is lost on a crash; committed records are then deleted from the ingest topic, which
+holds personal data in clear (crm_kernel.handoff).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 import structlog
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import ConflictError, DomainError
+from crm_kernel.handoff import keep_only
 from crm_kernel.subscriber import KafkaDeadLetters
 from crm_kernel.wire import validation_summary
 from faststream import AckPolicy
@@ -37,8 +40,23 @@ class IngestedInteraction(InteractionFields):
     external_id: str = Field(min_length=1, max_length=200)
 
 
+# What a rejected copy keeps: the fields that hold no personal data. The free texts (subject,
+# summary, outcome, who handled it) are withheld; the sender has the original.
+NOT_PERSONAL = (
+    "source",
+    "external_id",
+    "customer_id",
+    "channel",
+    "direction",
+    "purpose",
+    "duration_s",
+    "occurred_at",
+    "answered_at",
+)
+
+
 def subscribe_ingest(broker: KafkaBroker, app: ContactsApp) -> None:
-    rejected = KafkaDeadLetters(broker, REJECTED_TOPIC)
+    rejected = KafkaDeadLetters(broker, REJECTED_TOPIC, redact=keep_only(NOT_PERSONAL))
 
     async def raw_body(message: Any) -> Any:
         return message.body

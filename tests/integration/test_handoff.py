@@ -1,0 +1,61 @@
+"""Ingest topics are a hand-off: records a consumer group has committed past are deleted
+(they hold the senders' personal data in clear); rejected copies keep no personal field."""
+
+from __future__ import annotations
+
+import json
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from crm_kernel.handoff import keep_only, purge_consumed
+from crm_kernel.topics import ensure_topics
+
+
+async def test_records_a_group_committed_past_are_deleted(infra, unique) -> None:
+    topic, group = f"t.{unique}.ingest", f"t-{unique}"
+    await ensure_topics(infra.kafka_bootstrap, [topic], 1)
+    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap)
+    await producer.start()
+    for n in range(3):
+        await producer.send_and_wait(topic, json.dumps({"summary": f"secret {n}"}).encode())
+    await producer.stop()
+    reader = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=infra.kafka_bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await reader.start()
+    tp = TopicPartition(topic, 0)
+    handled = 0
+    while handled < 2:
+        handled += len(
+            (await reader.getmany(tp, timeout_ms=1000, max_records=2 - handled)).get(tp, [])
+        )
+    await reader.commit({tp: 2})  # two handled, the third not yet
+    await reader.stop()
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=infra.kafka_bootstrap, enable_auto_commit=False)
+    await admin.start()
+    await consumer.start()
+    try:
+        assert await purge_consumed(admin, consumer, topic, group) == 2
+        assert (await consumer.beginning_offsets([tp]))[tp] == 2
+        assert await purge_consumed(admin, consumer, topic, group) == 0  # nothing new
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+def test_a_rejected_copy_keeps_only_fields_without_personal_data() -> None:
+    redact = keep_only(["source", "customer_id"])
+    body = {"source": "callcentre", "customer_id": "c1", "summary": "Zoë called"}
+    assert json.loads(redact(json.dumps(body).encode())) == {
+        "source": "callcentre",
+        "customer_id": "c1",
+        "withheld": ["summary"],
+    }
+    assert b"Zo" not in redact(b"{not json, Zo\xc3\xab called")
+    assert b"Zo" not in redact(b'["Zo\xc3\xab"]')

@@ -1,5 +1,6 @@
 """Fault tests kill and freeze real processes, so they run on a broker and a store of their
-own (one per module), never on the session's: the other tiers go on undisturbed."""
+own, never on the session's: the other tiers go on undisturbed. Each test leaves both
+running as it found them."""
 
 from __future__ import annotations
 
@@ -45,18 +46,18 @@ class OwnInfra:
         Kafka(self.settings).up()
 
     def freeze_store(self) -> None:
-        self._signal_store(signal.SIGSTOP)
+        self.signal_store(signal.SIGSTOP)
 
     def thaw_store(self) -> None:
-        self._signal_store(signal.SIGCONT)
+        self.signal_store(signal.SIGCONT)
 
-    def _signal_store(self, which: signal.Signals) -> None:
+    def signal_store(self, which: signal.Signals) -> None:
         pid = FerretDB(self.settings).process.pid()
         assert pid is not None, "the store is not running"
         os.kill(pid, which)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def own_infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnInfra]:
     settings = InfraSettings(
         state_dir=tmp_path_factory.mktemp("fault-infra"),

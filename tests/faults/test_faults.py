@@ -2,7 +2,7 @@
 its figures (`pytest -s` shows them): commands accepted, lost, doubled, how long recovery took.
 
 - the broker killed (-9) under load: commands still answer promptly, nothing lost or doubled;
-- the store frozen: clean 503s at once, recovery without a restart;
+- the store frozen: clean 503s at once, recovery without a restart (test_outages.py);
 - the projector killed (-9) with a backlog of updates to existing customers: it ends equal to
   a clean rebuild;
 - poison messages: dead-lettered, the partition keeps moving.
@@ -156,46 +156,6 @@ async def test_broker_killed_under_load(own_infra: OwnInfra, platform: Running) 
     assert figures == {"lost": 0, "doubled": 0}
     assert load.refused == []  # the store was up: every command is recorded
     assert max(load.answers_s) < ANSWER_BOUND_S
-
-
-async def test_store_frozen_answers_503_and_recovers_without_restart(
-    own_infra: OwnInfra, platform: Running
-) -> None:
-    store = mongo(platform)
-    commits = store[platform.databases["contacts"]]["events"]
-    async with client() as http:
-        contacts = f"{platform.urls['contacts']}/customers"
-        before = await commits.count_documents({})
-        own_infra.freeze_store()
-        try:
-            started = time.perf_counter()
-            frozen = await http.post(contacts, json={"name": "Frozen"})
-            answer_s = time.perf_counter() - started
-        finally:
-            own_infra.thaw_store()
-        thawed = time.perf_counter()
-
-        async def accepted() -> httpx.Response | None:
-            response = await http.post(contacts, json={"name": "After the thaw"})
-            return response if response.status_code == 201 else None
-
-        after = await wait_for(accepted, 60, "a command accepted after the thaw")
-        recovered_s = time.perf_counter() - thawed
-    appended = await commits.count_documents({}) - before
-    await store.close()
-    report(
-        "store frozen (SIGSTOP)",
-        status=frozen.status_code,
-        answer_ms=round(answer_s * 1000),
-        recovery_s=round(recovered_s, 1),
-        commits_appended=appended,
-    )
-    assert frozen.status_code == 503, frozen.text
-    assert frozen.headers["content-type"].startswith("application/json")
-    assert "Retry-After" in frozen.headers
-    assert answer_s < ANSWER_BOUND_S
-    assert after.status_code == 201
-    assert appended == 1  # the command after the thaw; the refused one left nothing
 
 
 def kill(platform: Running, name: str) -> None:

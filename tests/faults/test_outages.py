@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sys
 import time
@@ -20,27 +19,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
-import psutil
 import pytest
 from aiokafka import AIOKafkaConsumer
 from crm_kernel.auth import issue_token
 from crm_local.infra import FerretDB, InfraSettings, Kafka
 from crm_local.processes import Managed
 
+from tests.faults.conftest import OwnInfra
+from tests.processes import free_port, ready
 from tests.support import SECRET, mongo
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(90)]
 
 HANG_S = 10.0  # guards against a hang, not a tight time: the publish bound is 1 s
 TOPIC = "crm.contacts.events"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -61,16 +53,10 @@ class Outages:
         return FerretDB(self.settings)
 
     def kill_broker(self) -> None:
-        pid = self.kafka.process.pid()
-        assert pid is not None, "the broker is not running"
-        process = psutil.Process(pid)
-        process.kill()  # -9: no clean shutdown, as when a machine dies
-        process.wait(timeout=10)
+        OwnInfra(self.settings).kill_broker()
 
     def signal_store(self, which: signal.Signals) -> None:
-        pid = self.store.process.pid()
-        assert pid is not None, "the store is not running"
-        os.kill(pid, which)
+        OwnInfra(self.settings).signal_store(which)
 
     def log_lines(self) -> list[dict]:
         lines = []
@@ -82,30 +68,16 @@ class Outages:
         return lines
 
 
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/health/ready", timeout=3).status_code == 200
-    except httpx.HTTPError:
-        time.sleep(0.2)
-        return False
-
-
 @pytest.fixture(scope="module")
-def outages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outages]:
+def outages(own_infra: OwnInfra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outages]:
+    """A contacts service of this module's own, on the tier's broker and store."""
     state = tmp_path_factory.mktemp("outages")
-    settings = InfraSettings(
-        state_dir=state,
-        kafka_port=_free_port(),
-        kafka_controller_port=_free_port(),
-        mongo_port=_free_port(),
-    )
+    settings = own_infra.settings
     run = uuid.uuid4().hex[:8]
-    port = _free_port()
+    port = free_port()
     service = Managed("contacts", state)
     own = Outages(settings, service, f"http://127.0.0.1:{port}", f"outage_{run}_contacts")
     try:
-        own.store.up()
-        own.kafka.up()
         service.start(
             [sys.executable, "-m", "crm_contacts"],
             env={
@@ -118,14 +90,11 @@ def outages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outages]:
                 "CRM_RELAY_INTERVAL_S": "0.5",
             },
         )
-        service.wait_until(lambda: _answers(own.url), "ready", timeout_s=45)
+        service.wait_until(lambda: ready(own.url), "ready", timeout_s=45)
         yield own
     finally:
-        if (pid := own.store.process.pid()) is not None:
-            os.kill(pid, signal.SIGCONT)  # a frozen process cannot stop cleanly
+        own_infra.thaw_store()  # a frozen process cannot stop cleanly
         service.stop()
-        own.kafka.process.stop()
-        own.store.process.stop()
 
 
 def _headers() -> dict[str, str]:

@@ -5,12 +5,16 @@ Generates N events across many customers, then measures in one run on the same d
   2. raw PyMongo bulk_write(ordered=False) of the same final documents (baseline),
   3. the projector's replay throughput (same code as `crm projections rebuild`),
   4. live end-to-end latency, command accepted -> visible in the 360 view, at a fixed rate,
-     in several rounds (this shared machine's speed varies from minute to minute), and
+     in several rounds (this shared machine's speed varies from minute to minute), on a mixed
+     workload (a quarter each: registrations, orders, renames or tags, interactions, the last
+     three on customers already in the store), with N customers preloaded through the
+     contacts API for each N of --existing, and
   5. its baseline: raw aiokafka produce (acks=all) -> consume -> PyMongo insert, same rate.
 Prints events/s, the ratios against both baselines, the events-per-document compaction of a
-batch, and p50/p99 latency.
+batch, p50/p99 latency per N, and the ratio of p99 at the largest N to p99 at the smallest.
 
-    python3 -m uv run python bench/projector.py --events 20000 --customers 2000 --rate 100
+    python3 -m uv run python bench/projector.py --events 20000 --customers 2000 --rate 100 \
+        --existing 2000,20000
 """
 
 from __future__ import annotations
@@ -200,7 +204,7 @@ class Compaction:
 
 def start_services(infra: InfraSettings, state: Path, run: str) -> dict[str, str]:
     urls = {}
-    for name in ("contacts", "projections"):
+    for name in ("contacts", "sales", "projections"):
         port = 19300 + len(urls)
         env = {
             "CRM_KAFKA_BOOTSTRAP": infra.kafka_bootstrap,
@@ -225,60 +229,219 @@ def _ready(url: str) -> bool:
         return False
 
 
-async def live_latency(
-    urls: dict[str, str], rate: int, seconds: int, label: str = "live"
-) -> list[float]:
-    """POST /customers at `rate` per second; time from the 201 until the 360 view shows the
-    command, read as a dashboard would: GET the view with the command's position (`after`).
-    aiohttp on uvloop keeps the client's own CPU small: it shares the machine with the system."""
-    scopes = ["contacts:write", "projections:read"]
-    token = issue_token(SECRET, "bench", scopes, timedelta(hours=1))
-    latencies: list[float] = []
-    failed: list[str] = []
-    async with aiohttp.ClientSession(
+KINDS = ("registration", "order", "update", "interaction")
+READ_ATTEMPTS = 6  # x wait_ms 10 s: a command not visible within a minute counts as failed
+# Commands still waiting for the view, at most: past that the platform is far behind, and more
+# waiting readers would only pile up connections; the command is not sent and counts as failed.
+MAX_IN_FLIGHT = 1000
+
+
+class Workload:
+    """The mixed commands of the live rounds, a quarter each: registrations (inserts into the
+    360 view) and, on customers already in the store, orders, renames or tags, interactions
+    (revision-checked replaces of existing documents)."""
+
+    def __init__(self, urls: dict[str, str], seed: int = 11) -> None:
+        self.urls = urls
+        self.known: list[str] = []  # customers registered and accepted, oldest first
+        self.rng = random.Random(seed)
+        self.issued = 0
+
+    def next(self) -> tuple[str, str, str, str, dict[str, Any] | None]:
+        """(kind, customer, method, url, body) of the next command."""
+        n = self.issued
+        self.issued += 1
+        kind = KINDS[n % len(KINDS)] if self.known else "registration"
+        contacts = self.urls["contacts"]
+        if kind == "registration":
+            cid = str(uuid.uuid4())
+            body = {"customer_id": cid, "name": f"Live {n}", "email": f"live-{cid}@example.com"}
+            return kind, cid, "POST", f"{contacts}/customers", body
+        cid = self.rng.choice(self.known)
+        if kind == "order":
+            body = {
+                "customer_id": cid,
+                "currency": "EUR",
+                "payment_method": "card",
+                "lines": [{"sku": f"S{n % 50}", "quantity": 1 + n % 3, "unit_price": "12.30"}],
+            }
+            return kind, cid, "POST", f"{self.urls['sales']}/orders", body
+        if kind == "update":
+            if (n // len(KINDS)) % 2:
+                url = f"{contacts}/customers/{cid}/name"
+                return kind, cid, "POST", url, {"name": f"Renamed {n}"}
+            return kind, cid, "PUT", f"{contacts}/customers/{cid}/tags/t{n}", None
+        body = {
+            "customer_id": cid,
+            "channel": "email",
+            "direction": "inbound",
+            "subject": f"Question {n}",
+        }
+        return kind, cid, "POST", f"{contacts}/interactions", body
+
+
+def _session(token: str) -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(
         headers={"Authorization": f"Bearer {token}"},
         timeout=aiohttp.ClientTimeout(total=60),
         connector=aiohttp.TCPConnector(limit=0),
-    ) as http:
+    )
 
-        async def command(n: int) -> None:
-            cid = str(uuid.uuid4())
-            body = {"customer_id": cid, "name": f"Live {n}"}
+
+def _token() -> str:
+    scopes = ["contacts:write", "sales:write", "projections:read"]
+    return issue_token(SECRET, "bench", scopes, timedelta(hours=2))
+
+
+async def visible(
+    http: aiohttp.ClientSession,
+    urls: dict[str, str],
+    cid: str,
+    answer: dict[str, Any],
+    attempts: int = READ_ATTEMPTS,
+) -> bool:
+    """Whether the 360 view shows the command, read as a dashboard would: GET the view with
+    the command's position (`after`). Bounded: `attempts` waits of up to 10 s each, and as
+    many times 10 s in all however slowly the service answers."""
+    query = {"after": f"{answer['stream_id']}@{answer['version']}", "wait_ms": "10000"}
+    deadline = time.perf_counter() + attempts * 10
+    try:
+        for _ in range(attempts):
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return False
+            async with http.get(
+                f"{urls['projections']}/customers/{cid}",
+                params=query,
+                timeout=aiohttp.ClientTimeout(total=left),
+            ) as view:
+                if view.status == 503:
+                    continue  # not caught up within wait_ms: ask again
+                view.raise_for_status()
+                await view.read()
+                return True
+    except TimeoutError:
+        pass  # slower than the budget: not visible in time
+    return False
+
+
+async def preload(urls: dict[str, str], workload: Workload, target: int, concurrency: int) -> None:
+    """Register customers through the contacts API until `target` are known, `concurrency`
+    requests at a time, then wait until the 360 view has them all."""
+    missing = target - len(workload.known)
+    if missing <= 0:
+        return
+    failed: list[str] = []
+    async with _session(_token()) as http:
+        queue = iter(range(missing))
+        answers: list[tuple[str, dict[str, Any]]] = []
+        with Progress(console=console) as bar:
+            task = bar.add_task(f"registering {missing:,} customers", total=missing)
+
+            async def worker() -> None:
+                for n in queue:
+                    cid = str(uuid.uuid4())
+                    body = {
+                        "customer_id": cid,
+                        "name": f"Existing {len(workload.known) + n}",
+                        "email": f"existing-{cid}@example.com",
+                    }
+                    try:
+                        async with http.post(f"{urls['contacts']}/customers", json=body) as r:
+                            if r.status == 201:
+                                answers.append((cid, await r.json()))
+                                workload.known.append(cid)
+                            else:
+                                failed.append(str(r.status))
+                    except aiohttp.ClientError as error:
+                        failed.append(type(error).__name__)
+                    bar.update(task, advance=1)
+
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+        if len(failed) > missing // 100:
+            raise RuntimeError(f"{len(failed)} of {missing} registrations failed: {set(failed)}")
+        # Each partition is projected in order: once the last few hundred registrations (which
+        # land on every partition) are visible, so is every one before them.
+        started = time.perf_counter()
+        with console.status(f"waiting until the 360 view has {len(workload.known):,} customers"):
+            tail = answers[-300:]
+            seen = await asyncio.gather(*(visible(http, urls, cid, a, 30) for cid, a in tail))
+        if not all(seen):
+            raise RuntimeError("the 360 view did not show the preloaded customers within 300 s")
+        console.print(
+            f"{len(workload.known):,} customers in the store "
+            f"(projected {time.perf_counter() - started:.1f} s after the last registration)"
+        )
+
+
+async def projector_counters(url: str) -> dict[str, float]:
+    """The projections service's own counters: the 360 projector's time in batches, its
+    batches and its events, to tell its share of a latency from the store's and the rest."""
+    wanted = {
+        "crm_projector_batch_seconds_sum": "seconds",
+        "crm_projector_batch_seconds_count": "batches",
+        "crm_events_projected_total": "events",
+    }
+    async with aiohttp.ClientSession() as http, http.get(f"{url}/metrics") as response:
+        text = await response.text()
+    found = {"at": time.perf_counter()}
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in wanted:
+            found[wanted[name]] = float(value)
+    return found
+
+
+async def live_latency(
+    urls: dict[str, str], workload: Workload, rate: int, seconds: int, label: str = "live"
+) -> tuple[dict[str, list[float]], list[str]]:
+    """The mixed workload at `rate` per second; each command is timed from its 201 (200 for a
+    rename or a tag) until the 360 view shows it. aiohttp on uvloop keeps the client's own CPU
+    small: it shares the machine with the system. Returns the latencies per kind of command
+    and the failures."""
+    latencies: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    failed: list[str] = []
+    async with _session(_token()) as http:
+
+        async def command() -> None:
+            kind, cid, method, url, body = workload.next()
             try:
-                async with http.post(f"{urls['contacts']}/customers", json=body) as response:
-                    if response.status != 201:
-                        failed.append(str(response.status))
+                async with http.request(method, url, json=body) as response:
+                    if response.status not in (200, 201):
+                        failed.append(f"{kind} {response.status}")
                         return
                     accepted = time.perf_counter()
                     answer = await response.json()
-            except aiohttp.ClientError as error:
-                failed.append(type(error).__name__)  # the service's log says why
+                if kind == "registration":
+                    workload.known.append(cid)
+                if not await visible(http, urls, cid, answer):
+                    failed.append(f"{kind} not visible")
+                    return
+            except (aiohttp.ClientError, TimeoutError) as error:
+                failed.append(f"{kind} {type(error).__name__}")  # the service's log says why
                 return
-            query = {"after": f"{answer['stream_id']}@{answer['version']}", "wait_ms": "10000"}
-            while True:
-                async with http.get(f"{urls['projections']}/customers/{cid}", params=query) as view:
-                    if view.status == 503:
-                        continue  # not caught up within wait_ms: ask again
-                    view.raise_for_status()
-                    await view.read()
-                    break
-            latencies.append((time.perf_counter() - accepted) * 1000)
+            latencies[kind].append((time.perf_counter() - accepted) * 1000)
 
-        tasks = []
+        tasks: set[asyncio.Task[None]] = set()
+        total = rate * seconds
         started = time.perf_counter()
         with Progress(console=console) as bar:
-            task = bar.add_task(f"{label} at {rate} commands/s", total=rate * seconds)
-            for n in range(rate * seconds):
+            task = bar.add_task(f"{label} at {rate} commands/s", total=total)
+            for n in range(total):
                 await asyncio.sleep(max(0.0, started + n / rate - time.perf_counter()))
-                tasks.append(asyncio.create_task(command(n)))
+                if len(tasks) >= MAX_IN_FLIGHT:
+                    failed.append(f"not sent ({MAX_IN_FLIGHT} in flight)")
+                else:
+                    tasks.add(sent := asyncio.create_task(command()))
+                    sent.add_done_callback(tasks.discard)
                 bar.update(task, advance=1)
             await asyncio.gather(*tasks)
     if failed:
         console.print(
-            f"[yellow]{len(failed)} of {rate * seconds} commands failed "
-            f"({', '.join(sorted(set(failed)))}): the write side did not keep up with {rate}/s[/yellow]"
+            f"[yellow]{len(failed)} of {total} commands failed "
+            f"({', '.join(sorted(set(failed)))})[/yellow]"
         )
-    return latencies
+    return latencies, failed
 
 
 async def raw_latency(
@@ -337,6 +500,28 @@ def pct(values: list[float], q: float) -> float:
     )
 
 
+class Measured:
+    """The live rounds at one number of customers already in the store."""
+
+    def __init__(self, existing: int) -> None:
+        self.existing = existing
+        self.per_kind: dict[str, list[float]] = {kind: [] for kind in KINDS}
+        self.rounds: list[tuple[float, float]] = []
+        self.failed: list[str] = []
+        self.projector: dict[str, float] = {}
+
+    def add(self, per_kind: dict[str, list[float]], failed: list[str]) -> None:
+        figures = [v for values in per_kind.values() for v in values]
+        self.rounds.append((pct(figures, 50), pct(figures, 99)) if figures else (0.0, 0.0))
+        for kind, values in per_kind.items():
+            self.per_kind[kind] += values
+        self.failed += failed
+
+    @property
+    def pooled(self) -> list[float]:
+        return [v for values in self.per_kind.values() for v in values]
+
+
 async def main(args: argparse.Namespace) -> None:
     state = Path(tempfile.mkdtemp(prefix="crm-bench-"))
     infra_settings = InfraSettings(
@@ -354,23 +539,36 @@ async def main(args: argparse.Namespace) -> None:
         await asyncio.to_thread(infra.up)
         bootstrap, mongo_url = infra_settings.kafka_bootstrap, infra_settings.mongo_url
         await ensure_topics(bootstrap, list(EVENT_TOPICS), 3)
-        latencies: list[float] = []
-        rounds: list[tuple[float, float]] = []
+        results: list[Measured] = []
         baseline: list[float] = []
         if args.rate > 0:
             # First, on empty topics: the live projector is caught up from its first event.
             urls = await asyncio.to_thread(start_services, infra_settings, state, run)
-            if args.warmup:
-                # The JVM's JIT and the services' first requests make the first seconds slow;
-                # those are discarded, as in any latency benchmark.
-                await live_latency(urls, args.rate, args.warmup, "warm-up")
-            for _ in range(args.rounds):
-                figures = await live_latency(urls, args.rate, args.seconds)
-                rounds.append((pct(figures, 50), pct(figures, 99)))
-                console.print(
-                    f"round {len(rounds)}: p50 {rounds[-1][0]:.0f} ms, p99 {rounds[-1][1]:.0f} ms"
-                )
-                latencies += figures
+            workload = Workload(urls)
+            for existing in args.existing:
+                await preload(urls, workload, existing, args.concurrency)
+                if args.warmup:
+                    # The JVM's JIT, the services' first requests and the preload's backlog
+                    # make the first seconds slow: those are discarded, as in any benchmark.
+                    await live_latency(urls, workload, args.rate, args.warmup, "warm-up")
+                measured = Measured(existing)
+                before = await projector_counters(urls["projections"])
+                for n in range(args.rounds):
+                    per_kind, failed = await live_latency(
+                        urls,
+                        workload,
+                        args.rate,
+                        args.seconds,
+                        f"{existing:,} customers, round {n + 1}",
+                    )
+                    measured.add(per_kind, failed)
+                    p50, p99 = measured.rounds[-1]
+                    console.print(
+                        f"{existing:,} customers, round {n + 1}: p50 {p50:.0f} ms, p99 {p99:.0f} ms"
+                    )
+                after = await projector_counters(urls["projections"])
+                measured.projector = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+                results.append(measured)
             baseline = await raw_latency(bootstrap, mongo_url, run, args.rate, args.seconds)
         envelopes = generate(args.events, args.customers)
         await publish(bootstrap, envelopes)
@@ -389,16 +587,19 @@ async def main(args: argparse.Namespace) -> None:
         replay_s = time.perf_counter() - started
         written, write_s = await raw_write(mongo_url, f"bench_{run}_replay", f"bench_{run}_raw")
     finally:
-        for name in ("bench-projections", "bench-contacts"):
+        for name in ("bench-projections", "bench-sales", "bench-contacts"):
             Managed(name, state).stop()
         await asyncio.to_thread(infra.down)
 
     consume_rate = consumed / consume_s
-    write_rate = (
-        args.events / write_s
-    )  # events whose final documents the raw write stored per second
+    # Events whose final documents the raw write stored per second: every event on the topics,
+    # the live phase's included, as the replay reads them all.
+    write_rate = replayed.done / write_s
     replay_rate = replayed.done / replay_s
-    table = Table(title=f"{args.events} events, {args.customers} customers, 3 partitions per topic")
+    table = Table(
+        title=f"{replayed.done:,} events replayed ({args.events:,} generated on "
+        f"{args.customers:,} customers, the rest from the live phase), 3 partitions per topic"
+    )
     table.add_column("measure")
     table.add_column("figure", justify="right")
     table.add_row("raw aiokafka consume-only", f"{consume_rate:,.0f} events/s")
@@ -417,22 +618,47 @@ async def main(args: argparse.Namespace) -> None:
             "compaction (replay)",
             f"{replayed.done / compaction.documents:.2f} events per customer_360 document written",
         )
-    if latencies:
-        for q in (50, 99):
-            table.add_row(
-                f"live latency at {args.rate} commands/s, p{q} "
-                f"({args.rounds} x {args.seconds} s after {args.warmup} s warm-up)",
-                f"{pct(latencies, q):.1f} ms",
-            )
+    for m in results:
+        pooled = m.pooled
+        if not pooled:
+            table.add_row(f"live, {m.existing:,} customers in the store", "nothing visible")
+            continue
         table.add_row(
-            "  per round, p50 / p99",
-            ", ".join(f"{p50:.0f} / {p99:.0f} ms" for p50, p99 in rounds),
+            f"live mixed at {args.rate} commands/s, {m.existing:,} customers in the store, "
+            f"p50 / p99 ({args.rounds} x {args.seconds} s after {args.warmup} s warm-up)",
+            f"{pct(pooled, 50):.1f} / {pct(pooled, 99):.1f} ms",
         )
-        for q in (50, 99):
-            table.add_row(
-                f"raw Kafka -> MongoDB insert at {args.rate}/s, p{q}",
-                f"{pct(baseline, q):.1f} ms",
+        table.add_row(
+            "  per round, p50 / p99", ", ".join(f"{a:.0f} / {b:.0f} ms" for a, b in m.rounds)
+        )
+        table.add_row(
+            "  per kind, p50 / p99",
+            ", ".join(
+                f"{kind} {pct(v, 50):.0f} / {pct(v, 99):.0f}" for kind, v in m.per_kind.items() if v
             )
+            + " ms",
+        )
+        if (batches := m.projector.get("batches", 0)) > 0:
+            table.add_row(
+                "  360 projector in the rounds: mean batch, events per batch, busy",
+                f"{m.projector['seconds'] / batches * 1000:.1f} ms, "
+                f"{m.projector['events'] / batches:.1f}, "
+                f"{m.projector['seconds'] / m.projector['at']:.0%}",
+            )
+        issued = args.rate * args.seconds * args.rounds
+        table.add_row("  commands visible / failed", f"{len(pooled)} / {len(m.failed)} of {issued}")
+    measured = [m for m in results if m.pooled]
+    if len(measured) > 1:
+        first, last = measured[0], measured[-1]
+        table.add_row(
+            f"p99 at {last.existing:,} / p99 at {first.existing:,} customers (target <= 1.2)",
+            f"{pct(last.pooled, 99) / pct(first.pooled, 99):.2f}",
+        )
+    if baseline:
+        table.add_row(
+            f"raw Kafka -> MongoDB insert at {args.rate}/s, p50 / p99",
+            f"{pct(baseline, 50):.1f} / {pct(baseline, 99):.1f} ms",
+        )
     console.print(table)
 
 
@@ -456,6 +682,15 @@ if __name__ == "__main__":
     )
     parser.add_argument(
         "--rounds", type=int, default=3, help="live phases, pooled (this machine is noisy)"
+    )
+    parser.add_argument(
+        "--existing",
+        type=lambda text: sorted(int(n) for n in text.split(",")),
+        default=[2_000, 20_000],
+        help="customers in the store before each set of live rounds, e.g. 2000,20000",
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=16, help="registrations in flight while preloading"
     )
     parser.add_argument("--kafka-port", type=int, default=29192)
     parser.add_argument("--mongo-port", type=int, default=29190)

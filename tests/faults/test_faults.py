@@ -54,18 +54,20 @@ def client() -> httpx.AsyncClient:
 
 
 class Load:
-    """Registrations and tags sent at a steady rate, each answer timed and kept."""
+    """Registrations, each followed by an order for the new customer, sent at a steady rate,
+    every answer timed and kept. The order is what can show a loss or a double: the 360 view
+    counts each OrderPlaced it applies."""
 
     def __init__(self, http: httpx.AsyncClient, urls: dict[str, str]) -> None:
         self._http, self._urls = http, urls
         self.customers: list[str] = []
-        self.tags: dict[str, set[str]] = {}
+        self.ordered: set[str] = set()
         self.answers_s: list[float] = []
         self.refused: list[int] = []
 
     async def one(self, n: int) -> None:
-        """Register a customer, then tag it: one stream's commands one after the other (two
-        at once on one stream would be a 409 by design, not a fault)."""
+        """One stream's commands one after the other (two at once on one stream would be a
+        409 by design, not a fault)."""
         cid = str(uuid.uuid4())
         registered = await self._timed(
             self._http.post(
@@ -75,12 +77,15 @@ class Load:
         if registered.status_code != 201:
             return
         self.customers.append(cid)
-        self.tags[cid] = set()
-        tagged = await self._timed(
-            self._http.put(f"{self._urls['contacts']}/customers/{cid}/tags/t{n}")
-        )
-        if tagged.status_code == 200:
-            self.tags[cid].add(f"t{n}")
+        order = {
+            "order_id": str(uuid.uuid4()),
+            "customer_id": cid,
+            "currency": "EUR",
+            "lines": [{"sku": "F-1", "quantity": 1, "unit_price": "9.50"}],
+        }
+        placed = await self._timed(self._http.post(f"{self._urls['sales']}/orders", json=order))
+        if placed.status_code == 201:
+            self.ordered.add(cid)
 
     async def _timed(self, request: Awaitable[httpx.Response]) -> httpx.Response:
         started = time.perf_counter()
@@ -100,29 +105,30 @@ class Load:
 
     @property
     def accepted(self) -> int:
-        return len(self.customers) + sum(len(t) for t in self.tags.values())
+        return len(self.customers) + len(self.ordered)
 
 
 async def all_visible(http: httpx.AsyncClient, urls: dict[str, str], load: Load) -> dict[str, int]:
-    """Waits until every accepted command shows in the 360 view; returns what was lost and
-    doubled (a doubled event would count twice in `events_applied`)."""
+    """Waits until every accepted command shows in the 360 view; returns how many customers
+    lost a command and how many had one applied twice."""
     lost = doubled = 0
     for cid in load.customers:
-        wanted = {*load.tags[cid]}
+        orders = 1 if cid in load.ordered else 0
 
-        async def shown(cid: str = cid, wanted: set[str] = wanted) -> dict[str, Any] | None:
+        async def shown(cid: str = cid, orders: int = orders) -> dict[str, Any] | None:
             view = await http.get(f"{urls['projections']}/customers/{cid}")
             if view.status_code != 200:
                 return None
             doc = view.json()
-            return doc if wanted <= set(doc["profile"]["tags"]) else None
+            complete = doc["profile"] is not None and doc["sales"]["orders_count"] >= orders
+            return doc if complete else None
 
         try:
             doc = await wait_for(shown, 60, f"customer {cid} complete in the 360 view")
         except AssertionError:
             lost += 1
             continue
-        doubled += doc["events_applied"] > 1 + len(wanted)
+        doubled += doc["sales"]["orders_count"] > orders
     return {"lost": lost, "doubled": doubled}
 
 

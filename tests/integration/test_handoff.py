@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -49,13 +50,21 @@ async def test_records_a_group_committed_past_are_deleted(infra, unique) -> None
         await admin.close()
 
 
-def test_a_rejected_copy_keeps_only_fields_without_personal_data() -> None:
-    redact = keep_only(["source", "customer_id"])
-    body = {"source": "callcentre", "customer_id": "c1", "summary": "Zoë called"}
-    assert json.loads(redact(json.dumps(body).encode())) == {
+def test_a_rejected_copy_keeps_only_valid_fields_without_personal_data() -> None:
+    from crm_contacts.entrypoints.ingest import NOT_PERSONAL, IngestedInteraction
+
+    redact = keep_only(IngestedInteraction, NOT_PERSONAL, hashed=("external_id",))
+    body = {
         "source": "callcentre",
-        "customer_id": "c1",
-        "withheld": ["summary"],
+        "external_id": "ana@example.com",
+        "customer_id": "ana@example.com",  # why it was rejected: kept nowhere in clear
+        "channel": "phone_call",
+        "summary": "Zoë called",
     }
+    copy = json.loads(redact(json.dumps(body).encode()))
+    assert copy["source"] == "callcentre" and copy["channel"] == "phone_call"
+    assert copy["external_id_sha256"] == hashlib.sha256(b"ana@example.com").hexdigest()
+    assert copy["withheld"] == ["customer_id", "external_id", "summary"]
+    assert "ana@" not in json.dumps(copy) and "Zo" not in json.dumps(copy)
     assert b"Zo" not in redact(b"{not json, Zo\xc3\xab called")
     assert b"Zo" not in redact(b'["Zo\xc3\xab"]')

@@ -1,22 +1,46 @@
-"""A deadline on every request of a write service.
+"""A deadline on every write request of a write service.
 
 A store that stops answering (frozen, partitioned) would hold a command for the client's
-socket timeout and its retries, about 20 s, before anything says why. Past the deadline the
-request's work is cancelled and the client hears a JSON 503 with `Retry-After` instead. The
-commit, if the store got it before it froze, stands: a retried command is decided against it,
-so it is never applied twice.
+socket timeout and its retries, about 20 s, before anything says why. So a request that has
+not finished by its deadline, and has not started to append yet, is cancelled and answered
+with a JSON 503 and `Retry-After`: nothing of it was recorded.
+
+A request that has started to append is never cancelled: a command may append more than once
+(a merge records on both customers, an erasure shreds keys after recording), and stopping it
+halfway would leave a state no retry repairs. It runs to its end, bounded by the store
+client's own timeouts (ADR 17).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 import structlog
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 log = structlog.get_logger(__name__)
 RETRY_AFTER_S = 5
+READS = frozenset({"GET", "HEAD", "OPTIONS"})  # bounded by the store client's timeouts
+
+
+@dataclass
+class _Request:
+    appending: bool = False
+
+
+_current: ContextVar[_Request | None] = ContextVar("crm_request_deadline", default=None)
+
+
+def appending() -> None:
+    """Called by the event store before it writes a commit: from here on, the request that
+    asked for it runs to its end."""
+    request = _current.get()
+    if request is not None:
+        request.appending = True
 
 
 class RequestDeadline:
@@ -25,36 +49,38 @@ class RequestDeadline:
         self._seconds = seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] in READS:
             await self._app(scope, receive, send)
             return
-        started = False
-
-        async def sending(message: Message) -> None:
-            nonlocal started
-            started = True
-            await send(message)
-
+        state = _Request()
+        token = _current.set(state)
         try:
-            async with asyncio.timeout(self._seconds):
-                await self._app(scope, receive, sending)
-        except TimeoutError:
-            if started:  # too late to answer anything else: the client sees a cut response
-                raise
-            log.warning("request past its deadline: 503", path=scope["path"], s=self._seconds)
-            response = JSONResponse(
-                status_code=503,
-                content={
-                    "detail": [
-                        {
-                            "loc": ["store"],
-                            "msg": f"no answer within {self._seconds:g} s (is the store "
-                            "down?): retry later; a command that was recorded is never "
-                            "applied twice",
-                            "type": "deadline_exceeded",
-                        }
-                    ]
-                },
-                headers={"Retry-After": str(RETRY_AFTER_S)},
-            )
-            await response(scope, receive, send)
+            work = asyncio.ensure_future(self._app(scope, receive, send))
+        finally:
+            _current.reset(token)
+        done, _ = await asyncio.wait({work}, timeout=self._seconds)
+        if done or state.appending:
+            await work  # finished, or appending: it runs to its end
+            return
+        work.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await work
+        log.warning("request past its deadline: 503", path=scope["path"], s=self._seconds)
+        await _unavailable(self._seconds)(scope, receive, send)
+
+
+def _unavailable(seconds: float) -> JSONResponse:
+    return JSONResponse(
+        status_code=503,
+        content={
+            "detail": [
+                {
+                    "loc": ["store"],
+                    "msg": f"no answer within {seconds:g} s (is the store down?): nothing "
+                    "was recorded; retry later",
+                    "type": "deadline_exceeded",
+                }
+            ]
+        },
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )

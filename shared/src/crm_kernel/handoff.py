@@ -6,28 +6,37 @@ and erasure can reach them there; the raw copy on Kafka it could never reach. So
 - consumed records are deleted: `purge_consumed` moves each partition's start to the offset
   the consumer group has committed (Kafka's DeleteRecords), and runs beside the consumer;
 - a refused message's copy on the rejected topic keeps only fields known to hold no personal
-  data (`keep_only`), with the reason; the sender has the original.
+  data, and only where their values are valid (`keep_only`), with the reason; the sender's
+  key and headers are dropped. The sender has the original.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from collections.abc import Callable, Collection
+from typing import Annotated, Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 from aiokafka.structs import TopicPartition
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 log = structlog.get_logger(__name__)
 WITHHELD = "[withheld]"
 
 
-def keep_only(fields: Collection[str]) -> Callable[[bytes | None], bytes]:
-    """A redaction for rejected copies: a JSON object keeps `fields` and says which it
-    withheld; anything else (not JSON, not an object) is withheld whole."""
-    allowed = frozenset(fields)
+def keep_only(
+    model: type[BaseModel], fields: Collection[str], hashed: Collection[str] = ()
+) -> Callable[[bytes | None], bytes]:
+    """A redaction for rejected copies. Of a JSON object it keeps each of `fields` whose value
+    is valid for that field of `model` (a message is rejected because fields may be wrong: an
+    e-mail where the customer id belongs is withheld), and the SHA-256 of each of `hashed`
+    (the sender can match it to its own id); it names what it withheld. Anything else (not
+    JSON, not an object) is withheld whole."""
+    checks = {name: _check(model, name) for name in fields}
 
     def redact(value: bytes | None) -> bytes:
         try:
@@ -36,11 +45,33 @@ def keep_only(fields: Collection[str]) -> Callable[[bytes | None], bytes]:
             body = None
         if not isinstance(body, dict):
             return json.dumps({"withheld": f"the whole body ({len(value or b'')} bytes)"}).encode()
-        kept = {k: v for k, v in body.items() if k in allowed}
-        withheld = sorted(k for k in body if k not in allowed)
+        kept = {k: v for k, v in body.items() if k in checks and checks[k](v)}
+        kept |= {
+            f"{k}_sha256": hashlib.sha256(str(v).encode()).hexdigest()
+            for k, v in body.items()
+            if k in hashed
+        }
+        withheld = sorted(k for k in body if k not in kept)
         return json.dumps({**kept, **({"withheld": withheld} if withheld else {})}).encode()
 
     return redact
+
+
+def _check(model: type[BaseModel], name: str) -> Callable[[object], bool]:
+    field = model.model_fields[name]
+    kind: Any = (
+        Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+    )
+    adapter: TypeAdapter[object] = TypeAdapter(kind)
+
+    def valid(value: object) -> bool:
+        try:
+            adapter.validate_python(value)
+            return True
+        except ValidationError:
+            return False
+
+    return valid
 
 
 async def purge_consumed(

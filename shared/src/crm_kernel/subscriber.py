@@ -54,14 +54,19 @@ class KafkaDeadLetters:
         self,
         broker: KafkaBroker,
         topic: str,
-        redact: Callable[[bytes | None], bytes] = lambda value: value or b"",
+        redact: Callable[[bytes | None], bytes] | None = None,
     ) -> None:
         self._broker = broker
         self.topic = topic
         self._redact = redact
 
     async def send(self, record: ConsumerRecord[Any, Any], reason: str) -> None:
-        headers = {name: value.decode("utf-8", "replace") for name, value in record.headers or ()}
+        # A redacted copy keeps none of the sender's key and headers: they may be personal.
+        headers = (
+            {name: value.decode("utf-8", "replace") for name, value in record.headers or ()}
+            if self._redact is None
+            else {}
+        )
         headers.update(
             {
                 "dlt_reason": reason,
@@ -70,8 +75,11 @@ class KafkaDeadLetters:
                 "dlt_offset": str(record.offset),
             }
         )
-        body = self._redact(record.value)
-        await self._broker.publish(body, self.topic, key=record.key, headers=headers)
+        if self._redact is None:
+            body, key = record.value or b"", record.key
+        else:
+            body, key = self._redact(record.value), None
+        await self._broker.publish(body, self.topic, key=key, headers=headers)
         metrics.DEAD_LETTERS.labels(self.topic).inc()
 
 

@@ -20,12 +20,23 @@ MAX_CLOCK_SKEW = timedelta(seconds=300)
 EXAMPLE = "2026-03-05T14:30:00Z"
 
 
+# Read models order instants as text (ISO 8601 sorts as time only with four-digit years), and
+# no customer fact of a CRM comes from before this.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+
+
 def _iso_8601(value: Any) -> Any:
     if isinstance(value, datetime):
         return value  # from Python callers; its time zone is checked next
     if isinstance(value, str) and ISO_8601.match(value):
         return value
     raise ValueError(f"give an ISO 8601 date-time with a time zone, e.g. {EXAMPLE}")
+
+
+def _in_range(value: datetime) -> datetime:
+    if value < EARLIEST:
+        raise ValueError(f"is before {EARLIEST:%Y-%m-%d}: give a date-time from 1900 on")
+    return value
 
 
 def _not_ahead(value: datetime) -> datetime:
@@ -38,7 +49,7 @@ def _not_ahead(value: datetime) -> datetime:
 
 
 # Any date-time a request gives: ISO 8601 with a time zone.
-IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_8601)]
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_8601), AfterValidator(_in_range)]
 # When something happened (a call, an order, an answer): not ahead of now beyond clock skew.
 # Long ago is fine: imports bring history, even from before the customer's registration.
 OccurredAt = Annotated[IsoDateTime, AfterValidator(_not_ahead)]

@@ -29,7 +29,7 @@ async def ensure_topics(bootstrap: str, topics: list[str], partitions: int) -> N
                 name=topic,
                 num_partitions=partitions,
                 replication_factor=1,
-                topic_configs={"retention.ms": "-1"} if topic.endswith(".events") else {},
+                topic_configs=_configs(topic),
             )
             for topic in topics
             if topic not in existing
@@ -39,6 +39,28 @@ async def ensure_topics(bootstrap: str, topics: list[str], partitions: int) -> N
                 await admin.create_topics(missing)
     finally:
         await admin.close()
+
+
+# An ingest hand-off deletes what it handled (crm_kernel.handoff, ADR 18), but DeleteRecords
+# only moves the log start: the bytes stay on disk until their segment is rolled and deleted.
+# Small, short segments bound that to minutes; the rejected copies hold no personal data, and
+# a week is long enough for a sender to read why.
+HANDOFF_SEGMENTS = {
+    "segment.ms": "600000",
+    "segment.bytes": "16777216",
+    "file.delete.delay.ms": "1000",
+}
+REJECTED_RETENTION_MS = str(7 * 24 * 3600 * 1000)
+
+
+def _configs(topic: str) -> dict[str, str]:
+    if topic.endswith(".events"):
+        return {"retention.ms": "-1"}  # the audit log
+    if topic.endswith(".ingest"):
+        return dict(HANDOFF_SEGMENTS)
+    if topic.endswith(".rejected"):
+        return {"retention.ms": REJECTED_RETENTION_MS}
+    return {}
 
 
 async def partitions_of(bootstrap: str, topics: list[str]) -> list[TopicPartition]:

@@ -33,6 +33,7 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from crm_kernel import deadline
 from crm_kernel.adapters.lookups import IDS_PER_QUERY
 from crm_kernel.domain.envelope import EventEnvelope, utcnow
 from crm_kernel.domain.errors import ConflictError
@@ -167,6 +168,7 @@ class MongoEventStore:
             range(expected_version + 1, expected_version + 1 + len(events))
         ):
             raise ValueError("event versions must follow the expected version without gaps")
+        deadline.appending()  # a request deadline no longer cancels this request
         # The commit's unique `_id` catches any writer that got there first. Before writing,
         # only a gap must be ruled out: a new stream, or a commit seen ending at
         # `expected_version` (the load that produced it just walked the stream), needs no read.

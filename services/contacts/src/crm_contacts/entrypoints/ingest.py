@@ -9,6 +9,7 @@ holds personal data in clear (crm_kernel.handoff).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import structlog
@@ -20,7 +21,7 @@ from crm_kernel.wire import validation_summary
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from pydantic import Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from crm_contacts.application.contacts import ContactsApp
 from crm_contacts.domain.interaction import interaction_id_for
@@ -34,17 +35,21 @@ log = structlog.get_logger(__name__)
 
 
 class IngestedInteraction(InteractionFields):
-    """One message on the ingest topic: JSON, with the sender's name and its own id."""
+    """One message on the ingest topic: JSON, with the sender's name and its own id. Unlike an
+    HTTP body, a field we do not know is ignored (and logged): a sender that adds one must
+    not see all its messages refused."""
+
+    model_config = ConfigDict(extra="ignore")
 
     source: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9][a-z0-9._-]*$")
     external_id: str = Field(min_length=1, max_length=200)
 
 
-# What a rejected copy keeps: the fields that hold no personal data. The free texts (subject,
-# summary, outcome, who handled it) are withheld; the sender has the original.
+# What a rejected copy keeps: the fields that hold no personal data, where valid, and the hash
+# of the sender's id. The free texts (subject, summary, outcome, who handled it) are withheld;
+# the sender has the original.
 NOT_PERSONAL = (
     "source",
-    "external_id",
     "customer_id",
     "channel",
     "direction",
@@ -56,7 +61,11 @@ NOT_PERSONAL = (
 
 
 def subscribe_ingest(broker: KafkaBroker, app: ContactsApp) -> None:
-    rejected = KafkaDeadLetters(broker, REJECTED_TOPIC, redact=keep_only(NOT_PERSONAL))
+    rejected = KafkaDeadLetters(
+        broker,
+        REJECTED_TOPIC,
+        redact=keep_only(IngestedInteraction, NOT_PERSONAL, hashed=("external_id",)),
+    )
 
     async def raw_body(message: Any) -> Any:
         return message.body
@@ -77,6 +86,8 @@ def subscribe_ingest(broker: KafkaBroker, app: ContactsApp) -> None:
         except ValidationError as error:
             await rejected.send(record, f"invalid interaction: {validation_summary(error)}")
             return
+        if unknown := _unknown_fields(record.value):
+            log.info("ingest fields ignored", fields=unknown, source=fields.source)
         metadata = Metadata(actor=f"ingest:{fields.source}", occurred_at=fields.occurred_at)
         data = fields.model_dump(mode="json")
         data["interaction_id"] = interaction_id_for(fields.source, fields.external_id)
@@ -87,3 +98,8 @@ def subscribe_ingest(broker: KafkaBroker, app: ContactsApp) -> None:
         except DomainError as error:
             log.info("interaction rejected", reason=error.message, source=fields.source)
             await rejected.send(record, error.message)
+
+
+def _unknown_fields(value: bytes | None) -> list[str]:
+    body = json.loads(value or b"{}")
+    return sorted(k for k in body if k not in IngestedInteraction.model_fields)[:20]

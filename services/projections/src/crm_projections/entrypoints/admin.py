@@ -41,8 +41,11 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
+ADMIN_SOCKET_TIMEOUT_MS = 600_000  # a rebuild's or a drop's single call may take minutes
+
+
 def _client(settings: ServiceSettings) -> AsyncMongoClient[dict[str, Any]]:
-    return mongo_client(settings.mongo_url, settings)
+    return mongo_client(settings.mongo_url, settings, socketTimeoutMS=ADMIN_SOCKET_TIMEOUT_MS)
 
 
 async def rebuild_into(

@@ -36,6 +36,13 @@ def _as_stored(saved: dict[str, tuple[int, Document]], lost: set[str]) -> dict[s
     return {i: {**doc, "_rev": rev + 1} for i, (rev, doc) in saved.items() if i not in lost}
 
 
+def _holds(doc: Document | None, envelope: EventEnvelope) -> bool:
+    """Whether a merging (not yet tombstoned) document has the event applied."""
+    if doc is None or not customer_360.is_pending_merge(doc):
+        return False
+    return bool(envelope.stream_version <= doc["applied"].get(envelope.stream_id, 0))
+
+
 def _without_rev(doc: Document | None) -> Document | None:
     return {k: v for k, v in doc.items() if k != "_rev"} if doc else None
 
@@ -61,10 +68,15 @@ class Customer360Projector:
                 unseal_all(envelopes, self._keys), self._store.load_many(ids)
             )
             about = [e for e in readable if e.customer_id is not None]
-            # Only a merged customer's tombstone sends its events elsewhere: the redirects are
-            # read for those alone, and the documents just read serve the first round.
+            # Only a merged customer's tombstone sends its events elsewhere, or its document
+            # marked as merging (written with the survivor, before the tombstone): the
+            # redirects are read for those alone; the documents just read serve the first round.
             targets = {i: i for i in ids}
-            merged = [i for i, doc in loaded.items() if doc.get("tombstone")]
+            merged = [
+                i
+                for i, doc in loaded.items()
+                if doc.get("tombstone") or customer_360.is_pending_merge(doc)
+            ]
             if merged:
                 resolved = await self._redirects.resolve_many(merged)
                 # The redirects follow every later merge; a tombstone names at least the next.
@@ -74,8 +86,10 @@ class Customer360Projector:
             by_customer: dict[str, list[EventEnvelope]] = defaultdict(list)
             for envelope in about:
                 cid = str(envelope.customer_id)
-                # A merge is folded into the merged customer's own document, which then moves.
-                by_customer[cid if envelope.type == MERGED else targets[cid]].append(envelope)
+                # A merge is folded into the merged customer's own document, which then moves;
+                # so are the events a merging document holds already (a no-op there).
+                own = envelope.type == MERGED or _holds(loaded.get(cid), envelope)
+                by_customer[cid if own else targets[cid]].append(envelope)
             pending = dict(by_customer)
             known = {i: loaded.get(i) for i in ids}
             for _ in range(MAX_CONFLICT_ROUNDS):
@@ -116,15 +130,16 @@ class Customer360Projector:
             folded[survivor_id] = ((before or {}).get("_rev", 0), _without_rev(before), base)
         for merged_id, survivor_id in merges.items():
             rev, base, doc = folded[survivor_id]
-            folded[survivor_id] = (rev, base, customer_360.absorb(doc, folded[merged_id][2]))
+            # With the batch's events for the merged id: if the survivor has it already (a
+            # failed tombstone write), those it lacks are folded onto it, not lost.
+            absorbed = customer_360.absorb(doc, folded[merged_id][2], batch.get(merged_id, []))
+            folded[survivor_id] = (rev, base, absorbed)
 
         # Survivors are written before the merged documents become tombstones, so a crash in
         # between leaves the history in both places, never in neither (absorb is idempotent).
-        first = {
-            cid: (rev, after)
-            for cid, (rev, base, after) in folded.items()
-            if cid not in merges and after != base
-        }
+        # The merged documents are written with them, marked as merging (`merged_into`): until
+        # the tombstone is, events for the merged id they do not hold go to the survivor.
+        first = {cid: (rev, after) for cid, (rev, base, after) in folded.items() if after != base}
         skipped = sum(
             len(batch[c])
             for c, (_, base, after) in folded.items()
@@ -133,10 +148,12 @@ class Customer360Projector:
         metrics.EVENTS_SKIPPED.inc(skipped)
         lost = await self._store.save_many(first)
         self._on_written(_as_stored(first, lost))
-        done = {m: s for m, s in merges.items() if s not in lost}
+        done = {m: s for m, s in merges.items() if s not in lost and m not in lost}
         for merged_id, survivor_id in done.items():
             await self._redirects.save(merged_id, survivor_id)
-        tombstones = {m: (folded[m][0], customer_360.tombstone(folded[m][2])) for m in done}
+        tombstones = {
+            m: (folded[m][0] + (m in first), customer_360.tombstone(folded[m][2])) for m in done
+        }
         lost_tombstones = await self._store.save_many(tombstones)
         self._on_written(_as_stored(tombstones, lost_tombstones))
         lost |= lost_tombstones

@@ -488,11 +488,16 @@ FOLDS: dict[str, Fold] = {
 # --- merges --------------------------------------------------------------------------------
 
 
-def absorb(survivor: Document, merged: Document) -> Document:
+def absorb(survivor: Document, merged: Document, events: Iterable[EventEnvelope] = ()) -> Document:
     """The survivor with the merged customer's history folded in (commutative parts add up,
-    lists unite; the survivor's own scalars stay). Idempotent via `merged_from`."""
+    lists unite; the survivor's own scalars stay). Idempotent via `merged_from`.
+
+    `events` are those just folded into `merged`. If the survivor absorbed it already (its
+    tombstone's write failed after the survivor's, and the batch came again, maybe with
+    more), the ones the survivor has not applied (per stream) are folded onto it, as they
+    would have been redirected there: an order placed meanwhile for the merged id is kept."""
     if merged["_id"] in survivor["merged_from"]:
-        return survivor
+        return fold(survivor, (e for e in events if FOLDS.get(e.type) is not _merged))
     doc = copy.deepcopy(survivor)
     doc["merged_from"] = sorted({*doc["merged_from"], merged["_id"], *merged["merged_from"]})
     if merged["profile"] is not None:

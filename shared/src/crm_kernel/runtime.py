@@ -95,7 +95,7 @@ def build_write_service(
     topic_publisher = TopicPublisher(declare_event_publisher(broker, context), topic_for(context))
     mongo = mongo_client(settings.mongo_url, settings, connect=False)
     database = mongo[settings.database_for(context)]
-    store = MongoEventStore(database)
+    store = MongoEventStore(database, recent_commits=settings.recent_commits)
     keys = MongoKeyStore(mongo[settings.vault_database])
     relay = Relay(store, topic_publisher, publish_timeout_s=settings.publish_timeout_s)
 

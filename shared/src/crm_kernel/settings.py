@@ -36,6 +36,11 @@ class ServiceSettings(BaseSettings):
     readiness_timeout_s: float = Field(default=2.0, gt=0)
     # While a dependency is down, a repeated error is logged once per interval, with a count.
     log_repeat_interval_s: float = Field(default=10.0, gt=0)
+    # Memory that spares store reads; each should cover the working set of customers. A
+    # contacts command on a stream not remembered reads its commits back (about 1 KB each);
+    # a reader or the projector of a 360 document not remembered reads it (about 3 KB each).
+    recent_commits: int = Field(default=50_000, ge=0, le=10_000_000)
+    remembered_documents: int = Field(default=50_000, ge=0, le=10_000_000)
     topic_partitions: int = Field(default=3, ge=1)
     consumer_group: str = Field(default="", description="Kafka consumer group of a projector")
     # A consumer has one fetch in flight per broker, for the partitions it holds no records

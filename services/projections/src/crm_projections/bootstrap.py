@@ -49,7 +49,10 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
     keys = MongoKeyStore(mongo[settings.vault_database])
     # Documents remembered for read-your-writes are dropped whenever this instance's
     # partitions or the active database change (ADR 9).
-    signals = WriteSignals(remember_if=lambda customer_id: ownership.projects(customer_id))
+    signals = WriteSignals(
+        remembered=settings.remembered_documents,
+        remember_if=lambda customer_id: ownership.projects(customer_id),
+    )
     ownership = PartitionOwnership(on_change=signals.forget)
     database = ActiveDatabase(mongo, settings.database_for(CONTEXT), on_change=signals.forget)
     models = ReadModels.on(database)

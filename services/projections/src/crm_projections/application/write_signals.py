@@ -43,6 +43,10 @@ class Wake:
     def is_set(self) -> bool:
         return self._event.is_set()
 
+    def clear(self) -> None:
+        self._event.clear()
+        self.documents.clear()
+
     async def wait(self, timeout_s: float) -> bool:
         """Wait at most `timeout_s`; whether a watched document was written."""
         with contextlib.suppress(TimeoutError):
@@ -102,6 +106,13 @@ class WriteSignals:
                     waiters.discard(wake)
                     if not waiters:
                         del self._waiting[id_]
+
+    def rewatch(self, wake: Wake, ids: Iterable[str]) -> None:
+        """Arm `wake` again after it was set, for a reader that goes on waiting. Call it
+        before the next await, so that no write in between is missed."""
+        wake.clear()
+        for id_ in ids:
+            self._waiting[id_].add(wake)
 
     @property
     def waiting(self) -> int:

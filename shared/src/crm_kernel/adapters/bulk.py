@@ -17,7 +17,8 @@ from pymongo.errors import BulkWriteError
 
 Document = dict[str, Any]
 Request = InsertOne[Document] | ReplaceOne[Document]
-WRITES_PER_COMMAND = 50  # half of what freezes a stock FerretDB 1.x
+UPDATES_PER_COMMAND = 50  # half of what freezes a stock FerretDB 1.x
+INSERTS_PER_COMMAND = 1_000  # inserts take no per-statement query: only size bounds them
 
 
 @dataclass
@@ -28,22 +29,22 @@ class BulkOutcome:
 
 
 async def bulk_write_in_chunks(
-    collection: AsyncCollection[Document],
-    requests: Sequence[Request],
-    chunk: int = WRITES_PER_COMMAND,
+    collection: AsyncCollection[Document], requests: Sequence[Request]
 ) -> BulkOutcome:
-    """Unordered writes, `chunk` statements per command; write errors are collected, not
-    raised, so the caller decides which of them it expects."""
+    """Unordered writes in bounded commands: replacements 50 a command, inserts 1,000; write
+    errors are collected, not raised, so the caller decides which of them it expects."""
     outcome = BulkOutcome()
-    for start in range(0, len(requests), chunk):
-        try:
-            result = await collection.bulk_write(
-                list(requests[start : start + chunk]), ordered=False
-            )
-            outcome.matched += result.matched_count
-        except BulkWriteError as error:
-            outcome.matched += error.details.get("nMatched", 0)
-            outcome.errors += [
-                {**e, "index": e["index"] + start} for e in error.details.get("writeErrors", [])
-            ]
+    inserts = [n for n, r in enumerate(requests) if isinstance(r, InsertOne)]
+    updates = [n for n, r in enumerate(requests) if not isinstance(r, InsertOne)]
+    for positions, size in ((inserts, INSERTS_PER_COMMAND), (updates, UPDATES_PER_COMMAND)):
+        for start in range(0, len(positions), size):
+            chunk = positions[start : start + size]
+            try:
+                result = await collection.bulk_write([requests[n] for n in chunk], ordered=False)
+                outcome.matched += result.matched_count
+            except BulkWriteError as error:
+                outcome.matched += error.details.get("nMatched", 0)
+                outcome.errors += [
+                    {**e, "index": chunk[e["index"]]} for e in error.details.get("writeErrors", [])
+                ]
     return outcome

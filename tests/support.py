@@ -119,3 +119,30 @@ def customer_commands(store: Any, keys: Any, publisher: Any) -> CommandHandler[A
         keys=keys,
         relay=Relay(store, publisher),
     )
+
+
+async def differences(left: Any, right: Any) -> list[str]:
+    """Every read model of two databases compared (normalised hashes, as `crm projections
+    verify` does); for each collection that differs, what differs and the first differing
+    pair of documents field by field, so a failure says why."""
+    from crm_projections.adapters.read_models import COLLECTIONS
+    from crm_projections.application.verify import compare
+
+    said = []
+    for report in await compare(left, right, COLLECTIONS):
+        if report.equal:
+            continue
+        line = (
+            f"{report.name}: different {report.different[:5]}, only left "
+            f"{report.only_left[:5]}, only right {report.only_right[:5]}"
+        )
+        if report.different:
+            id_ = report.different[0]
+            a = await left[report.name].find_one({"_id": id_}) or {}
+            b = await right[report.name].find_one({"_id": id_}) or {}
+            fields = sorted({*a, *b} - {"_rev", "_w"})
+            line += "; first: " + "; ".join(
+                f"{k}: {a.get(k)!r} != {b.get(k)!r}" for k in fields if a.get(k) != b.get(k)
+            )
+        said.append(line)
+    return said

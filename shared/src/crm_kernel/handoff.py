@@ -7,7 +7,7 @@ and erasure can reach them there; the raw copy on Kafka it could never reach. So
   the consumer group has committed (Kafka's DeleteRecords), and runs beside the consumer;
 - a refused message's copy on the rejected topic keeps only fields known to hold no personal
   data, and only where their values are valid (`keep_only`), with the reason; the sender's
-  key and headers are dropped. The sender has the original.
+  key is hashed and its headers are dropped. The sender has the original.
 """
 
 from __future__ import annotations

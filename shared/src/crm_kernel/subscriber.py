@@ -9,6 +9,7 @@ committed: the consumer seeks back and tries it again, so nothing is lost.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ class KafkaDeadLetters:
         self._redact = redact
 
     async def send(self, record: ConsumerRecord[Any, Any], reason: str) -> None:
-        # A redacted copy keeps none of the sender's key and headers: they may be personal.
+        # A redacted copy keeps none of the sender's headers: they may be personal.
         headers = (
             {name: value.decode("utf-8", "replace") for name, value in record.headers or ()}
             if self._redact is None
@@ -78,7 +79,9 @@ class KafkaDeadLetters:
         if self._redact is None:
             body, key = record.value or b"", record.key
         else:
-            body, key = self._redact(record.value), None
+            # The sender's key hashed: the sender can still match it, and it may be personal.
+            key = hashlib.sha256(record.key).hexdigest().encode() if record.key else None
+            body = self._redact(record.value)
         await self._broker.publish(body, self.topic, key=key, headers=headers)
         metrics.DEAD_LETTERS.labels(self.topic).inc()
 

@@ -334,8 +334,13 @@ def _consent(given: bool) -> Fold:
 
 def _duplicate(doc: Document, e: EventEnvelope) -> None:
     profile = _profile(doc)
+    other = e.data["other_customer_id"]
+    if other == doc["_id"] or other in doc["merged_from"]:
+        # Already one customer: whether the report folds before or after the merge (topics
+        # interleave differently live and in a rebuild), the view must not list it.
+        return
     # A code; early events held free text naming the e-mail or phone, read as its code.
-    item = {"id": e.data["other_customer_id"], "reason": duplicate_reason(e.data["reason"]).value}
+    item = {"id": other, "reason": duplicate_reason(e.data["reason"]).value}
     profile["possible_duplicates"] = _upsert(profile["possible_duplicates"], item, "id")
 
 
@@ -511,9 +516,10 @@ def absorb(survivor: Document, merged: Document, events: Iterable[EventEnvelope]
         ):
             mine[key] = _sort({i["id"]: i for i in theirs[key] + mine[key]}.values(), "id")
         mine["tags"] = sorted({*mine["tags"], *theirs["tags"]})
-        mine["possible_duplicates"] = [
-            d for d in mine["possible_duplicates"] if d["id"] not in (doc["_id"], merged["_id"])
-        ]
+    if doc["profile"] is not None:
+        one = {doc["_id"], *doc["merged_from"]}  # the survivor and everyone merged into it
+        found = doc["profile"]["possible_duplicates"]
+        doc["profile"]["possible_duplicates"] = [d for d in found if d["id"] not in one]
     points = {p["id"]: p for p in merged["contact"]["points"] + doc["contact"]["points"]}
     doc["contact"]["points"] = _sort(list(points.values()), "kind", "id")
     for channel, purposes in merged["consent"].items():

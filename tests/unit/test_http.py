@@ -48,3 +48,14 @@ def test_a_request_without_one_gets_a_fresh_id_each_time() -> None:
 def test_a_failing_handler_still_answers_500() -> None:
     with TestClient(app(), raise_server_exceptions=False) as client:
         assert client.get("/boom").status_code == 500
+
+
+def test_only_a_short_token_is_taken_as_correlation_id() -> None:
+    # Stored in every event forever: a 1.2 MB header made a commit that could never be
+    # published and jammed the relay for every stream after it.
+    from crm_kernel.http import correlation_id_from
+
+    assert correlation_id_from("req-42.a_B") == "req-42.a_B"
+    for bad in ("x" * 65, "x" * 1_200_000, "a b", "ümlaut", "", "a\nb", None):
+        minted = correlation_id_from(bad)
+        assert minted != bad and len(minted) == 36

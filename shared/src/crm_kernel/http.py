@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
@@ -105,6 +106,17 @@ def command_metadata(request: Request, principal: Principal) -> Metadata:
     return Metadata(actor=principal.subject, correlation_id=request.state.correlation_id)
 
 
+# A correlation id is stored in every event of its request, forever and in clear (store, Kafka
+# header, timeline): only a short token is taken, anything else is replaced by a fresh one. A
+# 1.2 MB header once made a commit that could never be published, and jammed the relay.
+CORRELATION_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def correlation_id_from(header: str | None) -> str:
+    """The caller's correlation id if it is a short token, else a new one (never echoed)."""
+    return header if header is not None and CORRELATION_ID.match(header) else str(uuid4())
+
+
 class CorrelationMiddleware:
     """Correlation id and one log line per request. Plain ASGI: Starlette's BaseHTTPMiddleware
     costs a task and a memory stream per request, which shows on the hot path."""
@@ -116,7 +128,7 @@ class CorrelationMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        correlation_id = Headers(scope=scope).get(CORRELATION_HEADER) or str(uuid4())
+        correlation_id = correlation_id_from(Headers(scope=scope).get(CORRELATION_HEADER))
         scope.setdefault("state", {})["correlation_id"] = correlation_id  # request.state
         started = time.perf_counter()
         status = 500

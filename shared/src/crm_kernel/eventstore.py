@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -42,8 +42,11 @@ class EventStore(Protocol):
         """Every commit in position order: for replay and audit."""
         ...
 
-    async def unpublished(self, stream_id: str | None = None, limit: int = 500) -> list[Commit]:
-        """Commits not yet on Kafka, per stream in version order (the outbox)."""
+    async def unpublished(
+        self, stream_id: str | None = None, limit: int = 500, exclude: Collection[str] = ()
+    ) -> list[Commit]:
+        """Commits not yet on Kafka, per stream in version order (the outbox), but those of
+        the streams in `exclude`."""
         ...
 
     async def mark_published(self, commits: list[Commit]) -> None: ...

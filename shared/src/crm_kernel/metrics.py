@@ -1,6 +1,6 @@
 """Prometheus metrics shared by every service (served on /metrics)."""
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 COMMANDS = Counter("crm_commands_total", "Commands handled", ["command", "outcome"])
 EVENTS_APPENDED = Counter("crm_events_appended_total", "Events appended to the event store")
@@ -11,3 +11,4 @@ EVENTS_SKIPPED = Counter(
 )
 DEAD_LETTERS = Counter("crm_dead_letters_total", "Messages sent to a dead-letter topic", ["topic"])
 BATCH_SECONDS = Histogram("crm_projector_batch_seconds", "Time to load, fold and store a batch")
+PARKED_STREAMS = Gauge("crm_relay_parked_streams", "Streams whose commit the broker refuses")

@@ -15,17 +15,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from itertools import groupby
 
 import structlog
+from aiokafka.errors import MessageSizeTooLargeError, RecordTooLargeError
 
 from crm_kernel import metrics
 from crm_kernel.eventstore import Commit, EventStore
 from crm_kernel.publisher import EventPublisher
 
 log = structlog.get_logger(__name__)
+# A commit the broker refuses for what it is, not for being unreachable: retried seldom.
+UNPUBLISHABLE = (MessageSizeTooLargeError, RecordTooLargeError)
+PARK_S = 60.0
 
 
 class _StreamLocks:
@@ -70,6 +75,7 @@ class Relay:
         self._sent: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._remembered = remembered
         self._background: set[asyncio.Task[int]] = set()
+        self._parked: dict[str, tuple[str, float]] = {}  # stream -> (why, since)
 
     async def publish_appended(self, commit: Commit) -> int:
         """Publish a commit just appended, after any earlier commit of its stream still in the
@@ -105,14 +111,31 @@ class Relay:
         if stream_id is not None:
             async with self._locks.hold(stream_id):
                 return await self._publish_stream(stream_id, limit)
-        commits = await self._store.unpublished(None, limit)
+        commits = await self._store.unpublished(None, limit, exclude=self._parked_now())
         sent = 0
         for stream, group in groupby(commits, key=lambda c: c.stream_id):
             if self._locks.busy(stream):
                 continue  # its in-request publish sends it, and its earlier commits
             async with self._locks.hold(stream):
-                sent += await self._send(list(group))
+                try:
+                    sent += await self._send(list(group))
+                except UNPUBLISHABLE as error:
+                    self._park(stream, error)
         return sent
+
+    def _parked_now(self) -> set[str]:
+        """Parked streams not yet due for another try."""
+        now = time.monotonic()
+        return {stream for stream, (_, since) in self._parked.items() if now - since < PARK_S}
+
+    def _park(self, stream: str, error: Exception) -> None:
+        """One stream whose commit the broker refuses must not hold up the others: it waits
+        (its later commits behind it, version order kept), is tried again every PARK_S, and
+        says why in the log and in `crm_relay_parked_streams`."""
+        reason = f"{type(error).__name__}: {error}"
+        self._parked[stream] = (reason, time.monotonic())
+        metrics.PARKED_STREAMS.set(len(self._parked))
+        log.error("stream parked: the broker refuses its commit", stream=stream, reason=reason)
 
     async def _send(self, stream_commits: list[Commit]) -> int:
         """Send a stream's commits (in version order) but those this relay sent lately.
@@ -123,6 +146,8 @@ class Relay:
         events = [e for c in commits for e in c.events]
         await self._publisher.publish(events)
         await self._store.mark_published(commits)
+        if self._parked.pop(commits[0].stream_id, None) is not None:
+            metrics.PARKED_STREAMS.set(len(self._parked))
         for c in commits:
             self._sent[c.commit_id, c.attempt] = None
         while len(self._sent) > self._remembered:

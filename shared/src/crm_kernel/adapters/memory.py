@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Collection, Iterable
 
 from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.domain.errors import ConflictError, GoneError
@@ -42,8 +42,14 @@ class InMemoryEventStore:
         for commit in list(self.commits):
             yield commit
 
-    async def unpublished(self, stream_id: str | None = None, limit: int = 500) -> list[Commit]:
-        pending = [c for c in self.commits if c.commit_id not in self.published]
+    async def unpublished(
+        self, stream_id: str | None = None, limit: int = 500, exclude: Collection[str] = ()
+    ) -> list[Commit]:
+        pending = [
+            c
+            for c in self.commits
+            if c.commit_id not in self.published and c.stream_id not in exclude
+        ]
         if stream_id is not None:
             pending = [c for c in pending if c.stream_id == stream_id]
         return sorted(pending, key=lambda c: (c.stream_id, c.events[0].stream_version))[:limit]

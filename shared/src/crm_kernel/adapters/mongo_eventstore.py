@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
@@ -250,12 +250,16 @@ class MongoEventStore:
                 ]
             }
 
-    async def unpublished(self, stream_id: str | None = None, limit: int = 500) -> list[Commit]:
+    async def unpublished(
+        self, stream_id: str | None = None, limit: int = 500, exclude: Collection[str] = ()
+    ) -> list[Commit]:
         sweep = stream_id is None  # the relay's sweep: a natural time to check and tidy up
         if sweep:
             await self.check_identity()
             await self._delete_sent()
         query: Document = {} if sweep else {"stream_id": stream_id}
+        if exclude:
+            query["stream_id"] = {"$nin": sorted(exclude)} if sweep else stream_id
         markers = await self._outbox.find(
             query, sort=[("stream_id", ASCENDING), ("version_from", ASCENDING)], limit=limit
         ).to_list()

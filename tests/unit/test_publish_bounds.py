@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
 import structlog
 from aiokafka.errors import MessageSizeTooLargeError
 from crm_contacts.domain.customer import RegisterCustomer, RenameCustomer, customer_decider
@@ -192,3 +193,19 @@ async def test_a_stream_the_broker_refuses_is_parked_and_the_others_go_on() -> N
     assert metrics.PARKED_STREAMS._value.get() == 1
     # Later commits of the parked stream wait behind it; the next sweep skips it at once.
     assert await relay.publish_pending() == 0
+
+
+async def test_a_commit_no_broker_would_take_is_refused_before_it_is_stored() -> None:
+    from crm_kernel.application import TooLargeError
+
+    store, publisher = InMemoryEventStore(), InMemoryPublisher()
+    handler = commands(store, Relay(store, publisher))
+    huge = RegisterCustomer(
+        customer_id="c1",
+        kind=PartyKind.PERSON,
+        customer_type=CustomerType.CONSUMER,
+        name="x" * 1_200_000,
+    )
+    with pytest.raises(TooLargeError, match="more than 1,000,000"):
+        await handler.handle("customer-c1", huge, Metadata(actor="a"))
+    assert store.commits == [] and publisher.published == []

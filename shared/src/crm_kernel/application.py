@@ -8,10 +8,10 @@ from uuid import UUID
 
 import structlog
 
-from crm_kernel import metrics
+from crm_kernel import metrics, wire
 from crm_kernel.domain.decider import Decider
-from crm_kernel.domain.envelope import Metadata, wrap
-from crm_kernel.domain.errors import ConflictError, GoneError
+from crm_kernel.domain.envelope import EventEnvelope, Metadata, wrap
+from crm_kernel.domain.errors import ConflictError, DomainError, GoneError
 from crm_kernel.eventstore import EventStore
 from crm_kernel.privacy import KeyStore, seal_all, unseal_all
 from crm_kernel.relay import Relay
@@ -129,7 +129,9 @@ class CommandHandler(Generic[S, C]):
             expected_version=version,
             metadata=metadata,
         )
-        commit = await self._store.append(stream_id, version, await seal_all(envelopes, self._keys))
+        sealed = await seal_all(envelopes, self._keys)
+        _publishable(sealed)
+        commit = await self._store.append(stream_id, version, sealed)
         metrics.EVENTS_APPENDED.inc(len(envelopes))
         try:
             # Earlier pending commits of the stream go first, keeping version order on Kafka.
@@ -143,3 +145,28 @@ class CommandHandler(Generic[S, C]):
             event_ids=[e.event_id for e in envelopes],
             state=self._decider.fold_onto(state, events),
         )
+
+
+# What one Kafka message may hold: the broker's default (1 MiB, `message.max.bytes`) less
+# room for the record's framing. A commit whose event is larger could be stored but never
+# published, so it is refused before it is stored.
+MAX_MESSAGE_BYTES = 1_000_000
+
+
+class TooLargeError(DomainError):
+    status_code = 413
+
+
+def _publishable(envelopes: list[EventEnvelope]) -> None:
+    for envelope in envelopes:
+        message = wire.encode(envelope)
+        size = (
+            len(message.key)
+            + len(message.value)
+            + sum(len(name) + len(value) for name, value in message.headers)
+        )
+        if size > MAX_MESSAGE_BYTES:
+            raise TooLargeError(
+                f"the event {envelope.type} would be {size:,} bytes on Kafka, more than "
+                f"{MAX_MESSAGE_BYTES:,}: send less (nothing was recorded)"
+            )

@@ -59,3 +59,20 @@ def test_only_a_short_token_is_taken_as_correlation_id() -> None:
     for bad in ("x" * 65, "x" * 1_200_000, "a b", "ümlaut", "", "a\nb", None):
         minted = correlation_id_from(bad)
         assert minted != bad and len(minted) == 36
+
+
+def test_an_oversized_correlation_id_is_replaced_not_echoed() -> None:
+    with TestClient(app()) as client:
+        response = client.get("/echo", headers={CORRELATION_HEADER: "x" * 100_000})
+    minted = response.headers[CORRELATION_HEADER]
+    assert uuid.UUID(minted) and response.json() == {"correlation_id": minted}
+
+
+def test_every_answer_carries_the_security_headers() -> None:
+    with TestClient(app()) as client:
+        for path in ("/echo", "/health/live", "/nowhere", "/metrics"):
+            headers = client.get(path).headers
+            assert headers["X-Content-Type-Options"] == "nosniff", path
+            assert headers["Cache-Control"] == "no-store", path
+            assert headers["X-Frame-Options"] == "DENY", path
+            assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], path

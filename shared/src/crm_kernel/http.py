@@ -117,9 +117,20 @@ def correlation_id_from(header: str | None) -> str:
     return header if header is not None and CORRELATION_ID.match(header) else str(uuid4())
 
 
+# On every answer: most carry personal data (never cached), none is to be sniffed as another
+# type or framed by another site. The console will set its own Content-Security-Policy.
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Cache-Control", "no-store"),
+    ("X-Frame-Options", "DENY"),
+    ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
+)
+
+
 class CorrelationMiddleware:
-    """Correlation id and one log line per request. Plain ASGI: Starlette's BaseHTTPMiddleware
-    costs a task and a memory stream per request, which shows on the hot path."""
+    """Correlation id, security headers and one log line per request. Plain ASGI: Starlette's
+    BaseHTTPMiddleware costs a task and a memory stream per request, which shows on the hot
+    path. (An unhandled error's 500 is sent by Starlette outside it, without them.)"""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -137,7 +148,11 @@ class CorrelationMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message).append(CORRELATION_HEADER, correlation_id)
+                headers = MutableHeaders(scope=message)
+                headers.append(CORRELATION_HEADER, correlation_id)
+                for name, value in SECURITY_HEADERS:
+                    if name not in headers:
+                        headers.append(name, value)
             await send(message)
 
         with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):

@@ -169,4 +169,5 @@ def serve(context: str, app: FastAPI, settings: ServiceSettings) -> None:
         port=settings.http_port or DEFAULT_PORTS[context],
         log_config=None,
         access_log=False,
+        server_header=False,  # no banner naming the server software
     )

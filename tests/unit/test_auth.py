@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 
 import pytest
@@ -56,3 +57,46 @@ def test_the_verifier_refuses_what_verify_token_refuses() -> None:
     for _ in range(2):
         with pytest.raises(InvalidTokenError):
             verifier.verify(forged)
+
+
+def test_weak_secrets_are_refused_for_signing_and_serving() -> None:
+    from crm_kernel.auth import check_secret
+
+    for weak in ("a" * 32, "abcde", "ab" * 30):
+        with pytest.raises(ValueError, match="openssl rand"):
+            check_secret(weak)
+        with pytest.raises(ValueError, match="openssl rand"):
+            issue_token(weak, "t", ["contacts:read"], timedelta(hours=1))
+    check_secret(SECRET)
+
+
+def _signed(claims: dict) -> str:
+    import jwt
+
+    now = int(time.time())
+    return jwt.encode({"aud": "crm", "sub": "t", "iat": now, "exp": now + 60, **claims}, SECRET)
+
+
+def test_scopes_are_read_strictly() -> None:
+    assert verify_token(SECRET, _signed({"scope": "contacts:read sales:write"})).scopes == {
+        "contacts:read",
+        "sales:write",
+    }
+    for padded in (
+        " contacts:read",
+        "contacts:read ",
+        "contacts:read\u00a0",
+        "contacts:read  sales:write",
+        "contacts:*",
+    ):
+        with pytest.raises(InvalidTokenError, match="scope claim"):
+            verify_token(SECRET, _signed({"scope": padded}))
+
+
+def test_token_lifetimes_are_capped() -> None:
+    with pytest.raises(ValueError, match="at most 30 days"):
+        issue_token(SECRET, "t", ["contacts:read"], timedelta(days=31))
+    now = int(time.time())
+    forever = _signed({"scope": "contacts:read", "iat": now, "exp": now + 114 * 365 * 86400})
+    with pytest.raises(InvalidTokenError, match="longer than 30 days"):
+        verify_token(SECRET, forever)

@@ -34,7 +34,7 @@ async def answers() -> None:
 def app(readiness=(), timeout_s: float = 2.0) -> FastAPI:
     service = create_app(
         title="t",
-        auth_secret="s" * 40,
+        auth_secret="unit-tests-secret-of-at-least-32-bytes",
         lifespan=nothing,
         readiness=list(readiness),
         readiness_timeout_s=timeout_s,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -22,6 +23,34 @@ ALL_SCOPES = tuple(
 )
 
 
+SCOPE = re.compile(r"^[a-z]+:(read|write)$")
+MIN_SECRET_LENGTH = 32
+MIN_DISTINCT_CHARACTERS = 10  # 32 times the same letter is 32 characters, and no secret
+MAX_TOKEN_TTL = timedelta(days=30)  # a token cannot be revoked yet: none lives long
+
+
+def check_secret(secret: str) -> None:
+    """ValueError unless `secret` is long and varied enough to sign tokens with."""
+    if len(secret) < MIN_SECRET_LENGTH or len(set(secret)) < MIN_DISTINCT_CHARACTERS:
+        raise ValueError(
+            f"CRM_AUTH_SECRET must be at least {MIN_SECRET_LENGTH} characters with at least "
+            f"{MIN_DISTINCT_CHARACTERS} different ones: make one with `openssl rand -hex 32`"
+        )
+
+
+def parse_scopes(claim: object) -> frozenset[str]:
+    """The scopes of a token's `scope` claim, read strictly: single spaces between
+    `<context>:<read|write>` and nothing else (no padding, no other white space)."""
+    if not isinstance(claim, str):
+        raise InvalidTokenError("the scope claim is not a string")
+    if claim == "":
+        return frozenset()
+    scopes = claim.split(" ")
+    if not all(SCOPE.match(scope) for scope in scopes):
+        raise InvalidTokenError(f"the scope claim is malformed: {claim[:100]!r}")
+    return frozenset(scopes)
+
+
 @dataclass(frozen=True)
 class Principal:
     subject: str
@@ -36,8 +65,9 @@ def issue_token(secret: str, subject: str, scopes: list[str], ttl: timedelta) ->
     unknown = sorted(set(scopes) - set(ALL_SCOPES))
     if unknown:
         raise ValueError(f"unknown scopes {unknown}; known: {', '.join(ALL_SCOPES)}")
-    if not secret:
-        raise ValueError("no auth secret: set CRM_AUTH_SECRET")
+    check_secret(secret)
+    if ttl > MAX_TOKEN_TTL:
+        raise ValueError(f"a token lives at most {MAX_TOKEN_TTL.days} days: ask for less")
     now = utcnow()
     claims = {
         "sub": subject,
@@ -61,7 +91,7 @@ def _verified(secret: str, token: str) -> tuple[Principal, float]:
             secret,
             algorithms=[ALGORITHM],
             audience=AUDIENCE,
-            options={"require": ["exp", "sub"]},
+            options={"require": ["exp", "iat", "sub"]},
         )
     except jwt.InvalidSignatureError:
         raise InvalidTokenError(
@@ -70,9 +100,9 @@ def _verified(secret: str, token: str) -> tuple[Principal, float]:
         ) from None
     except jwt.PyJWTError as error:
         raise InvalidTokenError(str(error)) from None
-    principal = Principal(
-        subject=str(claims["sub"]), scopes=frozenset(str(claims.get("scope", "")).split())
-    )
+    if float(claims["exp"]) - float(claims["iat"]) > MAX_TOKEN_TTL.total_seconds():
+        raise InvalidTokenError(f"the token lives longer than {MAX_TOKEN_TTL.days} days")
+    principal = Principal(subject=str(claims["sub"]), scopes=parse_scopes(claims.get("scope", "")))
     return principal, float(claims["exp"])
 
 

@@ -26,7 +26,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_kernel.application import CommandResult
-from crm_kernel.auth import InvalidTokenError, Principal, TokenVerifier
+from crm_kernel.auth import InvalidTokenError, Principal, TokenVerifier, check_secret
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import DomainError
 from crm_kernel.openapi import PROMETHEUS_TEXT, READINESS, text, uniform_errors
@@ -34,7 +34,6 @@ from crm_kernel.openapi import PROMETHEUS_TEXT, READINESS, text, uniform_errors
 log = structlog.get_logger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-ID"
-MIN_SECRET_LENGTH = 32
 # A store that does not answer: the request changed nothing it can vouch for, retry later.
 STORE_UNAVAILABLE = (ConnectionFailure, ServerSelectionTimeoutError, NetworkTimeout, AutoReconnect)
 RETRY_AFTER_S = 5
@@ -182,11 +181,7 @@ def create_app(
     readiness: list[ReadinessCheck],
     readiness_timeout_s: float = 2.0,
 ) -> FastAPI:
-    if len(auth_secret) < MIN_SECRET_LENGTH:
-        raise ValueError(
-            f"CRM_AUTH_SECRET must be at least {MIN_SECRET_LENGTH} characters: "
-            "set it (the local launcher makes one per profile)"
-        )
+    check_secret(auth_secret)
     app = FastAPI(title=title, lifespan=lifespan)
     app.state.tokens = TokenVerifier(auth_secret)
     app.add_middleware(CorrelationMiddleware)

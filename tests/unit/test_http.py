@@ -17,7 +17,12 @@ async def nothing(_: FastAPI) -> AsyncIterator[None]:
 
 
 def app() -> FastAPI:
-    service = create_app(title="t", auth_secret="unit-tests-secret-of-at-least-32-bytes", lifespan=nothing, readiness=[])
+    service = create_app(
+        title="t",
+        auth_secret="unit-tests-secret-of-at-least-32-bytes",
+        lifespan=nothing,
+        readiness=[],
+    )
 
     @service.get("/echo")
     async def echo(request: Request) -> dict[str, str]:

@@ -28,7 +28,12 @@ class Body(RequestBody):
 
 
 def app() -> FastAPI:
-    service = create_app(title="t", auth_secret="unit-tests-secret-of-at-least-32-bytes", lifespan=nothing, readiness=[])
+    service = create_app(
+        title="t",
+        auth_secret="unit-tests-secret-of-at-least-32-bytes",
+        lifespan=nothing,
+        readiness=[],
+    )
 
     @service.put("/things/{name}")
     async def put(name: str, body: Body, _: Writer) -> dict[str, str]:
@@ -78,7 +83,9 @@ def test_a_405_names_every_method_of_the_path() -> None:
 
 
 def test_a_boolean_is_not_a_quantity() -> None:
-    token = issue_token("unit-tests-secret-of-at-least-32-bytes", "t", list(ALL_SCOPES), timedelta(minutes=5))
+    token = issue_token(
+        "unit-tests-secret-of-at-least-32-bytes", "t", list(ALL_SCOPES), timedelta(minutes=5)
+    )
     with TestClient(app()) as client:
         response = client.put(
             "/things/a", json={"quantity": True}, headers={"Authorization": f"Bearer {token}"}

@@ -12,7 +12,7 @@ import httpx
 from crm_kernel.settings import DEFAULT_PORTS
 
 from crm_local.infra import HOST, Infra, InfraSettings, console
-from crm_local.processes import LauncherError, Managed, ensure_port_free
+from crm_local.processes import LauncherError, Managed, ensure_port_free, private_dir
 
 SERVICES = tuple(DEFAULT_PORTS)
 
@@ -30,9 +30,10 @@ def auth_secret(settings: InfraSettings, create: bool = True) -> str:
             "or set CRM_INFRA_STATE_DIR (or CRM_AUTH_SECRET) to the one the services run with"
         )
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
+        private_dir(path.parent)
+        # Created 0600, never readable by others even for a moment.
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+            out.write(secrets.token_urlsafe(32))
     return path.read_text().strip()
 
 

@@ -58,8 +58,9 @@ class Managed:
     def start(
         self, argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
     ) -> int:
-        self.pid_file.parent.mkdir(parents=True, exist_ok=True)
-        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.state_dir)
+        self.pid_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.log_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with self.log_file.open("ab") as log:
             process = subprocess.Popen(
                 argv,
@@ -69,6 +70,7 @@ class Managed:
                 env={**os.environ, **(env or {}), "CRM_MANAGED": self.marker},
                 cwd=cwd,
                 start_new_session=True,  # Ctrl-C in the terminal reaches only the launcher
+                umask=0o077,  # its data files (SQLite, Kafka logs) are the owner's alone
             )
         self.pid_file.write_text(str(process.pid))
         return process.pid
@@ -120,3 +122,10 @@ def ensure_port_free(host: str, port: int, setting: str) -> None:
         raise LauncherError(
             f"port {port} on {host} is taken by another process: set {setting} to a free port"
         )
+
+
+def private_dir(path: Path) -> None:
+    """`path` and its missing parents, readable by their owner only (the profile's state holds
+    the token secret, the store's files and the broker's logs, all unauthenticated locally)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)

@@ -68,7 +68,7 @@ def test_only_a_short_token_is_taken_as_correlation_id() -> None:
 
 def test_an_oversized_correlation_id_is_replaced_not_echoed() -> None:
     with TestClient(app()) as client:
-        response = client.get("/echo", headers={CORRELATION_HEADER: "x" * 100_000})
+        response = client.get("/echo", headers={CORRELATION_HEADER: "x" * 1_000})
     minted = response.headers[CORRELATION_HEADER]
     assert uuid.UUID(minted) and response.json() == {"correlation_id": minted}
 
@@ -81,3 +81,32 @@ def test_every_answer_carries_the_security_headers() -> None:
             assert headers["Cache-Control"] == "no-store", path
             assert headers["X-Frame-Options"] == "DENY", path
             assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], path
+
+
+def test_a_body_above_the_limit_is_refused_before_it_is_read() -> None:
+    # A 100 MB body without a token was read and parsed before its 401.
+    read: list[int] = []
+    service = app()
+
+    @service.post("/take")
+    async def take(request: Request) -> dict[str, int]:
+        read.append(len(await request.body()))
+        return {"n": read[-1]}
+
+    with TestClient(service) as client:
+        big = client.post("/take", content=b"x" * 1_048_577)
+        assert big.status_code == 413 and big.json()["detail"][0]["loc"] == ["body"]
+
+        def chunks():  # no Content-Length: counted as it arrives
+            for _ in range(20):
+                yield b"x" * 100_000
+
+        assert client.post("/take", content=chunks()).status_code == 413
+        assert client.post("/take", content=b"x" * 1000).json() == {"n": 1000}
+    assert read == [1000]
+
+
+def test_headers_above_16_kb_are_refused() -> None:
+    with TestClient(app()) as client:
+        response = client.get("/echo", headers={"X-Filler": "x" * 17_000})
+    assert response.status_code == 431

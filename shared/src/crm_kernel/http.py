@@ -30,6 +30,7 @@ from crm_kernel.auth import InvalidTokenError, Principal, TokenVerifier, check_s
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import DomainError
 from crm_kernel.openapi import PROMETHEUS_TEXT, READINESS, text, uniform_errors
+from crm_kernel.request_guard import RequestGuard
 
 log = structlog.get_logger(__name__)
 
@@ -184,6 +185,7 @@ def create_app(
     check_secret(auth_secret)
     app = FastAPI(title=title, lifespan=lifespan)
     app.state.tokens = TokenVerifier(auth_secret)
+    app.add_middleware(RequestGuard)  # bounded headers and body, before anything is read
     app.add_middleware(CorrelationMiddleware)
 
     @app.exception_handler(AuthError)

@@ -181,6 +181,11 @@ def _upsert(items: list[Document], item: Document, *keys: str) -> list[Document]
     return _sort([i for i in items if i.get("id") != item.get("id")] + [item], *keys)
 
 
+def _upsert_into(profile: Document, key: str, item: Document) -> None:
+    """`_upsert` into one of the profile's lists, kept in that list's order."""
+    profile[key] = _upsert(profile[key], item, *PROFILE_LISTS[key])
+
+
 def _add_unique(items: list[str], value: str | None) -> list[str]:
     return sorted({*items, value}) if value is not None else items
 
@@ -272,19 +277,19 @@ def _acquisition(doc: Document, e: EventEnvelope) -> None:
 def _personal_date(doc: Document, e: EventEnvelope) -> None:
     profile, d = _profile(doc), e.data
     item = {"id": str(e.event_id), "kind": d["kind"], "label": d.get("label"), "date": d["date"]}
-    profile["personal_dates"] = _upsert(profile["personal_dates"], item, "kind", "id")
+    _upsert_into(profile, "personal_dates", item)
 
 
 def _family_note(doc: Document, e: EventEnvelope) -> None:
     profile = _profile(doc)
     item = {"id": str(e.event_id), "at": _at(e), "note": e.data["note"]}
-    profile["family_notes"] = _upsert(profile["family_notes"], item, "at", "id")
+    _upsert_into(profile, "family_notes", item)
 
 
 def _interest(doc: Document, e: EventEnvelope) -> None:
     profile = _profile(doc)
     item = {"id": str(e.event_id), "kind": e.data["kind"], "value": e.data["value"]}
-    profile["interests"] = _upsert(profile["interests"], item, "kind", "id")
+    _upsert_into(profile, "interests", item)
 
 
 def _tag_added(doc: Document, e: EventEnvelope) -> None:
@@ -300,7 +305,7 @@ def _tag_removed(doc: Document, e: EventEnvelope) -> None:
 def _linked(doc: Document, e: EventEnvelope) -> None:
     profile = _profile(doc)
     item = {"id": e.data["organisation_id"], "role": e.data["role"], "since": _at(e)}
-    profile["organisations"] = _upsert(profile["organisations"], item, "id")
+    _upsert_into(profile, "organisations", item)
 
 
 def _unlinked(doc: Document, e: EventEnvelope) -> None:
@@ -341,7 +346,7 @@ def _duplicate(doc: Document, e: EventEnvelope) -> None:
         return
     # A code; early events held free text naming the e-mail or phone, read as its code.
     item = {"id": other, "reason": duplicate_reason(e.data["reason"]).value}
-    profile["possible_duplicates"] = _upsert(profile["possible_duplicates"], item, "id")
+    _upsert_into(profile, "possible_duplicates", item)
 
 
 def _merged(doc: Document, e: EventEnvelope) -> None:
@@ -493,6 +498,16 @@ FOLDS: dict[str, Fold] = {
 # --- merges --------------------------------------------------------------------------------
 
 
+# Each list of the profile and the keys its fold keeps it sorted by.
+PROFILE_LISTS: dict[str, tuple[str, ...]] = {
+    "personal_dates": ("kind", "id"),
+    "family_notes": ("at", "id"),
+    "interests": ("kind", "id"),
+    "organisations": ("id",),
+    "possible_duplicates": ("id",),
+}
+
+
 def absorb(survivor: Document, merged: Document, events: Iterable[EventEnvelope] = ()) -> Document:
     """The survivor with the merged customer's history folded in (commutative parts add up,
     lists unite; the survivor's own scalars stay). Idempotent via `merged_from`.
@@ -507,14 +522,10 @@ def absorb(survivor: Document, merged: Document, events: Iterable[EventEnvelope]
     doc["merged_from"] = sorted({*doc["merged_from"], merged["_id"], *merged["merged_from"]})
     if merged["profile"] is not None:
         mine, theirs = _profile(doc), merged["profile"]
-        for key in (
-            "personal_dates",
-            "family_notes",
-            "interests",
-            "organisations",
-            "possible_duplicates",
-        ):
-            mine[key] = _sort({i["id"]: i for i in theirs[key] + mine[key]}.values(), "id")
+        for key, order in PROFILE_LISTS.items():
+            # Sorted as their own folds sort them: a merge folded before or after an item
+            # (topics interleave otherwise in a rebuild) must leave the same list.
+            mine[key] = _sort({i["id"]: i for i in theirs[key] + mine[key]}.values(), *order)
         mine["tags"] = sorted({*mine["tags"], *theirs["tags"]})
     if doc["profile"] is not None:
         one = {doc["_id"], *doc["merged_from"]}  # the survivor and everyone merged into it

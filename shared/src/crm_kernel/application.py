@@ -13,7 +13,7 @@ from crm_kernel.domain.decider import Decider
 from crm_kernel.domain.envelope import EventEnvelope, Metadata, wrap
 from crm_kernel.domain.errors import ConflictError, DomainError, GoneError
 from crm_kernel.eventstore import EventStore
-from crm_kernel.privacy import KeyStore, seal_all, unseal_all
+from crm_kernel.privacy import KeyStore, needs_key, seal_all, unseal_all
 from crm_kernel.relay import Relay
 
 S = TypeVar("S")
@@ -62,7 +62,6 @@ class CommandHandler(Generic[S, C]):
         expected_version: int | None = None,
     ) -> CommandResult:
         name = type(command).__name__
-        await self._refuse_erased(name, command)
         if expected_version in (None, 0) and (
             opened := await self._open(stream_id, command, metadata)
         ):
@@ -89,19 +88,21 @@ class CommandHandler(Generic[S, C]):
         metrics.COMMANDS.labels(name, "accepted").inc()
         return result
 
-    async def _refuse_erased(self, name: str, command: C) -> None:
-        """GoneError (410) for a command that names an erased customer, in every context:
-        whether it would record personal data or not (ADR 16). Other contexts learn nothing
-        of erasures, so the key store's tombstone (ADR 13) answers, one lookup by id."""
-        customer_id = getattr(command, "customer_id", None)
-        if customer_id is None or self._decider.decides_erasure:
+    async def _refuse_erased(self, envelopes: list[EventEnvelope]) -> None:
+        """GoneError (410) for events about an erased customer, in every context, whether
+        they hold personal data or not (ADR 16). Other contexts learn nothing of erasures, so
+        the key store's tombstone (ADR 13) answers. Customers whose key sealing just fetched
+        are known not to be erased (a tombstone refuses the key): only the others are looked
+        up, so a command costs one key-store read either way."""
+        if self._decider.decides_erasure:
             return
-        if await self._keys.is_erased(str(customer_id)):
-            metrics.COMMANDS.labels(name, "refused").inc()
-            raise GoneError(
-                f"customer {customer_id} was erased: nothing more is recorded about them",
-                field="customer_id",
-            )
+        keyed = {e.customer_id for e in envelopes if needs_key(e)}
+        for customer_id in {e.customer_id for e in envelopes if e.customer_id} - keyed:
+            if await self._keys.is_erased(customer_id):
+                raise GoneError(
+                    f"customer {customer_id} was erased: nothing more is recorded about them",
+                    field="customer_id",
+                )
 
     async def _open(self, stream_id: str, command: C, metadata: Metadata) -> CommandResult | None:
         """A command that would open a new stream (a registration, a new order) is decided
@@ -130,6 +131,7 @@ class CommandHandler(Generic[S, C]):
             metadata=metadata,
         )
         sealed = await seal_all(envelopes, self._keys)
+        await self._refuse_erased(envelopes)
         _publishable(sealed)
         commit = await self._store.append(stream_id, version, sealed)
         metrics.EVENTS_APPENDED.inc(len(envelopes))

@@ -146,3 +146,16 @@ async def differences(left: Any, right: Any) -> list[str]:
             )
         said.append(line)
     return said
+
+
+def bare_app() -> Any:
+    """A kernel app with no routes of its own, for tests of the HTTP shell."""
+    from contextlib import asynccontextmanager
+
+    from crm_kernel.http import create_app
+
+    @asynccontextmanager
+    async def nothing(_: Any) -> AsyncIterator[None]:
+        yield
+
+    return create_app(title="t", auth_secret=SECRET, lifespan=nothing, readiness=[])

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-from crm_kernel.http import CORRELATION_HEADER, create_app
+from crm_kernel.http import CORRELATION_HEADER
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
-
-@asynccontextmanager
-async def nothing(_: FastAPI) -> AsyncIterator[None]:
-    yield
+from tests.support import bare_app
 
 
 def app() -> FastAPI:
-    service = create_app(
-        title="t",
-        auth_secret="unit-tests-secret-of-at-least-32-bytes",
-        lifespan=nothing,
-        readiness=[],
-    )
+    service = bare_app()
 
     @service.get("/echo")
     async def echo(request: Request) -> dict[str, str]:

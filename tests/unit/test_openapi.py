@@ -3,22 +3,16 @@ answers (statuses, error body, content types). The schemathesis tier checks the 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Annotated
 
 from crm_kernel.auth import ALL_SCOPES, Principal, issue_token
-from crm_kernel.http import create_app, require_scope
+from crm_kernel.http import require_scope
 from crm_kernel.request_body import Quantity, RequestBody
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
-
-@asynccontextmanager
-async def nothing(_: FastAPI) -> AsyncIterator[None]:
-    yield
-
+from tests.support import SECRET, bare_app
 
 Writer = Annotated[Principal, Depends(require_scope("sales:write"))]
 
@@ -28,12 +22,7 @@ class Body(RequestBody):
 
 
 def app() -> FastAPI:
-    service = create_app(
-        title="t",
-        auth_secret="unit-tests-secret-of-at-least-32-bytes",
-        lifespan=nothing,
-        readiness=[],
-    )
+    service = bare_app()
 
     @service.put("/things/{name}")
     async def put(name: str, body: Body, _: Writer) -> dict[str, str]:
@@ -83,9 +72,7 @@ def test_a_405_names_every_method_of_the_path() -> None:
 
 
 def test_a_boolean_is_not_a_quantity() -> None:
-    token = issue_token(
-        "unit-tests-secret-of-at-least-32-bytes", "t", list(ALL_SCOPES), timedelta(minutes=5)
-    )
+    token = issue_token(SECRET, "t", list(ALL_SCOPES), timedelta(minutes=5))
     with TestClient(app()) as client:
         response = client.put(
             "/things/a", json={"quantity": True}, headers={"Authorization": f"Bearer {token}"}

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import Running, running_platform
+
 
 @dataclass(frozen=True)
 class InfraAddresses:
@@ -73,3 +75,13 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InfraAddresses]:
 def unique() -> str:
     """A short unique suffix, so tests sharing one broker and store never collide."""
     return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture(scope="session")
+def platform(infra: InfraAddresses, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    """All five services as separate processes on the session's infrastructure, shared by the
+    e2e and security tiers."""
+    with running_platform(
+        infra.kafka_bootstrap, infra.mongo_url, tmp_path_factory.mktemp("platform")
+    ) as running:
+        yield running

@@ -24,6 +24,8 @@ from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 from aiokafka.structs import TopicPartition
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from crm_kernel.kafka_security import client_options
+
 log = structlog.get_logger(__name__)
 WITHHELD = "[withheld]"
 
@@ -98,8 +100,10 @@ async def keep_purging(bootstrap: str, topic: str, group: str, interval_s: float
     """`purge_consumed` every `interval_s` until cancelled, on clients kept open between
     rounds; a failure is logged, and the next round starts on fresh clients."""
     while True:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options())
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, enable_auto_commit=False, **client_options()
+        )
         try:
             await admin.start()
             await consumer.start()

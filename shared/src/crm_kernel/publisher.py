@@ -11,6 +11,7 @@ from faststream.kafka.publisher.usecase import DefaultPublisher
 from crm_kernel import wire
 from crm_kernel.domain.envelope import EventEnvelope, topic_for
 from crm_kernel.domain.events import REGISTRY
+from crm_kernel.kafka_security import broker_security
 
 
 class EventPublisher(Protocol):
@@ -27,6 +28,7 @@ def new_broker(bootstrap_servers: str, client_id: str) -> KafkaBroker:
         enable_idempotence=True,
         acks="all",
         logger=None,
+        security=broker_security(),
     )
 
 

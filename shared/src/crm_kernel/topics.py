@@ -9,6 +9,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from crm_kernel.domain.envelope import topic_for
+from crm_kernel.kafka_security import client_options
 
 CONTEXTS = ("contacts", "sales", "campaigns", "support")
 EVENT_TOPICS = tuple(topic_for(c) for c in CONTEXTS)
@@ -20,7 +21,9 @@ def dead_letter_topic(consumer: str) -> str:
 
 async def ensure_topics(bootstrap: str, topics: list[str], partitions: int) -> None:
     """Create missing topics; event topics keep history forever (they are the audit log)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="crm-topics")
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, client_id="crm-topics", **client_options()
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -65,7 +68,9 @@ def _configs(topic: str) -> dict[str, str]:
 
 async def partitions_of(bootstrap: str, topics: list[str]) -> list[TopicPartition]:
     """Every partition of the topics, in topic then partition order."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="crm-topics")
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, client_id="crm-topics", **client_options()
+    )
     await admin.start()
     try:
         described = await admin.describe_topics(topics)

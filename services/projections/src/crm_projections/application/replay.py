@@ -18,6 +18,7 @@ from typing import Any
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from crm_kernel.domain.envelope import EventEnvelope
+from crm_kernel.kafka_security import client_options
 from crm_kernel.subscriber import RetryPolicy, process_records
 from crm_kernel.topics import EVENT_TOPICS, partitions_of
 
@@ -70,6 +71,7 @@ async def replay(
         enable_auto_commit=False,
         group_id=None,
         max_partition_fetch_bytes=4 * 1024 * 1024,
+        **client_options(),
     )
     await consumer.start()
     try:

@@ -92,13 +92,13 @@ async def test_sealing_looks_a_customer_key_up_once() -> None:
 
 def counting_loads(commands: CommandHandler) -> list[str]:
     loads: list[str] = []
-    original = commands.load
+    original = commands.load_stream
 
-    async def load(stream_id: str):
+    async def load_stream(stream_id: str):
         loads.append(stream_id)
         return await original(stream_id)
 
-    commands.load = load  # type: ignore[method-assign]
+    commands.load_stream = load_stream  # type: ignore[method-assign]
     return loads
 
 

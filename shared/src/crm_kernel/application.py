@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from uuid import UUID
@@ -12,9 +13,10 @@ from crm_kernel import metrics, wire
 from crm_kernel.domain.decider import Decider
 from crm_kernel.domain.envelope import EventEnvelope, Metadata, wrap
 from crm_kernel.domain.errors import ConflictError, DomainError, GoneError
-from crm_kernel.eventstore import EventStore
-from crm_kernel.privacy import KeyStore, needs_key, seal_all, unseal_all
+from crm_kernel.eventstore import Commit, EventStore
+from crm_kernel.privacy import KeyStore, key_owners, needs_key, seal_all, unseal_all, unseal_with
 from crm_kernel.relay import Relay
+from crm_kernel.snapshots import Snapshot, SnapshotStore, codec_for, snapshot_of, state_text
 
 S = TypeVar("S")
 C = TypeVar("C")
@@ -32,7 +34,23 @@ class CommandResult:
     state: Any = None
 
 
+@dataclass(frozen=True)
+class Loaded(Generic[S]):
+    """A stream's state as loaded: from its snapshot, if one was usable, and later events."""
+
+    state: S
+    version: int
+    base: int = 0  # the version the snapshot it started from covered; 0: folded from scratch
+    # Customers whose keys sealed events the state was folded from: a snapshot of it is
+    # sealed under that key (and not kept when there are several).
+    owners: frozenset[str] = frozenset()
+
+
 class CommandHandler(Generic[S, C]):
+    """`snapshots` and `snapshot_interval` > 0: the state is snapshotted after a command once
+    that many events came since the last snapshot (or the start), if the decider has a
+    `snapshot_version`; loads start from the snapshot (ADR 20)."""
+
     def __init__(
         self,
         *,
@@ -41,18 +59,107 @@ class CommandHandler(Generic[S, C]):
         store: EventStore,
         keys: KeyStore,
         relay: Relay,
+        snapshots: SnapshotStore | None = None,
+        snapshot_interval: int = 0,
     ) -> None:
         self._source = source
         self._decider = decider
         self._store = store
         self._keys = keys
         self._relay = relay
+        self._snapshots = snapshots if snapshot_interval > 0 else None
+        self._codec = codec_for(decider) if self._snapshots is not None else None
+        self._interval = snapshot_interval
 
     async def load(self, stream_id: str) -> tuple[S, int]:
         """The stream's current state and version (personal fields decrypted)."""
+        loaded = await self.load_stream(stream_id)
+        return loaded.state, loaded.version
+
+    async def load_stream(self, stream_id: str) -> Loaded[S]:
+        snapshot = await self._anchored_snapshot(stream_id)
+        if snapshot is not None:
+            later = await self._store.read_stream(stream_id, after=snapshot.version)
+            owners = key_owners(later) | ({snapshot.customer_id} if snapshot.customer_id else set())
+            found = await self._keys.get_many(owners) if owners else {}
+            state = self._restore(snapshot, found)
+            if state is not None:
+                metrics.SNAPSHOTS.labels("used").inc()
+                history = unseal_with(later, found)
+                return Loaded(
+                    state=self._decider.fold_onto(state, (e.event() for e in history)),
+                    version=history[-1].stream_version if history else snapshot.version,
+                    base=snapshot.version,
+                    owners=frozenset(owners),
+                )
         history = await unseal_all(await self._store.read_stream(stream_id), self._keys)
-        version = history[-1].stream_version if history else 0
-        return self._decider.fold(e.event() for e in history), version
+        return Loaded(
+            state=self._decider.fold(e.event() for e in history),
+            version=history[-1].stream_version if history else 0,
+            owners=frozenset(key_owners(history)),
+        )
+
+    async def _anchored_snapshot(self, stream_id: str) -> Snapshot | None:
+        """The stream's snapshot if this code made it and the store has the commit it
+        covers, unchanged: anything else (a reset store, a foreign document) is ignored."""
+        if self._snapshots is None or self._codec is None:
+            return None
+        snapshot = await self._snapshots.get(stream_id)
+        if snapshot is None:
+            return None
+        commit = await self._store.read_commit(snapshot.commit_id)
+        if (
+            snapshot.stream_id == stream_id
+            and snapshot.schema == self._codec.schema
+            and commit is not None
+            and commit.stream_id == stream_id
+            and commit.version == snapshot.version
+            and commit.position == snapshot.position
+        ):
+            return snapshot
+        metrics.SNAPSHOTS.labels("ignored").inc()
+        return None
+
+    def _restore(self, snapshot: Snapshot, found: Mapping[str, bytes]) -> S | None:
+        """The snapshot's state, None if it cannot be read: its customer's key is gone (an
+        erasure), or it does not decode (then the events tell the state)."""
+        assert self._codec is not None
+        key = found.get(snapshot.customer_id) if snapshot.customer_id else None
+        try:
+            text = state_text(snapshot, key)
+            state = None if text is None else self._codec.load(text)
+        except Exception as error:  # a corrupt snapshot is a cache miss, never an outage
+            log.warning("snapshot ignored", stream_id=snapshot.stream_id, error=str(error))
+            state = None
+        if state is None:
+            metrics.SNAPSHOTS.labels("ignored").inc()
+        return state
+
+    async def drop_snapshot(self, stream_id: str) -> None:
+        """Forget the stream's snapshot (an erasure: its key is gone already, this tidies)."""
+        if self._snapshots is not None:
+            await self._snapshots.delete(stream_id)
+
+    async def _keep_snapshot(self, commit: Commit, state: S, owners: frozenset[str]) -> None:
+        """Snapshot `state` as of `commit`: sealed under its customer's key if it was folded
+        from personal data. Skipped for a stream sealed under several customers' keys, a
+        customer whose key is gone, or a state that JSON does not carry whole; a failure only
+        costs the next loads a longer fold."""
+        assert self._snapshots is not None and self._codec is not None
+        try:
+            if len(owners) > 1 or not self._codec.carries(state):
+                metrics.SNAPSHOTS.labels("skipped").inc()
+                return
+            owner = next(iter(owners), None)
+            key = (await self._keys.get_many([owner])).get(owner) if owner else None
+            if owner is not None and key is None:
+                metrics.SNAPSHOTS.labels("skipped").inc()  # erased: nothing is sealed for them
+                return
+            text = self._codec.dump(state)
+            await self._snapshots.put(snapshot_of(commit, self._codec.schema, text, owner, key))
+            metrics.SNAPSHOTS.labels("written").inc()
+        except Exception as error:
+            log.warning("snapshot not written", stream_id=commit.stream_id, error=str(error))
 
     async def handle(
         self,
@@ -67,7 +174,8 @@ class CommandHandler(Generic[S, C]):
         ):
             metrics.COMMANDS.labels(name, "accepted").inc()
             return opened
-        state, version = await self.load(stream_id)
+        loaded = await self.load_stream(stream_id)
+        state, version = loaded.state, loaded.version
         if expected_version is not None and expected_version != version:
             metrics.COMMANDS.labels(name, "conflict").inc()
             raise ConflictError(
@@ -84,7 +192,7 @@ class CommandHandler(Generic[S, C]):
             return CommandResult(
                 stream_id=stream_id, version=version, position=0, event_ids=[], state=state
             )
-        result = await self._record(stream_id, version, state, events, metadata)
+        result = await self._record(stream_id, loaded, events, metadata)
         metrics.COMMANDS.labels(name, "accepted").inc()
         return result
 
@@ -108,44 +216,48 @@ class CommandHandler(Generic[S, C]):
         """A command that would open a new stream (a registration, a new order) is decided
         on the initial state and appended at version 0 without reading the stream first: the
         commit's unique id refuses it if the stream exists after all. None: decide as usual."""
-        state = self._decider.initial_state()
+        empty = Loaded(state=self._decider.initial_state(), version=0)
         try:
-            events = self._decider.decide(state, command)
+            events = self._decider.decide(empty.state, command)
         except Exception:
             return None  # refused on an empty stream: the stream's real state decides
         if not events:
             return None
         try:
-            return await self._record(stream_id, 0, state, events, metadata)
+            return await self._record(stream_id, empty, events, metadata)
         except (ConflictError, GoneError):
             return None  # the stream exists (or its customer was erased): read it, decide again
 
     async def _record(
-        self, stream_id: str, version: int, state: S, events: list[Any], metadata: Metadata
+        self, stream_id: str, loaded: Loaded[S], events: list[Any], metadata: Metadata
     ) -> CommandResult:
         envelopes = wrap(
             events,
             source=self._source,
             stream_id=stream_id,
-            expected_version=version,
+            expected_version=loaded.version,
             metadata=metadata,
         )
         sealed = await seal_all(envelopes, self._keys)
         await self._refuse_erased(envelopes)
         _publishable(sealed)
-        commit = await self._store.append(stream_id, version, sealed)
+        commit = await self._store.append(stream_id, loaded.version, sealed)
         metrics.EVENTS_APPENDED.inc(len(envelopes))
         try:
             # Earlier pending commits of the stream go first, keeping version order on Kafka.
             await self._relay.publish_appended(commit)
         except Exception as error:
             log.warning("publish after append failed; the relay will retry", error=str(error))
+        state = self._decider.fold_onto(loaded.state, events)
+        if self._codec is not None and commit.version - loaded.base >= self._interval:
+            # After the append, never inside the fold: a snapshot only spares later loads.
+            await self._keep_snapshot(commit, state, loaded.owners | key_owners(envelopes))
         return CommandResult(
             stream_id=stream_id,
             version=commit.version,
             position=commit.position,
             event_ids=[e.event_id for e in envelopes],
-            state=self._decider.fold_onto(state, events),
+            state=state,
         )
 
 

@@ -32,7 +32,14 @@ class EventStore(Protocol):
         """Store the events after `expected_version` or raise ConflictError."""
         ...
 
-    async def read_stream(self, stream_id: str) -> list[EventEnvelope]: ...
+    async def read_stream(self, stream_id: str, after: int = 0) -> list[EventEnvelope]:
+        """The stream's events after version `after`, which must end a commit (a snapshot's
+        version does: check it with `read_commit`)."""
+        ...
+
+    async def read_commit(self, commit_id: str) -> Commit | None:
+        """One commit by its id, None if the store has none by that id."""
+        ...
 
     async def read_customer(self, customer_id: str) -> list[EventEnvelope]:
         """Every event about one customer, in commit order: for the right of access."""

@@ -12,3 +12,8 @@ EVENTS_SKIPPED = Counter(
 DEAD_LETTERS = Counter("crm_dead_letters_total", "Messages sent to a dead-letter topic", ["topic"])
 BATCH_SECONDS = Histogram("crm_projector_batch_seconds", "Time to load, fold and store a batch")
 PARKED_STREAMS = Gauge("crm_relay_parked_streams", "Streams whose commit the broker refuses")
+SNAPSHOTS = Counter(
+    "crm_snapshots_total",
+    "Snapshots of stream state: used, ignored (stale, corrupt, old code, unreadable), written",
+    ["outcome"],
+)

@@ -23,6 +23,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from crm_kernel.adapters.mongo import mongo_client
 from crm_kernel.adapters.mongo_eventstore import MongoEventStore
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
+from crm_kernel.adapters.mongo_snapshots import MongoSnapshotStore
 from crm_kernel.application import CommandHandler
 from crm_kernel.deadline import RequestDeadline
 from crm_kernel.domain.decider import Decider
@@ -97,6 +98,7 @@ def build_write_service(
     database = mongo[settings.database_for(context)]
     store = MongoEventStore(database, recent_commits=settings.recent_commits)
     keys = MongoKeyStore(mongo[settings.vault_database])
+    snapshots = MongoSnapshotStore(database)  # beside the events: reset and wiped with them
     relay = Relay(store, topic_publisher, publish_timeout_s=settings.publish_timeout_s)
 
     @asynccontextmanager
@@ -129,7 +131,13 @@ def build_write_service(
     )
     handlers: Handlers = {
         name: CommandHandler(
-            source=f"crm.{context}", decider=decider, store=store, keys=keys, relay=relay
+            source=f"crm.{context}",
+            decider=decider,
+            store=store,
+            keys=keys,
+            relay=relay,
+            snapshots=snapshots,
+            snapshot_interval=settings.snapshot_interval,
         )
         for name, decider in deciders.items()
     }

@@ -41,6 +41,9 @@ class ServiceSettings(BaseSettings):
     # a reader or the projector of a 360 document not remembered reads it (about 3 KB each).
     recent_commits: int = Field(default=50_000, ge=0, le=10_000_000)
     remembered_documents: int = Field(default=50_000, ge=0, le=10_000_000)
+    # A stream's state is snapshotted after a command once this many events came since its
+    # last snapshot (ADR 20), so a command folds fewer events than this. 0: no snapshots.
+    snapshot_interval: int = Field(default=50, ge=0, le=100_000)
     topic_partitions: int = Field(default=3, ge=1)
     consumer_group: str = Field(default="", description="Kafka consumer group of a projector")
     # A consumer has one fetch in flight per broker, for the partitions it holds no records

@@ -8,6 +8,7 @@ from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.domain.errors import ConflictError, GoneError
 from crm_kernel.eventstore import Commit
 from crm_kernel.privacy import new_key
+from crm_kernel.snapshots import Snapshot
 
 
 class InMemoryEventStore:
@@ -32,8 +33,17 @@ class InMemoryEventStore:
         self.commits.append(commit)
         return commit
 
-    async def read_stream(self, stream_id: str) -> list[EventEnvelope]:
-        return [e for c in self.commits if c.stream_id == stream_id for e in c.events]
+    async def read_stream(self, stream_id: str, after: int = 0) -> list[EventEnvelope]:
+        return [
+            e
+            for c in self.commits
+            if c.stream_id == stream_id
+            for e in c.events
+            if e.stream_version > after
+        ]
+
+    async def read_commit(self, commit_id: str) -> Commit | None:
+        return next((c for c in self.commits if c.commit_id == commit_id), None)
 
     async def read_customer(self, customer_id: str) -> list[EventEnvelope]:
         return [e for c in self.commits for e in c.events if e.customer_id == customer_id]
@@ -56,6 +66,22 @@ class InMemoryEventStore:
 
     async def mark_published(self, commits: list[Commit]) -> None:
         self.published.update(c.commit_id for c in commits)
+
+
+class InMemorySnapshotStore:
+    def __init__(self) -> None:
+        self.snapshots: dict[str, Snapshot] = {}
+
+    async def get(self, stream_id: str) -> Snapshot | None:
+        return self.snapshots.get(stream_id)
+
+    async def put(self, snapshot: Snapshot) -> None:
+        kept = self.snapshots.get(snapshot.stream_id)
+        if kept is None or kept.version < snapshot.version:
+            self.snapshots[snapshot.stream_id] = snapshot
+
+    async def delete(self, stream_id: str) -> None:
+        self.snapshots.pop(stream_id, None)
 
 
 class InMemoryPublisher:

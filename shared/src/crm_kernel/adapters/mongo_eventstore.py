@@ -143,13 +143,13 @@ class MongoEventStore:
         self._recent.put(commit, doc)
         return commit
 
-    async def _chain(self, stream_id: str) -> list[Commit]:
-        """The stream's commits in order, by walking their ids: each commit's id names the
-        version it starts at, so the next one is at `version + 1`. Point reads by `_id` are
-        the one lookup every MongoDB-compatible store (FerretDB too) answers from an index.
-        """
+    async def _chain(self, stream_id: str, after: int = 0) -> list[Commit]:
+        """The stream's commits after version `after` in order, by walking their ids: each
+        commit's id names the version it starts at, so the next one is at `version + 1`.
+        Point reads by `_id` are the one lookup every MongoDB-compatible store (FerretDB too)
+        answers from an index. `after` must end a commit (else the walk finds nothing)."""
         commits: list[Commit] = []
-        version = 1
+        version = after + 1
         while commit := await self._commit(commit_id(stream_id, version)):
             commits.append(commit)
             version = commit.version + 1
@@ -217,8 +217,11 @@ class MongoEventStore:
         self._recent.put(commit, document)
         return commit
 
-    async def read_stream(self, stream_id: str) -> list[EventEnvelope]:
-        return [event for commit in await self._chain(stream_id) for event in commit.events]
+    async def read_stream(self, stream_id: str, after: int = 0) -> list[EventEnvelope]:
+        return [event for commit in await self._chain(stream_id, after) for event in commit.events]
+
+    async def read_commit(self, commit_id: str) -> Commit | None:
+        return await self._commit(commit_id)
 
     async def read_customer(self, customer_id: str) -> list[EventEnvelope]:
         cursor = self._commits.find(

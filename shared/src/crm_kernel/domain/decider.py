@@ -24,6 +24,10 @@ class Decider(Generic[S, C]):
     # before deciding. True only where the stream itself knows the erasure and records it
     # (contacts' customer streams, ADR 14): there the decider answers.
     decides_erasure: bool = False
+    # The version of the state's shape and of what `evolve` makes of events: snapshots of
+    # state (ADR 20) are kept only while it matches. Bump it whenever the state or `evolve`
+    # changes; None: this decider's state is never snapshotted.
+    snapshot_version: int | None = None
 
     def fold(self, events: Iterable[DomainEvent]) -> S:
         return self.fold_onto(self.initial_state(), events)

@@ -208,7 +208,8 @@ class Customer:
     name: str = ""
     lifecycle: Lifecycle = Lifecycle.PROSPECT
     points: Mapping[str, Point] = field(default_factory=dict)
-    consents: Mapping[tuple[ConsentChannel, ConsentPurpose], bool] = field(default_factory=dict)
+    # Per channel, then purpose (not keyed by pairs: the state must survive JSON, ADR 20).
+    consents: Mapping[ConsentChannel, Mapping[ConsentPurpose, bool]] = field(default_factory=dict)
     organisations: frozenset[str] = frozenset()
     tags: frozenset[str] = frozenset()
     duplicates: frozenset[str] = frozenset()
@@ -222,9 +223,21 @@ class Customer:
         return self.erased or self.merged_into is not None
 
 
+def consent_of(state: Customer, channel: ConsentChannel, purpose: ConsentPurpose) -> bool | None:
+    """True: opted in, False: opted out, None: never said."""
+    return state.consents.get(channel, {}).get(purpose)
+
+
+def _with_consent(
+    state: Customer, channel: ConsentChannel, purpose: ConsentPurpose, given: bool
+) -> Customer:
+    by_purpose = {**state.consents.get(channel, {}), purpose: given}
+    return replace(state, consents={**state.consents, channel: by_purpose})
+
+
 def may_contact(state: Customer, channel: ConsentChannel, purpose: ConsentPurpose) -> bool:
     """Marketing needs an explicit opt-in; service contact is allowed unless opted out."""
-    given = state.consents.get((channel, purpose))
+    given = consent_of(state, channel, purpose)
     if purpose is ConsentPurpose.MARKETING:
         return given is True
     return given is not False
@@ -432,13 +445,13 @@ def decide(state: Customer, command: Command) -> list[DomainEvent]:
                 )
             ]
         case GiveConsent(channel=ch, purpose=pu, source=source, at=at):
-            if state.consents.get((ch, pu)) is True:
+            if consent_of(state, ch, pu) is True:
                 return []
             return [
                 ConsentGiven(customer_id=cid, channel=ch, purpose=pu, source=source, given_at=at)
             ]
         case WithdrawConsent(channel=ch, purpose=pu, source=source, at=at):
-            if state.consents.get((ch, pu)) is False:
+            if consent_of(state, ch, pu) is False:
                 return []
             return [
                 ConsentWithdrawn(
@@ -512,9 +525,9 @@ def evolve(state: Customer, event: DomainEvent) -> Customer:
         case LifecycleChanged(lifecycle=lifecycle):
             return replace(state, lifecycle=lifecycle)
         case ConsentGiven(channel=ch, purpose=pu):
-            return replace(state, consents={**state.consents, (ch, pu): True})
+            return _with_consent(state, ch, pu, True)
         case ConsentWithdrawn(channel=ch, purpose=pu):
-            return replace(state, consents={**state.consents, (ch, pu): False})
+            return _with_consent(state, ch, pu, False)
         case PossibleDuplicateFound(other_customer_id=other):
             return replace(state, duplicates=state.duplicates | {other})
         case CustomerMerged(survivor_id=survivor):
@@ -539,4 +552,5 @@ customer_decider: Decider[Customer, Command] = Decider(
     decide=decide,
     evolve=evolve,
     decides_erasure=True,
+    snapshot_version=1,
 )

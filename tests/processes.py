@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 from crm_local.processes import Managed
 
-from tests.support import SECRET
+from tests.support import JWKS
 
 SERVICES = ("contacts", "sales", "campaigns", "support", "projections")
 
@@ -54,7 +54,8 @@ def running_platform(kafka_bootstrap: str, mongo_url: str, state: Path) -> Itera
             "CRM_DATABASE": databases[name],
             "CRM_VAULT_DATABASE": f"e2e_{run}_vault",
             "CRM_HTTP_PORT": str(ports[name]),
-            "CRM_AUTH_SECRET": SECRET,
+            "CRM_AUTH_JWKS": JWKS,
+            "CRM_AUTH_REFRESH_S": "1",  # a revocation takes effect within a second
             "CRM_CONSUMER_GROUP": f"e2e-{run}-projections",
         }
         for name in SERVICES

@@ -12,22 +12,27 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from crm_contacts.domain.customer import customer_decider
 from crm_kernel.application import CommandHandler
+from crm_kernel.auth import SigningKey, public_key_set
 from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.publisher import TopicPublisher, declare_event_publisher, new_broker
 from crm_kernel.relay import Relay
 from crm_kernel.settings import ServiceSettings
+from crm_kernel.tokens import TokenAuth
 from crm_kernel.topics import EVENT_TOPICS, ensure_topics, partitions_of
 from pymongo import AsyncMongoClient
 
 T = TypeVar("T")
-SECRET = "integration-tests-secret-of-32-bytes-or-more"
+# The tests' issuer key (private: it signs every test token) and the public key set that the
+# services under test verify with.
+SECRET = SigningKey.generate()
+JWKS = public_key_set([SECRET])
 
 
 def settings_for(infra: Any, unique: str, **overrides: Any) -> ServiceSettings:
     return ServiceSettings(
         kafka_bootstrap=infra.kafka_bootstrap,
         mongo_url=infra.mongo_url,
-        auth_secret=SECRET,
+        auth_jwks=JWKS,
         database=f"t_{unique}",
         vault_database=f"t_vault_{unique}",
         consumer_group=f"t-projections-{unique}",
@@ -158,4 +163,9 @@ def bare_app() -> Any:
     async def nothing(_: Any) -> AsyncIterator[None]:
         yield
 
-    return create_app(title="t", auth_secret=SECRET, lifespan=nothing, readiness=[])
+    return create_app(title="t", auth=auth_for_tests(), lifespan=nothing, readiness=[])
+
+
+def auth_for_tests() -> TokenAuth:
+    """Token verification for apps built in a test: the tests' key set, no revocations."""
+    return TokenAuth.of(ServiceSettings(auth_jwks=JWKS))

@@ -31,7 +31,7 @@ from tests.faults.conftest import OwnInfra
 from tests.integration.test_backlog import T0, updates
 from tests.integration.test_relay_and_projector import messages_for
 from tests.processes import Running, running_platform
-from tests.support import SECRET, differences, group_caught_up, mongo, publisher, wait_for
+from tests.support import JWKS, SECRET, differences, group_caught_up, mongo, publisher, wait_for
 
 SCOPES = ["contacts:write", "sales:write", "projections:read"]
 BACKLOG_CUSTOMERS = 300  # x 4 updates each, in one backlog
@@ -205,7 +205,7 @@ async def test_projector_killed_with_a_backlog_and_poison_ends_equal_to_a_rebuil
     settings = ServiceSettings(
         kafka_bootstrap=own_infra.kafka_bootstrap,
         mongo_url=own_infra.mongo_url,
-        auth_secret=SECRET,
+        auth_jwks=JWKS,
         database=platform.databases["projections"],
         vault_database=platform.vault_database,
     )

@@ -27,7 +27,7 @@ from crm_local.processes import Managed
 
 from tests.faults.conftest import OwnInfra
 from tests.processes import free_port, ready
-from tests.support import SECRET, mongo
+from tests.support import JWKS, SECRET, mongo
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(90)]
 
@@ -86,7 +86,7 @@ def outages(own_infra: OwnInfra, tmp_path_factory: pytest.TempPathFactory) -> It
                 "CRM_DATABASE": own.database,
                 "CRM_VAULT_DATABASE": f"outage_{run}_vault",
                 "CRM_HTTP_PORT": str(port),
-                "CRM_AUTH_SECRET": SECRET,
+                "CRM_AUTH_JWKS": JWKS,
                 "CRM_RELAY_INTERVAL_S": "0.5",
             },
         )

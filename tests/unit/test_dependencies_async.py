@@ -19,9 +19,9 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-SETTINGS = ServiceSettings(
-    auth_secret="unit-tests-secret-of-at-least-32-bytes", mongo_url="mongodb://127.0.0.1:1/"
-)
+from tests.support import JWKS
+
+SETTINGS = ServiceSettings(auth_jwks=JWKS, mongo_url="mongodb://127.0.0.1:1/")
 
 
 def _calls(dependant: Dependant) -> Iterator[Any]:

@@ -54,9 +54,12 @@ def test_metrics_are_documented_as_text_and_readiness_with_its_503() -> None:
 
 
 def test_a_body_that_is_not_utf8_json_is_a_400_with_the_error_body() -> None:
+    token = issue_token(SECRET, "t", list(ALL_SCOPES), timedelta(minutes=5))
     with TestClient(app()) as client:
         response = client.put(
-            "/things/a", content=b"\xff\xfe{", headers={"Content-Type": "application/json"}
+            "/things/a",
+            content=b"\xff\xfe{",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
         )
     assert response.status_code == 400
     [detail] = response.json()["detail"]

@@ -17,6 +17,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pymongo.errors import AutoReconnect, NetworkTimeout, ServerSelectionTimeoutError
 
+from tests.support import auth_for_tests
+
 
 @asynccontextmanager
 async def nothing(_: FastAPI) -> AsyncIterator[None]:
@@ -34,7 +36,7 @@ async def answers() -> None:
 def app(readiness=(), timeout_s: float = 2.0) -> FastAPI:
     service = create_app(
         title="t",
-        auth_secret="unit-tests-secret-of-at-least-32-bytes",
+        auth=auth_for_tests(),
         lifespan=nothing,
         readiness=list(readiness),
         readiness_timeout_s=timeout_s,

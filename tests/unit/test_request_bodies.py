@@ -31,7 +31,8 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-SECRET = "unit-tests-secret-of-at-least-32-bytes"
+from tests.support import SECRET, auth_for_tests
+
 ROUTERS = {
     "sales": sales,
     "support": support,
@@ -186,7 +187,7 @@ def service(
     router: APIRouter, aggregate: str, decider: Any
 ) -> tuple[TestClient, InMemoryEventStore]:
     store = InMemoryEventStore()
-    app = create_app(title="t", auth_secret=SECRET, lifespan=nothing, readiness=[])
+    app = create_app(title="t", auth=auth_for_tests(), lifespan=nothing, readiness=[])
     app.include_router(router)
     app.state.handlers = {
         aggregate: CommandHandler(

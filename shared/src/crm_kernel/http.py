@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Annotated, Any, Self
 from uuid import UUID, uuid4
 
 import structlog
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from pymongo.errors import (
@@ -22,15 +24,17 @@ from pymongo.errors import (
     NetworkTimeout,
     ServerSelectionTimeoutError,
 )
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders, QueryParams
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_kernel.application import CommandResult
-from crm_kernel.auth import InvalidTokenError, Principal, TokenVerifier, check_secret
+from crm_kernel.auth import FEED_SCOPE, InvalidTokenError, Principal, TokenVerifier
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import DomainError
 from crm_kernel.openapi import PROMETHEUS_TEXT, READINESS, text, uniform_errors
 from crm_kernel.request_guard import RequestGuard
+from crm_kernel.tokens import TokenAuth
 
 log = structlog.get_logger(__name__)
 
@@ -72,33 +76,132 @@ class AuthError(Exception):
         self.message = message
 
 
-def authorise(tokens: TokenVerifier, token: str | None, scope: str) -> Principal:
-    """The token's principal; AuthError 401 without a valid token, 403 without `scope`."""
+def authenticate(tokens: TokenVerifier, token: str | None) -> Principal:
+    """The token's principal; AuthError 401 without a valid token."""
     if not token:
         raise AuthError(401, "missing bearer token: send 'Authorization: Bearer <token>'")
     try:
-        principal = tokens.verify(token)
+        return tokens.verify(token)
     except InvalidTokenError as error:
         raise AuthError(401, f"invalid token: {error}") from None
+
+
+def authorise(tokens: TokenVerifier, token: str | None, scope: str) -> Principal:
+    """The token's principal; AuthError 401 without a valid token, 403 without `scope`."""
+    principal = authenticate(tokens, token)
     if scope not in principal.scopes:
         raise AuthError(403, f"token lacks the scope {scope}")
     return principal
 
 
-def require_scope(scope: str, *, query_token: bool = False) -> Callable[..., Awaitable[Principal]]:
-    """A FastAPI dependency: 401 without a valid token, 403 without `scope`. With
-    `query_token`, `?access_token=` is accepted too (calendar apps cannot send headers)."""
+# Set on the dependencies below: the routes that use one need a valid token, which
+# `Authenticate` checks before anything of the request is read. The value says whether
+# `?access_token=` may carry it.
+TOKEN_CHECK = "_crm_token_check"
+Check = Callable[..., Awaitable[Principal]]
+
+
+def _needs_token(check: Check, *, query_token: bool) -> Check:
+    setattr(check, TOKEN_CHECK, query_token)
+    return check
+
+
+def require_scope(scope: str) -> Check:
+    """A FastAPI dependency: 401 without a valid bearer token, 403 without `scope`."""
 
     async def check(
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:
-        token = credentials.credentials if credentials else None
-        if token is None and query_token:
-            token = request.query_params.get("access_token")
-        return authorise(request.app.state.tokens, token, scope)
+        return authorise(request.app.state.tokens, _bearer_token(credentials), scope)
 
-    return check
+    return _needs_token(check, query_token=False)
+
+
+def require_feed(read_scope: str, owner_param: str = "owner") -> Check:
+    """A FastAPI dependency for one owner's feed: a feed token of that owner, in the header or
+    in `?access_token=` (calendar apps cannot send headers), or, in the header only, a token
+    with `read_scope`. A URL leaks (apps, proxies' logs): only a feed token, which reads
+    nothing but its owner's feed, is taken from one."""
+
+    async def check(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Principal:
+        owner = request.path_params[owner_param]
+        header_token = _bearer_token(credentials)
+        token = header_token or request.query_params.get("access_token")
+        principal = authenticate(request.app.state.tokens, token)
+        if principal.owner is None:
+            if header_token is None:
+                raise AuthError(
+                    403,
+                    "only a feed token is taken from ?access_token= (`crm token issue "
+                    f"--feed-owner {owner[:100]}`): send this one in the Authorization header",
+                )
+            if read_scope not in principal.scopes:
+                raise AuthError(403, f"token lacks the scope {read_scope} or {FEED_SCOPE}")
+        elif principal.owner != owner:
+            raise AuthError(403, f"this feed token reads the feed of {principal.owner} only")
+        return principal
+
+    return _needs_token(check, query_token=True)
+
+
+def _bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str | None:
+    return credentials.credentials if credentials else None
+
+
+class Authenticate:
+    """A request to a route that needs a token gets its 401 here, before any of its body is
+    read or parsed (FastAPI reads and parses the body before it runs the dependencies). Which
+    routes need one is read from their dependencies (the token checks above), route by route:
+    health, metrics, the docs and routes without a check pass untouched. Scopes (403) are
+    checked by the dependency, which finds the token verified already (remembered)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._needs: dict[int, bool | None] = {}  # by route (routes are not hashable)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query_token = self._requirement(scope) if scope["type"] == "http" else None
+        if query_token is not None:
+            scheme, credentials = get_authorization_scheme_param(
+                Headers(scope=scope).get("authorization")
+            )
+            token = credentials if scheme.lower() == "bearer" and credentials else None
+            if token is None and query_token:
+                token = QueryParams(scope.get("query_string", b"")).get("access_token")
+            try:
+                authenticate(scope["app"].state.tokens, token)
+            except AuthError as error:
+                await _auth_response(error)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _requirement(self, scope: Scope) -> bool | None:
+        """Whether the route the request goes to needs a token (True: the query may carry
+        it), None if it needs none; the first route that matches fully, as Starlette's."""
+        for route in scope["app"].router.routes:
+            if route.matches(scope)[0] is Match.FULL:
+                if id(route) not in self._needs:
+                    self._needs[id(route)] = _token_check_of(route)
+                return self._needs[id(route)]
+        return None
+
+
+def _token_check_of(route: BaseRoute) -> bool | None:
+    if not isinstance(route, APIRoute):
+        return None
+    found: bool | None = None
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependency = pending.pop()
+        pending.extend(dependency.dependencies)
+        marked = getattr(dependency.call, TOKEN_CHECK, None)
+        if marked is not None:
+            found = bool(found) or bool(marked)
+    return found
 
 
 def command_metadata(request: Request, principal: Principal) -> Metadata:
@@ -174,26 +277,44 @@ def _error(status_code: int, loc: list[str], message: str, kind: str) -> JSONRes
     )
 
 
+def _auth_response(error: AuthError) -> JSONResponse:
+    response = _error(error.status_code, ["header", "authorization"], error.message, "auth")
+    if error.status_code == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
 def create_app(
     *,
     title: str,
-    auth_secret: str,
+    auth: TokenAuth,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
     readiness: list[ReadinessCheck],
     readiness_timeout_s: float = 2.0,
 ) -> FastAPI:
-    check_secret(auth_secret)
-    app = FastAPI(title=title, lifespan=lifespan)
-    app.state.tokens = TokenVerifier(auth_secret)
+    """`auth` verifies the tokens; its key set and revocation list are refreshed in the
+    background while the app runs."""
+
+    @asynccontextmanager
+    async def lifespan_and_tokens(app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        refresher = asyncio.create_task(auth.run(stop))
+        try:
+            async with lifespan(app):
+                yield
+        finally:
+            stop.set()
+            await refresher
+
+    app = FastAPI(title=title, lifespan=lifespan_and_tokens)
+    app.state.tokens = auth.verifier
+    app.add_middleware(Authenticate)  # innermost of the three: after the size limits
     app.add_middleware(RequestGuard)  # bounded headers and body, before anything is read
     app.add_middleware(CorrelationMiddleware)
 
     @app.exception_handler(AuthError)
     async def auth_error(_: Request, error: AuthError) -> JSONResponse:
-        response = _error(error.status_code, ["header", "authorization"], error.message, "auth")
-        if error.status_code == 401:
-            response.headers["WWW-Authenticate"] = "Bearer"
-        return response
+        return _auth_response(error)
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, error: DomainError) -> JSONResponse:

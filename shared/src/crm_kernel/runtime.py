@@ -23,6 +23,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from crm_kernel.adapters.mongo import mongo_client
 from crm_kernel.adapters.mongo_eventstore import MongoEventStore
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
+from crm_kernel.adapters.mongo_revocations import MongoRevocations
 from crm_kernel.adapters.mongo_snapshots import MongoSnapshotStore
 from crm_kernel.application import CommandHandler
 from crm_kernel.deadline import RequestDeadline
@@ -33,6 +34,7 @@ from crm_kernel.logging import configure_logging
 from crm_kernel.publisher import TopicPublisher, declare_event_publisher, new_broker
 from crm_kernel.relay import Relay
 from crm_kernel.settings import ServiceSettings
+from crm_kernel.tokens import TokenAuth
 from crm_kernel.topics import EVENT_TOPICS, ensure_topics
 
 Handlers = dict[str, CommandHandler[Any, Any]]
@@ -124,7 +126,7 @@ def build_write_service(
 
     app = create_app(
         title=f"CRM {context}",
-        auth_secret=settings.auth_secret.get_secret_value(),
+        auth=TokenAuth.of(settings, MongoRevocations(mongo[settings.vault_database])),
         lifespan=lifespan,
         readiness=readiness_checks(mongo, broker, settings),
         readiness_timeout_s=settings.readiness_timeout_s,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,9 +15,16 @@ class ServiceSettings(BaseSettings):
     vault_database: str = "crm_vault"
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=0, ge=0, le=65535)
-    auth_secret: SecretStr = Field(
-        default=SecretStr(""), description="HMAC secret for bearer tokens; required"
-    )
+    # The public key set (JWKS) that verifies bearer tokens: the JSON itself, or the path of a
+    # file holding it (reread every auth_refresh_s, so a key rotation needs no restart).
+    auth_jwks: str = Field(default="", description="public JWKS or its file; required")
+    # How often the revocation list (and a key set file) is reread: a revoked token is
+    # refused within this long.
+    auth_refresh_s: float = Field(default=5.0, gt=0, le=300)
+    # The longest token lifetimes accepted (and issued by `crm token issue`); feed tokens live
+    # in calendar apps that cannot renew them, read one owner's feed only and are revocable.
+    auth_max_token_days: float = Field(default=30, gt=0, le=366)
+    auth_max_feed_token_days: float = Field(default=90, gt=0, le=366)
     log_level: str = "INFO"
     relay_interval_s: float = Field(default=1.0, gt=0)
     # How long a command's answer waits for Kafka after its events are stored: past it, the

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from crm_kernel.auth import SigningKey, public_key_set
 from crm_kernel.contracts import campaigns, contacts, sales, support  # noqa: F401  (registers)
 from crm_kernel.domain.events import REGISTRY, parse_type_name, personal_fields
 from crm_kernel.runtime import asyncapi_document
@@ -63,7 +64,7 @@ def asyncapi_documents() -> dict[str, dict[str, Any]]:
     settings = ServiceSettings(
         kafka_bootstrap="127.0.0.1:19092",
         mongo_url="mongodb://127.0.0.1:27018/",
-        auth_secret="only-to-build-the-apps-never-used-to-sign",
+        auth_jwks=public_key_set([SigningKey.generate()]),  # only to build the apps
     )
     factories = {
         "contacts": contacts_service,

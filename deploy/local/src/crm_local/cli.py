@@ -2,19 +2,37 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from crm_kernel.auth import ALL_SCOPES, issue_token
+from crm_kernel.adapters.mongo_revocations import MongoRevocations
+from crm_kernel.auth import (
+    ALL_SCOPES,
+    FEED_SCOPE,
+    TOKEN_ID,
+    InvalidTokenError,
+    KeySet,
+    issue_token,
+    public_key_set,
+    token_identity,
+)
+from crm_kernel.domain.envelope import utcnow
+from crm_kernel.settings import ServiceSettings
+from crm_kernel.tokens import caps_of
 from crm_projections.entrypoints.admin import app as projections_admin
+from pymongo import AsyncMongoClient
+from pymongo.errors import PyMongoError
 
 from crm_local import catalogue as event_catalogue
 from crm_local import sample_data
 from crm_local.infra import Infra, InfraSettings, console
-from crm_local.platform import SERVICES, Platform, auth_secret
+from crm_local.keys import rotate, signing_keys
+from crm_local.platform import SERVICES, Platform
 from crm_local.processes import LauncherError
 
 app = typer.Typer(help="The CRM platform on this machine, no Docker needed.", no_args_is_help=True)
@@ -53,7 +71,7 @@ def up(
         platform.up()
         if sample:
             urls = {name: platform.url(name) for name in SERVICES}
-            ids = sample_data.load(urls, auth_secret(platform.settings))
+            ids = sample_data.load(urls, signing_keys(platform.settings)[0])
             console.print(
                 f"sample data: {len(ids)} customers, e.g. "
                 f"{platform.url('projections')}/customers/{ids[0]}"
@@ -143,20 +161,96 @@ def token_issue(
     scopes: Annotated[
         list[str] | None, typer.Option("--scope", help="Repeat; default: all")
     ] = None,
-    hours: Annotated[float, typer.Option(help="Lifetime in hours")] = 8.0,
+    feed_owner: Annotated[
+        str | None,
+        typer.Option(help="A calendar feed token: reads this owner's feed and nothing else"),
+    ] = None,
+    hours: Annotated[
+        float | None, typer.Option(help="Lifetime in hours; default 8, a feed token 720")
+    ] = None,
 ) -> None:
-    """Print a bearer token signed with the local platform's secret."""
+    """Print a bearer token signed with the local platform's current key."""
     try:
+        if feed_owner is not None and scopes:
+            raise ValueError(f"a feed token has the scope {FEED_SCOPE} only: drop --scope")
         print(
             issue_token(
-                auth_secret(InfraSettings(), create=False),
+                signing_keys(InfraSettings(), create=False)[0],
                 subject,
-                scopes or list(ALL_SCOPES),
-                timedelta(hours=hours),
+                [FEED_SCOPE] if feed_owner is not None else scopes or list(ALL_SCOPES),
+                timedelta(hours=hours or (720.0 if feed_owner is not None else 8.0)),
+                owner=feed_owner,
+                caps=caps_of(ServiceSettings()),
             )
         )
     except ValueError as error:
         _fail(LauncherError(str(error)))
+    except LauncherError as error:
+        _fail(error)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token: Annotated[str, typer.Argument(help="The token, or its id (jti)")],
+) -> None:
+    """Revoke a token: every service refuses it within CRM_AUTH_REFRESH_S."""
+    infra, settings = InfraSettings(), ServiceSettings()
+    now = utcnow()
+    try:
+        if token.count(".") == 2:
+            keys = KeySet.from_json(public_key_set(signing_keys(infra, create=False)))
+            token_id, expires = token_identity(keys, token)
+            expires_at = datetime.fromtimestamp(expires, UTC)
+        elif TOKEN_ID.match(token):
+            # No token lives longer than the longest cap: its entry can go after that.
+            caps = caps_of(settings)
+            token_id, expires_at = token, now + max(caps.max_ttl, caps.max_feed_ttl)
+        else:
+            raise ValueError("give a token, or a token id (its jti claim)")
+        if expires_at <= now:
+            console.print(f"{token_id} has expired already: no service accepts it")
+            return
+        asyncio.run(_revoke(infra.mongo_url, settings.vault_database, token_id, expires_at))
+    except (ValueError, InvalidTokenError) as error:
+        _fail(LauncherError(f"cannot revoke: {error}"))
+    except LauncherError as error:
+        _fail(error)
+    console.print(f"revoked {token_id}: refused within {settings.auth_refresh_s:g} s")
+
+
+async def _revoke(mongo_url: str, vault: str, token_id: str, expires_at: datetime) -> None:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        mongo_url, tz_aware=True, serverSelectionTimeoutMS=5000
+    )
+    try:
+        await MongoRevocations(client[vault]).revoke(token_id, expires_at, utcnow())
+    except PyMongoError as error:
+        raise LauncherError(
+            f"the store at {mongo_url} does not answer ({error}): is the platform up?"
+        ) from None
+    finally:
+        await client.close()
+
+
+@token_app.command("rotate-key")
+def token_rotate_key() -> None:
+    """Make a new signing key; tokens signed by the old ones stay valid until they expire."""
+    caps = caps_of(ServiceSettings())
+    try:
+        key = rotate(InfraSettings(), max(caps.max_ttl, caps.max_feed_ttl), time.time())
+    except LauncherError as error:
+        _fail(error)
+    console.print(
+        f"new signing key {key.kid}: the services take it within CRM_AUTH_REFRESH_S "
+        "(they reread the key set file); `crm token issue` signs with it from now on"
+    )
+
+
+@token_app.command("jwks")
+def token_jwks() -> None:
+    """Print the public key set (JWKS) to give services as CRM_AUTH_JWKS (e.g. with compose)."""
+    try:
+        print(public_key_set(signing_keys(InfraSettings(), create=False)))
     except LauncherError as error:
         _fail(error)
 

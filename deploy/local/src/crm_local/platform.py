@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 import sys
 import time
 from dataclasses import dataclass
@@ -12,29 +10,10 @@ import httpx
 from crm_kernel.settings import DEFAULT_PORTS
 
 from crm_local.infra import HOST, Infra, InfraSettings, console
-from crm_local.processes import LauncherError, Managed, ensure_port_free, private_dir
+from crm_local.keys import public_key_set_file
+from crm_local.processes import LauncherError, Managed, ensure_port_free
 
 SERVICES = tuple(DEFAULT_PORTS)
-
-
-def auth_secret(settings: InfraSettings, create: bool = True) -> str:
-    """The local platform's token secret: CRM_AUTH_SECRET, or one made once per profile.
-    Without `create`, a profile that has none yet is an error: a token signed with a fresh
-    secret would only meet 401s from a platform running on another profile."""
-    if os.environ.get("CRM_AUTH_SECRET"):
-        return os.environ["CRM_AUTH_SECRET"]
-    path = settings.state_dir / "auth-secret"
-    if not path.exists() and not create:
-        raise LauncherError(
-            f"no platform secret in {settings.state_dir}: start the platform first (`make run`), "
-            "or set CRM_INFRA_STATE_DIR (or CRM_AUTH_SECRET) to the one the services run with"
-        )
-    if not path.exists():
-        private_dir(path.parent)
-        # Created 0600, never readable by others even for a moment.
-        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
-            out.write(secrets.token_urlsafe(32))
-    return path.read_text().strip()
 
 
 @dataclass(frozen=True)
@@ -57,7 +36,7 @@ class Platform:
             "CRM_MONGO_URL": self.settings.mongo_url,
             "CRM_HTTP_HOST": HOST,
             "CRM_HTTP_PORT": str(DEFAULT_PORTS[name]),
-            "CRM_AUTH_SECRET": auth_secret(self.settings),
+            "CRM_AUTH_JWKS": str(public_key_set_file(self.settings)),
             "CRM_TOPIC_PARTITIONS": str(self.settings.partitions),
         }
 

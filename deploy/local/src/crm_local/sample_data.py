@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 import httpx
-from crm_kernel.auth import ALL_SCOPES, issue_token
+from crm_kernel.auth import ALL_SCOPES, SigningKey, issue_token
 
 CUSTOMERS = [
     ("Ana García", "ana.garcia@example.com", "+34 612 345 678", "consumer", "person"),
@@ -28,9 +28,9 @@ CUSTOMERS = [
 ]
 
 
-def load(urls: dict[str, str], secret: str) -> list[str]:
+def load(urls: dict[str, str], key: SigningKey) -> list[str]:
     """Register the sample customers with an order, a campaign response and a case each."""
-    token = issue_token(secret, "sample-loader", list(ALL_SCOPES), timedelta(minutes=10))
+    token = issue_token(key, "sample-loader", list(ALL_SCOPES), timedelta(minutes=10))
     headers = {"Authorization": f"Bearer {token}"}
     campaign = str(uuid.uuid5(uuid.NAMESPACE_URL, "crm-sample-campaign"))
     ids = []

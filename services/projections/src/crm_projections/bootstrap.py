@@ -9,11 +9,13 @@ from typing import Any
 
 from crm_kernel.adapters.mongo import mongo_client
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
+from crm_kernel.adapters.mongo_revocations import MongoRevocations
 from crm_kernel.http import ReadinessCheck, create_app
 from crm_kernel.publisher import new_broker
 from crm_kernel.runtime import readiness_checks
 from crm_kernel.settings import ServiceSettings
 from crm_kernel.subscriber import BatchHealth, KafkaDeadLetters, subscribe_batches
+from crm_kernel.tokens import TokenAuth
 from crm_kernel.topics import EVENT_TOPICS, dead_letter_topic, ensure_topics, partitions_of
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
@@ -46,7 +48,8 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
     mongo, projector_mongo = (
         mongo_client(settings.mongo_url, settings, connect=False) for _ in range(2)
     )
-    keys = MongoKeyStore(mongo[settings.vault_database])
+    keys_database = mongo[settings.vault_database]
+    keys = MongoKeyStore(keys_database)
     # Documents remembered for read-your-writes are dropped whenever this instance's
     # partitions or the active database change (ADR 9).
     signals = WriteSignals(
@@ -98,7 +101,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
 
     app = create_app(
         title="CRM projections",
-        auth_secret=settings.auth_secret.get_secret_value(),
+        auth=TokenAuth.of(settings, MongoRevocations(keys_database)),
         lifespan=lifespan,
         readiness=[*readiness_checks(mongo, broker, settings), _projector(health)],
     )

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from crm_kernel.auth import Principal
 from crm_kernel.contracts.contacts import CustomerType, Lifecycle
-from crm_kernel.http import require_scope
+from crm_kernel.http import require_feed, require_scope
 from crm_kernel.openapi import CALENDAR, errors, text
 from crm_kernel.privacy import unseal_all
 from crm_kernel.timeinput import IsoDateTime
@@ -31,7 +31,8 @@ from crm_projections.domain.timeline import envelope_of, instant, public_entry
 
 router = APIRouter()
 Reader = Annotated[Principal, Depends(require_scope("projections:read"))]
-FeedReader = Annotated[Principal, Depends(require_scope("projections:read", query_token=True))]
+# A feed token of the owner (header or `?access_token=`), or a reader's token in the header.
+FeedReader = Annotated[Principal, Depends(require_feed("projections:read"))]
 MAX_FEED = 1000
 MAX_MERGE_HOPS = 16
 # Read-your-writes re-reads between these intervals when no local write wakes it.
@@ -378,7 +379,8 @@ async def known_as_of(
 )
 async def calendar(owner: str, request: Request, _: FeedReader) -> Response:
     """The owner's calls, meetings and follow-ups as an iCalendar feed. Calendar apps that
-    cannot send headers may pass the token as `?access_token=`."""
+    cannot send headers pass a feed token of this owner as `?access_token=` (`crm token issue
+    --feed-owner <owner>`); no other token is taken from the URL."""
     activities = await models(request).activities.find(
         {"owner": owner}, sort=[("starts_at", 1)], limit=MAX_FEED
     )

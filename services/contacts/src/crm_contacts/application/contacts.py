@@ -224,6 +224,8 @@ class ContactsApp:
         merged = list(dict.fromkeys([*on_the_way, *await self._merged_into(survivor)]))
         for cid in (survivor, *merged):
             await self._keys.delete(cid)
+            # Sealed under that key, a snapshot is unreadable now; dropping it is tidying.
+            await self._customers.drop_snapshot(customer.stream_of(cid))
         for cid in merged:
             with contextlib.suppress(GoneError):  # recorded by an erasure cut short earlier
                 await self.customer(

@@ -212,6 +212,10 @@ class Customer:
     consents: Mapping[ConsentChannel, Mapping[ConsentPurpose, bool]] = field(default_factory=dict)
     organisations: frozenset[str] = frozenset()
     tags: frozenset[str] = frozenset()
+    # How many of each the profile holds (the values live in the events and the 360 view).
+    interests: int = 0
+    personal_dates: int = 0
+    family_notes: int = 0
     duplicates: frozenset[str] = frozenset()
     absorbed: frozenset[str] = frozenset()  # customers merged into this one
     owner: str | None = None
@@ -250,6 +254,53 @@ TRANSITIONS: dict[Lifecycle, set[Lifecycle]] = {
     Lifecycle.INACTIVE: {Lifecycle.ACTIVE, Lifecycle.CLOSED},
     Lifecycle.CLOSED: {Lifecycle.ACTIVE},
 }
+
+# What users expect one customer's record to hold, at most. Each command folds the whole record,
+# and a record past these is an import gone wrong or abuse rather than one customer's profile:
+# the command is refused (422) naming the field and the limit. Records over a limit from before
+# keep what they have; removing makes room again.
+MAX_TAGS = 100
+MAX_INTERESTS = 100
+MAX_PERSONAL_DATES = 20
+MAX_FAMILY_NOTES = 200
+# Contact points per family of kinds: (what the message calls them, kinds, limit).
+POINT_LIMITS: tuple[tuple[str, frozenset[ContactPointKind], int], ...] = (
+    ("e-mail addresses", frozenset({ContactPointKind.EMAIL}), 10),
+    (
+        "phone numbers",
+        frozenset({ContactPointKind.LANDLINE, ContactPointKind.MOBILE, ContactPointKind.WHATSAPP}),
+        10,
+    ),
+    ("postal addresses", frozenset({ContactPointKind.POSTAL}), 10),
+    (
+        "web and social profiles",
+        frozenset(
+            {
+                ContactPointKind.WEBSITE,
+                ContactPointKind.FACEBOOK,
+                ContactPointKind.LINKEDIN,
+                ContactPointKind.OTHER_SOCIAL,
+            }
+        ),
+        20,
+    ),
+)
+
+
+def _within(count: int, limit: int, what: str, field: str) -> None:
+    if count >= limit:
+        raise DomainError(
+            f"a customer has at most {limit} {what}: this one has {count}; remove one first",
+            field=field,
+        )
+
+
+def _room_for_point(state: Customer, kind: ContactPointKind) -> None:
+    for what, kinds, limit in POINT_LIMITS:
+        if kind in kinds:
+            held = sum(1 for p in state.points.values() if p.kind in kinds)
+            _within(held, limit, what, "kind")
+
 
 PERSONAL_DATE = re.compile(r"^(\d{4}|-)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 
@@ -293,6 +344,7 @@ def _add_point(
         raise ConflictError(f"customer {customer_id} already has the {kind} {normal}")
     if point_id in state.points:
         raise ConflictError(f"contact point {point_id} exists already")
+    _room_for_point(state, kind)
     events: list[DomainEvent] = [
         ContactPointAdded(
             customer_id=customer_id, point_id=point_id, kind=kind, value=normal, label=label
@@ -407,13 +459,19 @@ def decide(state: Customer, command: Command) -> list[DomainEvent]:
                 raise DomainError(
                     "date must be YYYY-MM-DD, or --MM-DD without a year", field="date"
                 )
+            _within(state.personal_dates, MAX_PERSONAL_DATES, "personal dates", "date")
             return [PersonalDateRecorded(customer_id=cid, kind=kind, date=date, label=label)]
         case RecordFamilyNote(note=note):
+            _within(state.family_notes, MAX_FAMILY_NOTES, "family notes", "note")
             return [FamilyNoteRecorded(customer_id=cid, note=note.strip())]
         case AddInterest(kind=kind, value=value):
+            _within(state.interests, MAX_INTERESTS, "interests", "value")
             return [InterestAdded(customer_id=cid, kind=kind, value=value.strip())]
         case AddTag(tag=tag):
-            return [] if tag in state.tags else [TagAdded(customer_id=cid, tag=tag)]
+            if tag in state.tags:
+                return []
+            _within(len(state.tags), MAX_TAGS, "tags", "tag")
+            return [TagAdded(customer_id=cid, tag=tag)]
         case RemoveTag(tag=tag):
             return [TagRemoved(customer_id=cid, tag=tag)] if tag in state.tags else []
         case LinkToOrganisation(organisation_id=org, role=role, organisation=facts):
@@ -518,6 +576,12 @@ def evolve(state: Customer, event: DomainEvent) -> Customer:
             return replace(state, tags=state.tags | {tag})
         case TagRemoved(tag=tag):
             return replace(state, tags=state.tags - {tag})
+        case InterestAdded():
+            return replace(state, interests=state.interests + 1)
+        case PersonalDateRecorded():
+            return replace(state, personal_dates=state.personal_dates + 1)
+        case FamilyNoteRecorded():
+            return replace(state, family_notes=state.family_notes + 1)
         case LinkedToOrganisation(organisation_id=org):
             return replace(state, organisations=state.organisations | {org})
         case LinkToOrganisationEnded(organisation_id=org):
@@ -552,5 +616,5 @@ customer_decider: Decider[Customer, Command] = Decider(
     decide=decide,
     evolve=evolve,
     decides_erasure=True,
-    snapshot_version=1,
+    snapshot_version=2,  # 2: the profile's counts (for the limits)
 )

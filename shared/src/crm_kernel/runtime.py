@@ -20,7 +20,7 @@ from faststream.specification import AsyncAPI
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from crm_kernel.adapters.mongo import mongo_client
+from crm_kernel.adapters.mongo import mongo_client, vault_client
 from crm_kernel.adapters.mongo_eventstore import MongoEventStore
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
 from crm_kernel.adapters.mongo_revocations import MongoRevocations
@@ -48,9 +48,13 @@ def asyncapi_document(broker: KafkaBroker, service: str) -> dict[str, Any]:
 
 
 def readiness_checks(
-    mongo: AsyncMongoClient[dict[str, Any]], broker: KafkaBroker, settings: ServiceSettings
+    mongo: AsyncMongoClient[dict[str, Any]],
+    broker: KafkaBroker,
+    settings: ServiceSettings,
+    vault: AsyncMongoClient[dict[str, Any]] | None = None,
 ) -> list[ReadinessCheck]:
-    """/health/ready answers 200 only while MongoDB and Kafka both answer."""
+    """/health/ready answers 200 only while MongoDB and Kafka (and a key store of its own,
+    `vault`) answer."""
 
     async def mongodb() -> None:
         await mongo.admin.command("ping")
@@ -59,7 +63,14 @@ def readiness_checks(
         if not await broker.ping(timeout=settings.readiness_timeout_s):
             raise ConnectionError(f"Kafka at {settings.kafka_bootstrap} does not answer")
 
-    return [mongodb, kafka]
+    checks: list[ReadinessCheck] = [mongodb, kafka]
+    if vault is not None and vault is not mongo:
+
+        async def key_store() -> None:
+            await vault.admin.command("ping")
+
+        checks.append(key_store)
+    return checks
 
 
 def handler_for(aggregate: str) -> Callable[[Request], Awaitable[CommandHandler[Any, Any]]]:
@@ -99,7 +110,8 @@ def build_write_service(
     mongo = mongo_client(settings.mongo_url, settings, connect=False)
     database = mongo[settings.database_for(context)]
     store = MongoEventStore(database, recent_commits=settings.recent_commits)
-    keys = MongoKeyStore(mongo[settings.vault_database])
+    vault = vault_client(settings, mongo, connect=False)
+    keys = MongoKeyStore(vault[settings.vault_database])
     snapshots = MongoSnapshotStore(database)  # beside the events: reset and wiped with them
     relay = Relay(store, topic_publisher, publish_timeout_s=settings.publish_timeout_s)
 
@@ -123,12 +135,14 @@ def build_write_service(
                 await sweeper
             await broker.stop()
             await mongo.close()
+            if vault is not mongo:
+                await vault.close()
 
     app = create_app(
         title=f"CRM {context}",
-        auth=TokenAuth.of(settings, MongoRevocations(mongo[settings.vault_database])),
+        auth=TokenAuth.of(settings, MongoRevocations(vault[settings.vault_database])),
         lifespan=lifespan,
-        readiness=readiness_checks(mongo, broker, settings),
+        readiness=readiness_checks(mongo, broker, settings, vault),
         readiness_timeout_s=settings.readiness_timeout_s,
     )
     handlers: Handlers = {

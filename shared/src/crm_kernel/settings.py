@@ -13,6 +13,9 @@ class ServiceSettings(BaseSettings):
     mongo_url: str = "mongodb://127.0.0.1:27018/"
     database: str = ""
     vault_database: str = "crm_vault"
+    # The key store apart from the data (docs/security.md): a store of its own, with its own
+    # users, so a copy of the data store holds ciphertext without the keys. Empty: mongo_url.
+    vault_mongo_url: str = ""
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=0, ge=0, le=65535)
     # The public key set (JWKS) that verifies bearer tokens: the JSON itself, or the path of a

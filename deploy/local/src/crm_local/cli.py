@@ -210,7 +210,8 @@ def token_revoke(
         if expires_at <= now:
             console.print(f"{token_id} has expired already: no service accepts it")
             return
-        asyncio.run(_revoke(infra.mongo_url, settings.vault_database, token_id, expires_at))
+        vault_url = settings.vault_mongo_url or infra.mongo_url  # the key store, if apart
+        asyncio.run(_revoke(vault_url, settings.vault_database, token_id, expires_at))
     except (ValueError, InvalidTokenError) as error:
         _fail(LauncherError(f"cannot revoke: {error}"))
     except LauncherError as error:

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from crm_kernel.adapters.mongo import mongo_client
+from crm_kernel.adapters.mongo import mongo_client, vault_client
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
 from crm_kernel.adapters.mongo_revocations import MongoRevocations
 from crm_kernel.http import ReadinessCheck, create_app
@@ -48,7 +48,10 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
     mongo, projector_mongo = (
         mongo_client(settings.mongo_url, settings, connect=False) for _ in range(2)
     )
-    keys_database = mongo[settings.vault_database]
+    vault, projector_vault = (
+        vault_client(settings, client, connect=False) for client in (mongo, projector_mongo)
+    )
+    keys_database = vault[settings.vault_database]
     keys = MongoKeyStore(keys_database)
     # Documents remembered for read-your-writes are dropped whenever this instance's
     # partitions or the active database change (ADR 9).
@@ -67,7 +70,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
     projector_models = ReadModels.on(projector_database)
     projectors = Projectors(
         projector_models,
-        MongoKeyStore(projector_mongo[settings.vault_database]),
+        MongoKeyStore(projector_vault[settings.vault_database]),
         customers=RememberedFirst(projector_models.customers, signals),
         on_written=signals.notify,
     )
@@ -96,14 +99,16 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
             yield
         finally:
             await broker.stop()
-            await mongo.close()
-            await projector_mongo.close()
+            for client in {
+                id(c): c for c in (mongo, projector_mongo, vault, projector_vault)
+            }.values():
+                await client.close()
 
     app = create_app(
         title="CRM projections",
         auth=TokenAuth.of(settings, MongoRevocations(keys_database)),
         lifespan=lifespan,
-        readiness=[*readiness_checks(mongo, broker, settings), _projector(health)],
+        readiness=[*readiness_checks(mongo, broker, settings, vault), _projector(health)],
     )
     app.state.models = models
     app.state.signals = signals

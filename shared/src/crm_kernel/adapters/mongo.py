@@ -40,3 +40,13 @@ def mongo_client(
             **options,
         },
     )
+
+
+def vault_client(
+    settings: ServiceSettings, data: AsyncMongoClient[dict[str, Any]], **options: Any
+) -> AsyncMongoClient[dict[str, Any]]:
+    """The client of the key store: `data` itself unless CRM_VAULT_MONGO_URL names a store of
+    its own (then a new client, which its owner closes beside `data`)."""
+    if not settings.vault_mongo_url:
+        return data
+    return mongo_client(settings.vault_mongo_url, settings, **options)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
-from crm_kernel.adapters.mongo import mongo_client
+from crm_kernel.adapters.mongo import mongo_client, vault_client
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
 from crm_kernel.settings import ServiceSettings
 from pymongo import AsyncMongoClient
@@ -53,6 +53,7 @@ async def rebuild_into(
 ) -> ReplayProgress:
     """Replay every event into `target`; with `switch`, make it the live database."""
     client = _client(settings)
+    vault = vault_client(settings, client, socketTimeoutMS=ADMIN_SOCKET_TIMEOUT_MS)
     try:
         active = ActiveDatabase(client, settings.database_for(BASE))
         if target == await active.name():
@@ -63,7 +64,7 @@ async def rebuild_into(
         await models.timeline.ensure_indexes()
         # The new database has one writer until the switch: fold in memory, write once.
         buffers = [BufferedReadStore(models.customers), BufferedReadStore(models.activities)]
-        projectors = Projectors(models, MongoKeyStore(client[settings.vault_database]), *buffers)
+        projectors = Projectors(models, MongoKeyStore(vault[settings.vault_database]), *buffers)
 
         previous: list[str] = []
 
@@ -105,6 +106,8 @@ async def rebuild_into(
                 raise
     finally:
         await client.close()
+        if vault is not client:
+            await vault.close()
 
 
 @app.command()

@@ -4,26 +4,38 @@ Every error of the platform has one body, `ErrorBody` (see `crm_kernel.http._err
 `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`. `uniform_errors` adds to every
 authenticated operation the answers any of them may give (401, 403, 503 when the store does
 not answer, 400 for a body that is not JSON), and makes the errors FastAPI and Starlette raise
-themselves (a body that does not parse, an unknown path or method) use that body too; a route
-adds its own with `responses=errors(404, 409, ...)`.
+themselves (a body that does not parse, an unknown path or method, invalid input) use that body
+too; a route adds its own with `responses=errors(404, 409, ...)`.
+
+A 422 never echoes the input (issue 10): it may be personal data, it once came back whole
+(100 MB), and a lone surrogate in it could not be encoded (a 500 instead of the 422). Each
+error keeps where (`loc`), why (`msg`) and what kind (`type`), each bounded, and `ctx` (the
+limits it broke) with scalar values only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.utils import is_body_allowed_for_status_code
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from crm_kernel.text import preview
+
 
 class ErrorItem(BaseModel):
     loc: list[str | int] = Field(description="Where: `body`/`query`/`path`/`header`, then names")
     msg: str
     type: str
+    ctx: dict[str, str | int | float | bool] | None = Field(
+        default=None, description="The limit or rule broken (e.g. `max_length`), when there is one"
+    )
 
 
 class ErrorBody(BaseModel):
@@ -87,6 +99,7 @@ def uniform_errors(app: FastAPI) -> None:
     what every authenticated route may answer (401, 403, 503, 400); routes added after this
     call are covered too."""
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
     generate = app.openapi
     documented = False
 
@@ -118,6 +131,45 @@ async def _http_error(request: Request, error: Exception) -> Response:
         location = _LOCATIONS.get(error.status_code, ["request"])
         detail = [{"loc": location, "msg": str(detail), "type": "http_error"}]
     return JSONResponse({"detail": detail}, status_code=error.status_code, headers=headers)
+
+
+# Bounds of a 422: a body of 100,000 unknown fields is 100,000 errors otherwise.
+MAX_ERRORS = 20
+MAX_MESSAGE = 300
+MAX_NAME = 60
+MAX_CTX = 200
+# pydantic's own words for a lone surrogate in a str field: say what it is and what to do.
+_UNICODE = "holds a lone surrogate (e.g. \\ud800) or other invalid Unicode: send valid text"
+
+
+async def _validation_error(_: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    return JSONResponse({"detail": short_errors(error.errors())}, status_code=422)
+
+
+def short_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """pydantic's errors without their input, each part bounded and encodable."""
+    shown = []
+    for error in errors[:MAX_ERRORS]:
+        item: dict[str, Any] = {
+            "loc": [p if isinstance(p, int) else preview(p, MAX_NAME) for p in error["loc"]],
+            "msg": _UNICODE
+            if error["type"] == "string_unicode"
+            else preview(error["msg"], MAX_MESSAGE),
+            "type": preview(error["type"], MAX_NAME),
+        }
+        ctx = {
+            preview(k, MAX_NAME): v if isinstance(v, int | float) else preview(v, MAX_CTX)
+            for k, v in (error.get("ctx") or {}).items()
+            if k != "error"  # the exception, whose text is `msg` already
+        }
+        if ctx:
+            item["ctx"] = ctx
+        shown.append(item)
+    if len(errors) > MAX_ERRORS:
+        more = f"{len(errors) - MAX_ERRORS} more errors not shown: fix these first"
+        shown.append({"loc": ["request"], "msg": more, "type": "too_many_errors"})
+    return shown
 
 
 def _allowed_methods(request: Request) -> set[str]:

@@ -1,11 +1,15 @@
-"""What every request body shares: unknown fields are refused, numbers have sane bounds."""
+"""What every request body shares: unknown fields are refused, numbers have sane bounds, text
+is text (`Line` for names, owners, tags and labels; `Text` for free text: crm_kernel.text)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from crm_kernel.text import LINE_PATTERN, TEXT_PATTERN, refused_in_line, refused_in_text
 
 MAX_QUANTITY = 1_000_000
 MAX_MONEY = Decimal(10**12)
@@ -22,3 +26,28 @@ class RequestBody(BaseModel):
 Quantity = Annotated[int, Field(gt=0, le=MAX_QUANTITY, strict=True)]
 # Money amounts in the currency's unit, in cents at most.
 Money = Annotated[Decimal, Field(ge=0, le=MAX_MONEY, decimal_places=2, max_digits=15)]
+
+
+def _checked(refused: Callable[[str], str | None]) -> Callable[[object], object]:
+    # Before pydantic's own str check, so that a lone surrogate is named as such; what is no
+    # str at all is left to that check.
+    def check(value: object) -> object:
+        if isinstance(value, str) and (why := refused(value)):
+            raise ValueError(why)
+        return value
+
+    return check
+
+
+# The pattern is documented (OpenAPI), the validator enforces it with a message that names the
+# character; lengths stay with each field (`name: Line = Field(max_length=200)`). The optional
+# forms wrap the whole `str | None`: wrapping `str` alone would hide the field's max_length from
+# the str check (pydantic then says "items" for characters).
+_LINE = BeforeValidator(_checked(refused_in_line))
+_TEXT = BeforeValidator(_checked(refused_in_text))
+_AS_LINE = Field(json_schema_extra={"pattern": LINE_PATTERN})
+_AS_TEXT = Field(json_schema_extra={"pattern": TEXT_PATTERN})
+Line = Annotated[str, _AS_LINE, _LINE]
+OptionalLine = Annotated[str | None, _AS_LINE, _LINE]
+Text = Annotated[str, _AS_TEXT, _TEXT]
+OptionalText = Annotated[str | None, _AS_TEXT, _TEXT]

@@ -22,7 +22,7 @@ from crm_kernel.domain.envelope import utcnow
 from crm_kernel.domain.errors import DomainError
 from crm_kernel.http import CommandAccepted
 from crm_kernel.openapi import SUBJECT_COMMAND_ERRORS
-from crm_kernel.request_body import RequestBody
+from crm_kernel.request_body import Line, OptionalLine, OptionalText, RequestBody, Text
 from crm_kernel.timeinput import OccurredAt
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, field_validator
@@ -62,11 +62,11 @@ class RegisterCustomerRequest(RequestBody):
     customer_id: UUID = Field(default_factory=uuid4, description="Give one to make retries safe")
     kind: PartyKind = PartyKind.PERSON
     customer_type: CustomerType = CustomerType.CONSUMER
-    name: str = Name
-    email: str | None = None
-    phone: str | None = None
+    name: Line = Name
+    email: OptionalLine = None
+    phone: OptionalLine = None
     acquisition_channel: AcquisitionChannel | None = None
-    owner: str | None = Field(default=None, max_length=100)
+    owner: OptionalLine = Field(default=None, max_length=100)
 
     @field_validator("name")
     @classmethod
@@ -94,7 +94,7 @@ async def register_customer(body: RegisterCustomerRequest, app: App, meta: Meta)
 
 
 class RenameRequest(RequestBody):
-    name: str = Name
+    name: Line = Name
 
 
 @router.post("/{customer_id}/name", response_model=Accepted)
@@ -106,8 +106,8 @@ async def rename(customer_id: UUID, body: RenameRequest, app: App, meta: Meta) -
 class ContactPointRequest(RequestBody):
     point_id: str = Field(default_factory=lambda: str(uuid4()), pattern=r"^[A-Za-z0-9_-]{1,64}$")
     kind: ContactPointKind
-    value: str = Field(min_length=1, max_length=500)
-    label: str | None = Field(default=None, max_length=60)
+    value: Text = Field(min_length=1, max_length=500)  # a postal address has lines
+    label: OptionalLine = Field(default=None, max_length=60)
     primary: bool = Field(default=False, strict=True)  # not "yes" or 1
 
 
@@ -151,7 +151,7 @@ async def preferred_channel(
 
 
 class OwnerRequest(RequestBody):
-    owner: str = Short
+    owner: Line = Short
 
 
 @router.put("/{customer_id}/owner", response_model=Accepted)
@@ -162,7 +162,7 @@ async def assign_owner(customer_id: UUID, body: OwnerRequest, app: App, meta: Me
 
 class AcquisitionRequest(RequestBody):
     channel: AcquisitionChannel
-    detail: str | None = Field(default=None, max_length=200)
+    detail: OptionalLine = Field(default=None, max_length=200)
 
 
 @router.put("/{customer_id}/acquisition", response_model=Accepted)
@@ -176,8 +176,8 @@ async def acquisition(
 
 class PersonalDateRequest(RequestBody):
     kind: PersonalDateKind
-    date: str = Field(description="YYYY-MM-DD, or --MM-DD without a year", examples=["--03-14"])
-    label: str | None = Field(default=None, max_length=60)
+    date: Line = Field(description="YYYY-MM-DD, or --MM-DD without a year", examples=["--03-14"])
+    label: OptionalLine = Field(default=None, max_length=60)
 
 
 @router.post("/{customer_id}/personal-dates", status_code=201, response_model=Accepted)
@@ -189,7 +189,7 @@ async def personal_date(
 
 
 class FamilyNoteRequest(RequestBody):
-    note: str = Field(min_length=1, max_length=2000)
+    note: Text = Field(min_length=1, max_length=2000)
 
 
 @router.post("/{customer_id}/family-notes", status_code=201, response_model=Accepted)
@@ -200,7 +200,7 @@ async def family_note(customer_id: UUID, body: FamilyNoteRequest, app: App, meta
 
 class InterestRequest(RequestBody):
     kind: InterestKind
-    value: str = Field(min_length=1, max_length=200)
+    value: Line = Field(min_length=1, max_length=200)
 
 
 @router.post("/{customer_id}/interests", status_code=201, response_model=Accepted)
@@ -234,7 +234,7 @@ def _tag(tag: str) -> str:
 
 class LinkRequest(RequestBody):
     organisation_id: UUID
-    role: str = Short
+    role: Line = Short
 
 
 @router.post("/{customer_id}/organisations", status_code=201, response_model=Accepted)
@@ -253,7 +253,7 @@ async def unlink(customer_id: UUID, organisation_id: UUID, app: App, meta: Meta)
 
 class LifecycleRequest(RequestBody):
     lifecycle: Lifecycle
-    reason: str | None = Field(default=None, max_length=200)
+    reason: OptionalText = Field(default=None, max_length=200)
 
 
 @router.put("/{customer_id}/lifecycle", response_model=Accepted)
@@ -267,7 +267,7 @@ class ConsentRequest(RequestBody):
     channel: ConsentChannel
     purpose: ConsentPurpose
     status: Literal["opt_in", "opt_out"]
-    source: str = Field(min_length=1, max_length=100, examples=["web-form", "call-centre"])
+    source: Line = Field(min_length=1, max_length=100, examples=["web-form", "call-centre"])
     at: OccurredAt | None = None
 
 
@@ -299,13 +299,13 @@ async def merge(customer_id: UUID, body: MergeRequest, app: App, meta: Meta) -> 
 
 class ErasureRequest(RequestBody):
     # Both outlive the erasure in the audit trail: a role or ticket, not the customer's data.
-    requested_by: str = Field(
+    requested_by: Line = Field(
         min_length=1,
         max_length=200,
         examples=["the data subject, ticket DPO-1234"],
         description="Who asked, as a role or ticket reference (kept after the erasure)",
     )
-    reason: str = Field(min_length=1, max_length=500, examples=["GDPR art. 17 request"])
+    reason: Text = Field(min_length=1, max_length=500, examples=["GDPR art. 17 request"])
 
 
 @router.post("/{customer_id}/erasure", response_model=Accepted)

@@ -16,6 +16,7 @@ import structlog
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import ConflictError, DomainError
 from crm_kernel.handoff import keep_only
+from crm_kernel.request_body import Line
 from crm_kernel.subscriber import KafkaDeadLetters
 from crm_kernel.wire import validation_summary
 from faststream import AckPolicy
@@ -42,7 +43,7 @@ class IngestedInteraction(InteractionFields):
     model_config = ConfigDict(extra="ignore")
 
     source: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9][a-z0-9._-]*$")
-    external_id: str = Field(min_length=1, max_length=200)
+    external_id: Line = Field(min_length=1, max_length=200)
 
 
 # What a rejected copy keeps: the fields that hold no personal data, where valid, and the hash

@@ -13,7 +13,7 @@ from crm_kernel.contracts.contacts import (
 from crm_kernel.domain.envelope import utcnow
 from crm_kernel.http import CommandAccepted
 from crm_kernel.openapi import SUBJECT_COMMAND_ERRORS
-from crm_kernel.request_body import RequestBody
+from crm_kernel.request_body import Line, OptionalLine, OptionalText, RequestBody
 from crm_kernel.timeinput import IsoDateTime, OccurredAt
 from fastapi import APIRouter
 from pydantic import Field
@@ -32,11 +32,11 @@ class InteractionFields(RequestBody):
     channel: InteractionChannel
     direction: Direction
     purpose: ConsentPurpose = ConsentPurpose.SERVICE
-    subject: str | None = Field(default=None, max_length=200)
-    summary: str | None = Field(default=None, max_length=5000)
-    outcome: str | None = Field(default=None, max_length=200)
+    subject: OptionalLine = Field(default=None, max_length=200)
+    summary: OptionalText = Field(default=None, max_length=5000)
+    outcome: OptionalLine = Field(default=None, max_length=200)
     duration_s: int | None = Field(default=None, ge=0, le=86_400, strict=True)  # not `false`
-    handled_by: str | None = Field(default=None, max_length=100)
+    handled_by: OptionalLine = Field(default=None, max_length=100)
     occurred_at: OccurredAt = Field(default_factory=utcnow)
     answered_at: OccurredAt | None = None
 
@@ -75,13 +75,13 @@ async def answer(
 class ScheduleRequest(RequestBody):
     activity_id: UUID = Field(default_factory=uuid4)
     customer_id: UUID
-    owner: str = Field(min_length=1, max_length=100)
+    owner: Line = Field(min_length=1, max_length=100)
     kind: ActivityKind
-    title: str = Field(min_length=1, max_length=200)
+    title: Line = Field(min_length=1, max_length=200)
     starts_at: IsoDateTime
     ends_at: IsoDateTime
-    location: str | None = Field(default=None, max_length=200)
-    notes: str | None = Field(default=None, max_length=2000)
+    location: OptionalLine = Field(default=None, max_length=200)
+    notes: OptionalText = Field(default=None, max_length=2000)
 
 
 class ActivityAccepted(CommandAccepted):
@@ -97,7 +97,7 @@ async def schedule(body: ScheduleRequest, app: App, meta: Meta) -> ActivityAccep
 
 
 class CloseActivityRequest(RequestBody):
-    note: str | None = Field(default=None, max_length=500)
+    note: OptionalText = Field(default=None, max_length=500)
 
 
 @router.post(

@@ -16,9 +16,11 @@ from crm_kernel.contracts.contacts import CustomerType, Lifecycle
 from crm_kernel.http import require_feed, require_scope
 from crm_kernel.openapi import CALENDAR, errors, text
 from crm_kernel.privacy import unseal_all
+from crm_kernel.request_body import Line, OptionalLine
+from crm_kernel.text import preview, refused_in_line
 from crm_kernel.timeinput import IsoDateTime
 from crm_kernel.topics import CONTEXTS
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from crm_projections.adapters.partition_ownership import PartitionOwnership
@@ -42,7 +44,12 @@ REREAD_MIN_S, REREAD_MAX_S = 0.1, 2.0
 HANDOFF_FIRST_S = 0.2
 AFTER = re.compile(r"^(?P<stream>[A-Za-z0-9][A-Za-z0-9_-]*)@(?P<version>[1-9]\d*)$")
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size")]
-Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+# The cursors this API gives out are a few dozen characters: a longer one is no cursor of
+# ours (one nested 20,000 deep made the JSON decoder recurse until it failed: a 500).
+MAX_CURSOR = 512
+Cursor = Annotated[
+    str | None, Query(max_length=MAX_CURSOR, description="next_cursor of the previous page")
+]
 
 
 class Page(BaseModel):
@@ -70,9 +77,14 @@ def encode_cursor(*key: str) -> str:
 def decode_cursor(cursor: str, size: int) -> list[str]:
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except ValueError:
+    except (ValueError, RecursionError):
         key = None
-    if not (isinstance(key, list) and len(key) == size and all(isinstance(k, str) for k in key)):
+    # Its keys go into a store query: a lone surrogate there is a 500 when the query is encoded.
+    if not (
+        isinstance(key, list)
+        and len(key) == size
+        and all(isinstance(k, str) and refused_in_line(k) is None for k in key)
+    ):
         raise query_error("cursor", "not a cursor this API gave out: pass next_cursor as it came")
     return key
 
@@ -111,14 +123,16 @@ async def current_document(request: Request, asked: str) -> tuple[str, dict[str,
 async def search_customers(
     request: Request,
     _: Reader,
-    name: Annotated[str | None, Query(max_length=200, description="Whole words, any order")] = None,
+    name: Annotated[
+        OptionalLine, Query(max_length=200, description="Whole words, any order")
+    ] = None,
     email: Annotated[str | None, Query(max_length=320)] = None,
     phone: Annotated[
         str | None, Query(max_length=40, description="Any spelling of the number")
     ] = None,
     customer_type: CustomerType | None = None,
-    owner: Annotated[str | None, Query(max_length=100)] = None,
-    tag: Annotated[str | None, Query(max_length=40)] = None,
+    owner: Annotated[OptionalLine, Query(max_length=100)] = None,
+    tag: Annotated[OptionalLine, Query(max_length=40)] = None,
     lifecycle: Lifecycle | None = None,
     registration: Annotated[
         Literal["pending", "registered"] | None,
@@ -185,7 +199,8 @@ async def customer_view(
     for item in after:
         match = AFTER.match(item)
         if match is None:
-            raise query_error("after", f"{item!r} is not <stream_id>@<version>, e.g. order-42@1")
+            shown = preview(item)
+            raise query_error("after", f"{shown!r} is not <stream_id>@<version>, e.g. order-42@1")
         wanted.append((match["stream"], int(match["version"])))
     asked = str(customer_id)
     deadline = time.monotonic() + wait_ms / 1000
@@ -377,7 +392,9 @@ async def known_as_of(
     response_class=Response,
     responses={**text(CALENDAR, "The owner's activities as iCalendar"), **errors(422)},
 )
-async def calendar(owner: str, request: Request, _: FeedReader) -> Response:
+async def calendar(
+    owner: Annotated[Line, Path(max_length=100)], request: Request, _: FeedReader
+) -> Response:
     """The owner's calls, meetings and follow-ups as an iCalendar feed. Calendar apps that
     cannot send headers pass a feed token of this owner as `?access_token=` (`crm token issue
     --feed-owner <owner>`); no other token is taken from the URL."""

@@ -9,7 +9,7 @@ from crm_kernel.application import CommandHandler
 from crm_kernel.auth import Principal
 from crm_kernel.http import CommandAccepted, command_metadata, require_scope
 from crm_kernel.openapi import COMMAND_ERRORS
-from crm_kernel.request_body import Money, Quantity, RequestBody
+from crm_kernel.request_body import Line, Money, Quantity, RequestBody
 from crm_kernel.runtime import handler_for
 from crm_kernel.timeinput import OccurredAt
 from fastapi import APIRouter, Depends, Request
@@ -23,7 +23,7 @@ Orders = Annotated[CommandHandler[Any, Any], Depends(handler_for("order"))]
 
 
 class OrderLineRequest(RequestBody):
-    sku: str = Field(min_length=1, max_length=64)
+    sku: Line = Field(min_length=1, max_length=64)
     quantity: Quantity
     unit_price: Money
 

@@ -10,7 +10,7 @@ from crm_kernel.auth import Principal
 from crm_kernel.contracts.support import CaseKind, Priority
 from crm_kernel.http import CommandAccepted, command_metadata, require_scope
 from crm_kernel.openapi import COMMAND_ERRORS
-from crm_kernel.request_body import RequestBody
+from crm_kernel.request_body import Line, RequestBody, Text
 from crm_kernel.runtime import handler_for
 from crm_kernel.timeinput import OccurredAt
 from fastapi import APIRouter, Depends, Request
@@ -28,9 +28,9 @@ class OpenCaseRequest(RequestBody):
     customer_id: UUID
     kind: CaseKind
     priority: Priority = Priority.NORMAL
-    channel: str = Field(default="email", min_length=1, max_length=40)
-    subject: str = Field(min_length=1, max_length=200)
-    description: str = Field(min_length=1, max_length=10_000)
+    channel: Line = Field(default="email", min_length=1, max_length=40)
+    subject: Line = Field(min_length=1, max_length=200)
+    description: Text = Field(min_length=1, max_length=10_000)
     occurred_at: OccurredAt | None = Field(
         default=None, description="When the customer raised it, if before now (an import)"
     )

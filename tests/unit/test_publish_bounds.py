@@ -6,11 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-import pytest
-import structlog
-from aiokafka.errors import MessageSizeTooLargeError
 from crm_contacts.domain.customer import RegisterCustomer, RenameCustomer, customer_decider
-from crm_kernel import metrics
 from crm_kernel.adapters.memory import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
 from crm_kernel.application import CommandHandler
 from crm_kernel.contracts.contacts import CustomerType, PartyKind
@@ -154,58 +150,3 @@ def test_the_catalogue_tells_consumers_how_to_deduplicate() -> None:
     assert delivery["guarantee"] == "at-least-once"
     assert delivery["deduplication_key"] == ["ce_subject", "ce_streamversion"]
     assert "(ce_subject, ce_streamversion)" in delivery["description"]
-
-
-class RefusesOneStream(InMemoryPublisher):
-    """A broker that refuses one stream's commit for what it is (too large), for good."""
-
-    def __init__(self, refused: str) -> None:
-        super().__init__()
-        self.refused = refused
-        self.down = True
-
-    async def publish(self, envelopes: list[EventEnvelope]) -> None:
-        if self.down:
-            raise ConnectionError("broker down")
-        if any(e.stream_id == self.refused for e in envelopes):
-            raise MessageSizeTooLargeError("The message is 1260000 bytes")
-        await super().publish(envelopes)
-
-
-async def test_a_stream_the_broker_refuses_is_parked_and_the_others_go_on() -> None:
-    # Issue 10: a stream id that sorts first held a commit no broker accepts; every sweep
-    # failed on it and never reached the streams after it.
-    store = InMemoryEventStore()
-    publisher = RefusesOneStream("customer-00000000")
-    relay = Relay(store, publisher, publish_timeout_s=0.01)
-    handler = commands(store, relay)
-    for cid in ("00000000", "c1", "c2"):
-        await handler.handle(f"customer-{cid}", register(cid), Metadata(actor="a"))
-    publisher.down = False  # back, but it refuses the first stream's commit
-    with structlog.testing.capture_logs() as logs:
-        assert await relay.publish_pending() == 2
-    assert {e.stream_id for e in publisher.published} == {"customer-c1", "customer-c2"}
-    assert [
-        entry["stream"]
-        for entry in logs
-        if entry["event"] == "stream parked: the broker refuses its commit"
-    ] == ["customer-00000000"]
-    assert metrics.PARKED_STREAMS._value.get() == 1
-    # Later commits of the parked stream wait behind it; the next sweep skips it at once.
-    assert await relay.publish_pending() == 0
-
-
-async def test_a_commit_no_broker_would_take_is_refused_before_it_is_stored() -> None:
-    from crm_kernel.application import TooLargeError
-
-    store, publisher = InMemoryEventStore(), InMemoryPublisher()
-    handler = commands(store, Relay(store, publisher))
-    huge = RegisterCustomer(
-        customer_id="c1",
-        kind=PartyKind.PERSON,
-        customer_type=CustomerType.CONSUMER,
-        name="x" * 1_200_000,
-    )
-    with pytest.raises(TooLargeError, match="more than 1,000,000"):
-        await handler.handle("customer-c1", huge, Metadata(actor="a"))
-    assert store.commits == [] and publisher.published == []

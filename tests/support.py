@@ -6,13 +6,15 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any, TypeVar
 
+import jwt
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from crm_contacts.domain.customer import customer_decider
 from crm_kernel.application import CommandHandler
-from crm_kernel.auth import SigningKey, public_key_set
+from crm_kernel.auth import SigningKey, issue_token, public_key_set
 from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.publisher import TopicPublisher, declare_event_publisher, new_broker
 from crm_kernel.relay import Relay
@@ -26,6 +28,7 @@ T = TypeVar("T")
 # services under test verify with.
 SECRET = SigningKey.generate()
 JWKS = public_key_set([SECRET])
+HOUR = timedelta(hours=1)
 
 
 def settings_for(infra: Any, unique: str, **overrides: Any) -> ServiceSettings:
@@ -39,6 +42,31 @@ def settings_for(infra: Any, unique: str, **overrides: Any) -> ServiceSettings:
         relay_interval_s=0.2,
         **overrides,
     )
+
+
+def forgeries(trusted: SigningKey, scopes: list[str]) -> dict[str, tuple[str, str]]:
+    """Tokens for `scopes` that a service trusting `trusted` must refuse, by what is wrong with
+    each: the token and what its refusal says."""
+    now = int(time.time())
+    claims = {"aud": "crm", "sub": "eve", "iat": now, "exp": now + 600, "jti": "forged"}
+    claims["scope"] = " ".join(scopes)
+    stranger = SigningKey.generate()
+    impostor = SigningKey(trusted.kid, stranger.key, 0)  # the trusted kid, another key
+    public_x = trusted.public_jwk()["x"].encode()  # what a confused verifier takes as secret
+    kid = {"kid": trusted.kid}
+    return {
+        "another key": (issue_token(stranger, "eve", scopes, HOUR), "not in this service's key"),
+        "another key under a trusted kid": (issue_token(impostor, "eve", scopes, HOUR), "match"),
+        "no kid": (jwt.encode(claims, trusted.key, algorithm="EdDSA"), "names no key"),
+        **{
+            algorithm: (
+                jwt.encode(claims, public_x, algorithm=algorithm, headers=kid),
+                f"this one with {algorithm}",
+            )
+            for algorithm in ("HS256", "HS512")
+        },
+        "none": (jwt.encode(claims, None, algorithm="none", headers=kid), "this one with none"),
+    }
 
 
 def mongo(infra: Any) -> AsyncMongoClient[dict[str, Any]]:

@@ -10,11 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from aiokafka import AIOKafkaProducer
+from crm_kernel.auth import FEED_SCOPE, issue_token
 from crm_kernel.domain.events import ERASED
 
 from tests.e2e.test_walking_skeleton import post, register, token, view_when
 from tests.integration.test_relay_and_projector import messages_for
-from tests.support import mongo, running_projections, settings_for, wait_for
+from tests.support import SECRET, mongo, running_projections, settings_for, wait_for
 
 CONTACTS = "contacts:write"
 
@@ -422,7 +423,8 @@ def test_scheduled_activities_appear_in_the_owner_calendar_feed(platform) -> Non
     )
     feed_url = f"{platform.urls['projections']}/owners/{owner}/calendar.ics"
     assert httpx.get(feed_url).status_code == 401
-    raw = token("projections:read")["Authorization"].removeprefix("Bearer ")
+    # A calendar app's feed token, in the URL (a general token is refused there).
+    raw = issue_token(SECRET, "calendar", [FEED_SCOPE], timedelta(days=1), owner=owner)
     deadline = datetime.now(UTC) + timedelta(seconds=30)
     while datetime.now(UTC) < deadline:
         feed = httpx.get(feed_url, params={"access_token": raw})

@@ -34,7 +34,7 @@ from crm_kernel.tokens import TokenAuth
 from fastapi import Depends, Request
 from fastapi.testclient import TestClient
 
-from tests.support import SECRET, bare_app  # SECRET: the key the test apps trust
+from tests.support import SECRET, bare_app, forgeries  # SECRET: the key test apps trust
 
 KEY = SigningKey.generate()
 KEYS = KeySet.from_json(public_key_set([KEY]))
@@ -62,50 +62,17 @@ def test_a_token_carries_its_subject_scopes_id_and_key_id() -> None:
     )
 
 
-def test_tokens_of_other_keys_or_without_a_key_id_are_refused() -> None:
-    stranger = SigningKey.generate()
-    impostor = SigningKey(KEY.kid, stranger.key, KEY.created_at)  # our kid, another key
-    cases = {
-        "not in this service's key set": issue_token(stranger, "eve", ["sales:write"], HOUR),
-        "does not match the key": issue_token(impostor, "eve", ["sales:write"], HOUR),
-        "names no key": jwt.encode(
-            {
-                "aud": "crm",
-                "sub": "eve",
-                "iat": int(time.time()),
-                "exp": int(time.time()) + 60,
-                "jti": "j",
-            },
-            KEY.key,
-            algorithm="EdDSA",
-        ),
-    }
-    for reason, token in cases.items():
+def test_tokens_of_other_keys_algorithms_or_without_a_key_id_are_refused() -> None:
+    for token, reason in forgeries(KEY, ["sales:write"]).values():
         with pytest.raises(InvalidTokenError, match=reason):
             verify_token(KEYS, token)
 
 
-def test_other_algorithms_are_refused_even_under_a_known_key_id() -> None:
-    now = int(time.time())
-    claims = {
-        "aud": "crm",
-        "sub": "eve",
-        "iat": now,
-        "exp": now + 60,
-        "jti": "j",
-        "scope": "sales:write",
-    }
-    public_x = KEY.public_jwk()["x"].encode()  # what a confused verifier would use as secret
-    for algorithm in ("HS256", "HS512"):
-        forged = jwt.encode(claims, public_x, algorithm=algorithm, headers={"kid": KEY.kid})
-        with pytest.raises(InvalidTokenError, match=f"this one with {algorithm}"):
-            verify_token(KEYS, forged)
-    unsigned = jwt.encode(claims, None, algorithm="none", headers={"kid": KEY.kid})
-    with pytest.raises(InvalidTokenError, match="this one with none"):
-        verify_token(KEYS, unsigned)
-    # and one that says EdDSA but whose header was swapped onto another token's body
+def test_a_signature_does_not_carry_over_to_another_body() -> None:
+    claims = {"aud": "crm", "sub": "root", "iat": int(time.time()), "jti": "j", "scope": ""}
+    claims["exp"] = claims["iat"] + 60
     header, _, signature = _signed({"sub": "alice"}).split(".")
-    body = base64.urlsafe_b64encode(json.dumps({**claims, "sub": "root"}).encode()).rstrip(b"=")
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=")
     with pytest.raises(InvalidTokenError, match="does not match"):
         verify_token(KEYS, f"{header}.{body.decode()}.{signature}")
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Self
 from uuid import UUID, uuid4
 
 import structlog
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -25,7 +25,7 @@ from pymongo.errors import (
     ServerSelectionTimeoutError,
 )
 from starlette.datastructures import Headers, MutableHeaders, QueryParams
-from starlette.routing import BaseRoute, Match
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_kernel.application import CommandResult
@@ -153,41 +153,58 @@ def _bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str | Non
 
 
 class Authenticate:
-    """A request to a route that needs a token gets its 401 here, before any of its body is
-    read or parsed (FastAPI reads and parses the body before it runs the dependencies). Which
-    routes need one is read from their dependencies (the token checks above), route by route:
-    health, metrics, the docs and routes without a check pass untouched. Scopes (403) are
-    checked by the dependency, which finds the token verified already (remembered)."""
+    """A request to a route that needs a token gets its 401 before any of its body is read or
+    parsed: FastAPI reads and parses the body before it runs the dependencies that check the
+    token. The router has picked the route (`scope["route"]`) by the time anything asks for
+    the body, so the first ask is where the token is checked, route by route: only routes
+    whose dependencies include a token check (above) need one; health, metrics, the docs
+    and other routes pass untouched. Scopes (403) stay the dependency's, which finds the token
+    verified already (remembered)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self._needs: dict[int, bool | None] = {}  # by route (routes are not hashable)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        query_token = self._requirement(scope) if scope["type"] == "http" else None
-        if query_token is not None:
-            scheme, credentials = get_authorization_scheme_param(
-                Headers(scope=scope).get("authorization")
-            )
-            token = credentials if scheme.lower() == "bearer" and credentials else None
-            if token is None and query_token:
-                token = QueryParams(scope.get("query_string", b"")).get("access_token")
-            try:
-                authenticate(scope["app"].state.tokens, token)
-            except AuthError as error:
-                await _auth_response(error)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        checked = False
 
-    def _requirement(self, scope: Scope) -> bool | None:
-        """Whether the route the request goes to needs a token (True: the query may carry
-        it), None if it needs none; the first route that matches fully, as Starlette's."""
-        for route in scope["app"].router.routes:
-            if route.matches(scope)[0] is Match.FULL:
-                if id(route) not in self._needs:
-                    self._needs[id(route)] = _token_check_of(route)
-                return self._needs[id(route)]
-        return None
+        async def authenticated_receive() -> Message:
+            nonlocal checked
+            if not checked:
+                checked = True
+                self._authenticate(scope)
+            return await receive()
+
+        await self.app(scope, authenticated_receive, send)
+
+    def _authenticate(self, scope: Scope) -> None:
+        """HTTPException 401 (which FastAPI passes through, and the app answers with the
+        platform's error body) if the request's route needs a token and has no valid one."""
+        route = scope.get("route")
+        if route is None:
+            return
+        if id(route) not in self._needs:
+            self._needs[id(route)] = _token_check_of(route)
+        query_token = self._needs[id(route)]
+        if query_token is None:
+            return
+        scheme, credentials = get_authorization_scheme_param(
+            Headers(scope=scope).get("authorization")
+        )
+        token = credentials if scheme.lower() == "bearer" and credentials else None
+        if token is None and query_token:
+            token = QueryParams(scope.get("query_string", b"")).get("access_token")
+        try:
+            authenticate(scope["app"].state.tokens, token)
+        except AuthError as error:
+            raise HTTPException(
+                status_code=401,
+                detail=[{"loc": ["header", "authorization"], "msg": error.message, "type": "auth"}],
+                headers={"WWW-Authenticate": "Bearer"},
+            ) from None
 
 
 def _token_check_of(route: BaseRoute) -> bool | None:

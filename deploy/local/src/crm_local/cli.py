@@ -227,7 +227,8 @@ async def _revoke(mongo_url: str, vault: str, token_id: str, expires_at: datetim
         await MongoRevocations(client[vault]).revoke(token_id, expires_at, utcnow())
     except PyMongoError as error:
         raise LauncherError(
-            f"the store at {mongo_url} does not answer ({error}): is the platform up?"
+            f"the store at {mongo_url} does not answer ({type(error).__name__}): is the "
+            "platform up (`crm up`)?"
         ) from None
     finally:
         await client.close()

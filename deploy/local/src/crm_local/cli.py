@@ -250,9 +250,10 @@ def token_rotate_key() -> None:
 
 @token_app.command("jwks")
 def token_jwks() -> None:
-    """Print the public key set (JWKS) to give services as CRM_AUTH_JWKS (e.g. with compose)."""
+    """Print the public key set (JWKS) to give services as CRM_AUTH_JWKS (e.g. with compose);
+    the profile's keys are made if it has none yet, and `crm token issue` signs with them."""
     try:
-        print(public_key_set(signing_keys(InfraSettings(), create=False)))
+        print(public_key_set(signing_keys(InfraSettings())))
     except LauncherError as error:
         _fail(error)
 

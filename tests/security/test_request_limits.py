@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import Request
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 
 from tests.unit.test_http import app
 
@@ -33,6 +34,30 @@ def test_a_body_above_the_limit_is_refused_before_it_is_read() -> None:
         assert client.post("/take", content=chunks()).status_code == 413
         assert client.post("/take", content=b"x" * 1000).json() == {"n": 1000}
     assert read == [1000]
+
+
+class Named(BaseModel):
+    name: str
+
+
+def test_a_body_counted_above_the_limit_is_413_on_a_route_that_parses_a_model_too() -> None:
+    # FastAPI turned the guard's error, raised while it read the body, into a 400.
+    service = app()
+
+    @service.post("/named")
+    async def named(body: Named) -> dict[str, str]:
+        return {"name": body.name}
+
+    def chunks():
+        for _ in range(20):
+            yield b"x" * 100_000
+
+    with TestClient(service) as client:
+        response = client.post(
+            "/named", content=chunks(), headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 413, response.text
+        assert client.post("/named", json={"name": "ok"}).json() == {"name": "ok"}
 
 
 def test_headers_above_16_kb_are_refused() -> None:

@@ -10,14 +10,19 @@ import json
 from typing import Any
 
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 1_048_576
 MAX_HEADER_BYTES = 16_384
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """An HTTPException so that FastAPI, which turns any other error met while it reads a body
+    into a 400 "error parsing the body", passes it on as the 413 it is."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"bodies above {limit} bytes")
 
 
 class RequestGuard:
@@ -67,7 +72,7 @@ class RequestGuard:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self._max_body:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(self._max_body)
             return message
 
         return counted

@@ -1,6 +1,6 @@
 """Issue 10, low: no security headers, and a `server: uvicorn` banner. Every answer now
 carries nosniff, no-store, X-Frame-Options DENY and a CSP without framing, and names no server.
-(Weak secrets and strict scopes are tested with the token code, tests/unit/test_auth.py.)"""
+(Strict scopes, token caps and refused algorithms are tests/security/test_auth.py.)"""
 
 from __future__ import annotations
 

@@ -5,22 +5,34 @@ Generates N events across many customers, then measures in one run on the same d
   2. raw PyMongo bulk_write(ordered=False) of the same final documents (baseline),
   3. the projector's replay throughput (same code as `crm projections rebuild`),
   4. live end-to-end latency, command accepted -> visible in the 360 view, at a fixed rate,
-     in several rounds (this shared machine's speed varies from minute to minute), on a mixed
-     workload (a quarter each: registrations, orders, renames or tags, interactions, the last
-     three on customers already in the store), with N customers preloaded through the
-     contacts API for each N of --existing, and
+     on a mixed workload (a quarter each: registrations, orders, renames or tags,
+     interactions, the last three on customers already in the store), with N customers
+     preloaded through the contacts API for each N of --existing, and
   5. its baseline: raw aiokafka produce (acks=all) -> consume -> PyMongo insert, same rate.
+
+Each N of --existing gets a complete platform of its own (broker, store, the contacts, sales
+and projections services, on ports of its own), started and preloaded alone. The sizes then
+take turns, round by round (A B A B ...), so that this shared machine's minute-to-minute
+noise lands on every size alike: while one is measured, every
+process of the others is stopped (SIGSTOP). A resumed platform is measured once its services
+are ready and its 360 view is caught up (its consumer group rebalances after a pause, which
+empties the projector's memory of recent documents) and after --resume-warmup seconds of the
+same load; its first turn gets --warmup seconds. The baselines and the replay run on the first
+(smallest) platform afterwards, the others stopped.
+
 Prints events/s, the ratios against both baselines, the events-per-document compaction of a
-batch, p50/p99 latency per N, and the ratio of p99 at the largest N to p99 at the smallest.
+batch, p50/p99 latency per N (the median of the rounds' figures and pooled over the rounds),
+and the ratio of p99 at the largest N to p99 at the smallest, from both and per round.
 
     python3 -m uv run python bench/projector.py --events 20000 --customers 2000 --rate 100 \
-        --existing 2000,20000
+        --existing 2000,20000 --rounds 4 --seconds 20 --warmup 20
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import signal
@@ -38,8 +50,8 @@ import aiohttp
 import httpx
 import uvloop
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from crm_kernel import wire
-from crm_kernel.auth import issue_token
+from aiokafka.admin import AIOKafkaAdminClient
+from crm_kernel import auth, wire
 from crm_kernel.contracts import campaigns as k
 from crm_kernel.contracts import contacts as c
 from crm_kernel.contracts import sales as s
@@ -52,6 +64,7 @@ from crm_local.processes import Managed, port_open
 from crm_local.synthetic import registered, stream_of
 from crm_projections.adapters.read_models import COLLECTIONS
 from crm_projections.adapters.read_store import MongoReadStore
+from crm_projections.bootstrap import LIVE_GROUP
 from crm_projections.entrypoints.admin import rebuild_into
 from pymongo import AsyncMongoClient, InsertOne
 from rich.console import Console
@@ -59,7 +72,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 console = Console()
-SECRET = "benchmark-secret-of-at-least-32-bytes!!"
+SCOPES = ["contacts:write", "sales:write", "projections:read"]
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -202,24 +215,117 @@ class Compaction:
         MongoReadStore.save_many = counting  # type: ignore[method-assign]
 
 
-def start_services(infra: InfraSettings, state: Path, run: str) -> dict[str, str]:
-    urls = {}
-    for name in ("contacts", "sales", "projections"):
-        port = 19300 + len(urls)
-        env = {
-            "CRM_KAFKA_BOOTSTRAP": infra.kafka_bootstrap,
-            "CRM_MONGO_URL": infra.mongo_url,
-            "CRM_HTTP_PORT": str(port),
-            "CRM_AUTH_SECRET": SECRET,
-            "CRM_LOG_LEVEL": "WARNING",
-            "CRM_DATABASE": f"bench_{run}_{name}",
-            "CRM_VAULT_DATABASE": f"bench_{run}_vault",
-        }
-        process = Managed(f"bench-{name}", state)
-        process.start([sys.executable, "-m", f"crm_{name}"], env=env)
-        urls[name] = f"http://127.0.0.1:{port}"
-        process.wait_until(lambda u=urls[name]: _ready(u), "ready", timeout_s=60)
-    return urls
+def bench_auth() -> tuple[dict[str, str], str]:
+    """The services' auth environment and a bearer token they accept with the bench's scopes:
+    the one place to change when the platform's auth changes (tests/processes.py shows how
+    the tests start the platform). The bench is the issuer: a key of its own signs the token
+    (EdDSA, with its kid), and the services get the public key set only."""
+    key = auth.SigningKey.generate()
+    token = auth.issue_token(key, "bench", SCOPES, timedelta(hours=2))
+    return {"CRM_AUTH_JWKS": auth.public_key_set([key])}, token
+
+
+# What the live workload's commands and reads need.
+SERVICES = ("contacts", "sales", "projections")
+
+
+class Platform:
+    """One complete, independent platform for one number of preloaded customers: its own
+    broker and store (`crm_local.infra`, in a state directory of its own) and its own
+    services, on ports of its own. `pause` stops every one of its processes (SIGSTOP), so that
+    another platform is measured alone on the machine; `resume` continues them (SIGCONT)."""
+
+    def __init__(
+        self,
+        index: int,
+        existing: int,
+        args: argparse.Namespace,
+        run: str,
+        credentials: tuple[dict[str, str], str],
+    ) -> None:
+        self.existing = existing
+        self.state = Path(tempfile.mkdtemp(prefix=f"crm-bench-{index}-"))
+        step = 10 * index
+        self.infra_settings = InfraSettings(
+            state_dir=self.state,
+            kafka_port=args.kafka_port + step,
+            kafka_controller_port=args.kafka_port + step + 1,
+            mongo_port=args.mongo_port + step,
+        )
+        self.infra = Infra(self.infra_settings)
+        self.ports = {name: args.service_port + step + n for n, name in enumerate(SERVICES)}
+        self.urls = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
+        self.run = f"{run}{index}"
+        self.auth, self.token = credentials  # the services' environment, a token they accept
+        self.workload = Workload(self.urls)
+        self.members: frozenset[str] = frozenset()  # of the projector's group, before a pause
+        self.paused_at = 0.0
+
+    @property
+    def bootstrap(self) -> str:
+        return self.infra_settings.kafka_bootstrap
+
+    @property
+    def mongo_url(self) -> str:
+        return self.infra_settings.mongo_url
+
+    def all_ports(self) -> list[int]:
+        s = self.infra_settings
+        return [s.kafka_port, s.kafka_controller_port, s.mongo_port, *self.ports.values()]
+
+    def services(self) -> list[Managed]:
+        return [Managed(f"bench-{name}", self.state) for name in SERVICES]
+
+    async def up(self, services: bool) -> None:
+        await asyncio.to_thread(self.infra.up)
+        await ensure_topics(self.bootstrap, list(EVENT_TOPICS), 3)
+        if services:
+            await asyncio.to_thread(self._start_services)
+
+    def _start_services(self) -> None:
+        for name, process in zip(SERVICES, self.services(), strict=True):
+            env = {
+                "CRM_KAFKA_BOOTSTRAP": self.bootstrap,
+                "CRM_MONGO_URL": self.mongo_url,
+                "CRM_HTTP_PORT": str(self.ports[name]),
+                "CRM_LOG_LEVEL": "WARNING",
+                "CRM_DATABASE": f"bench_{self.run}_{name}",
+                "CRM_VAULT_DATABASE": f"bench_{self.run}_vault",
+                **self.auth,
+            }
+            process.start([sys.executable, "-m", f"crm_{name}"], env=env)
+            process.wait_until(lambda u=self.urls[name]: _ready(u), "ready", timeout_s=60)
+
+    def _processes(self) -> list[Managed]:
+        """Broker and store first, then the services."""
+        return [part.process for part in self.infra.parts] + self.services()
+
+    @staticmethod
+    def _signal(processes: list[Managed], signum: signal.Signals) -> None:
+        for process in processes:
+            pid = process.pid()  # None unless it is a process this platform started
+            if pid is None:
+                continue
+            # Managed.start gives each a session of its own: its group holds only it and
+            # whatever it started.
+            if os.getpgid(pid) == pid:
+                os.killpg(pid, signum)
+            else:
+                os.kill(pid, signum)
+
+    def pause(self) -> None:
+        """Services first, so none of them sees its broker or store stop while it runs."""
+        self._signal(self._processes()[::-1], signal.SIGSTOP)
+        self.paused_at = time.perf_counter()
+
+    def resume(self) -> None:
+        self._signal(self._processes(), signal.SIGCONT)
+
+    def down(self) -> None:
+        self.resume()  # a stopped process would not act on SIGTERM
+        for process in reversed(self.services()):
+            process.stop()
+        self.infra.down()
 
 
 def _ready(url: str) -> bool:
@@ -288,11 +394,6 @@ def _session(token: str) -> aiohttp.ClientSession:
     )
 
 
-def _token() -> str:
-    scopes = ["contacts:write", "sales:write", "projections:read"]
-    return issue_token(SECRET, "bench", scopes, timedelta(hours=2))
-
-
 async def visible(
     http: aiohttp.ClientSession,
     urls: dict[str, str],
@@ -325,14 +426,15 @@ async def visible(
     return False
 
 
-async def preload(urls: dict[str, str], workload: Workload, target: int, concurrency: int) -> None:
-    """Register customers through the contacts API until `target` are known, `concurrency`
-    requests at a time, then wait until the 360 view has them all."""
-    missing = target - len(workload.known)
+async def preload(platform: Platform, concurrency: int) -> None:
+    """Register customers through the contacts API until the platform's number are known,
+    `concurrency` requests at a time, then wait until the 360 view has them all."""
+    urls, workload = platform.urls, platform.workload
+    missing = platform.existing - len(workload.known)
     if missing <= 0:
         return
     failed: list[str] = []
-    async with _session(_token()) as http:
+    async with _session(platform.token) as http:
         queue = iter(range(missing))
         answers: list[tuple[str, dict[str, Any]]] = []
         with Progress(console=console) as bar:
@@ -393,15 +495,16 @@ async def projector_counters(url: str) -> dict[str, float]:
 
 
 async def live_latency(
-    urls: dict[str, str], workload: Workload, rate: int, seconds: int, label: str = "live"
+    platform: Platform, rate: int, seconds: int, label: str = "live"
 ) -> tuple[dict[str, list[float]], list[str]]:
     """The mixed workload at `rate` per second; each command is timed from its 201 (200 for a
     rename or a tag) until the 360 view shows it. aiohttp on uvloop keeps the client's own CPU
     small: it shares the machine with the system. Returns the latencies per kind of command
     and the failures."""
+    urls, workload = platform.urls, platform.workload
     latencies: dict[str, list[float]] = {kind: [] for kind in KINDS}
     failed: list[str] = []
-    async with _session(_token()) as http:
+    async with _session(platform.token) as http:
 
         async def command() -> None:
             kind, cid, method, url, body = workload.next()
@@ -492,6 +595,80 @@ async def raw_latency(
     return [max(0.0, inserted[key] - at) * 1000 for key, at in acked.items()]
 
 
+SETTLED_MS = 250  # two probes in a row visible this fast: the platform is caught up
+SETTLE_TIMEOUT_S = 180
+# A pause longer than the consumer's session (10 s, less the 3 s between its heartbeats)
+# costs its group membership: the broker expires it on resume, the consumer learns so at its
+# next heartbeat and rejoins.
+SESSION_S, HEARTBEAT_S = 10, 3
+REJOIN_WITHIN_S = 15
+
+
+async def projector_group(bootstrap: str) -> tuple[str, frozenset[str]]:
+    """The live projector's consumer group: its state and its members' ids."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    await admin.start()
+    try:
+        [response] = await admin.describe_consumer_groups([LIVE_GROUP])
+        _, _, state, _, _, members, *_ = response.groups[0]
+        return str(state), frozenset(str(member[0]) for member in members)
+    finally:
+        await admin.close()
+
+
+async def settle(
+    platform: Platform, members: frozenset[str], paused_s: float
+) -> tuple[float, float]:
+    """After a resume: wait until every service is ready, the projector's consumer has
+    rejoined its group after a long pause (`members` were its members before) and two probe
+    registrations in a row are visible in the 360 view within SETTLED_MS (caught up with what
+    piled up); returns the seconds until it rejoined and until it was caught up."""
+    started = time.perf_counter()
+    deadline = started + SETTLE_TIMEOUT_S
+
+    def overdue() -> None:
+        if time.perf_counter() > deadline:
+            raise RuntimeError(
+                f"{platform.existing:,} customers: not caught up {SETTLE_TIMEOUT_S} s after "
+                f"a resume: see the logs in {platform.state / 'logs'}"
+            )
+
+    for url in platform.urls.values():
+        while not await asyncio.to_thread(_ready, url):
+            overdue()
+            await asyncio.sleep(0.25)
+    while paused_s > SESSION_S - HEARTBEAT_S and time.perf_counter() < started + REJOIN_WITHIN_S:
+        with contextlib.suppress(Exception):  # a broker still waking up: ask again
+            state, now = await projector_group(platform.bootstrap)
+            if state == "Stable" and now and not now & members:
+                break
+        await asyncio.sleep(0.25)
+    rejoined = time.perf_counter() - started
+    fast = 0
+    async with _session(platform.token) as http:
+        while fast < 2:
+            overdue()
+            cid = str(uuid.uuid4())
+            body = {"customer_id": cid, "name": "Probe", "email": f"probe-{cid}@example.com"}
+            try:
+                async with http.post(f"{platform.urls['contacts']}/customers", json=body) as r:
+                    if r.status != 201:
+                        fast = 0
+                        await asyncio.sleep(0.5)
+                        continue
+                    accepted = time.perf_counter()
+                    answer = await r.json()
+                seen = await visible(http, platform.urls, cid, answer, attempts=2)
+            except (aiohttp.ClientError, TimeoutError):
+                seen = False
+            if seen and (time.perf_counter() - accepted) * 1000 < SETTLED_MS:
+                fast += 1
+            else:
+                fast = 0
+                await asyncio.sleep(0.2)
+    return rejoined, time.perf_counter() - started
+
+
 def pct(values: list[float], q: float) -> float:
     return (
         statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
@@ -507,69 +684,114 @@ class Measured:
         self.existing = existing
         self.per_kind: dict[str, list[float]] = {kind: [] for kind in KINDS}
         self.rounds: list[tuple[float, float]] = []
+        # Seconds from each resume until the projector rejoined its group, and was caught up.
+        self.settled: list[tuple[float, float]] = []
         self.failed: list[str] = []
-        self.projector: dict[str, float] = {}
+        self.projector: dict[str, float] = {}  # summed over the measured rounds only
 
-    def add(self, per_kind: dict[str, list[float]], failed: list[str]) -> None:
+    def add(
+        self, per_kind: dict[str, list[float]], failed: list[str], projector: dict[str, float]
+    ) -> None:
         figures = [v for values in per_kind.values() for v in values]
         self.rounds.append((pct(figures, 50), pct(figures, 99)) if figures else (0.0, 0.0))
         for kind, values in per_kind.items():
             self.per_kind[kind] += values
         self.failed += failed
+        for key, value in projector.items():
+            self.projector[key] = self.projector.get(key, 0.0) + value
 
     @property
     def pooled(self) -> list[float]:
         return [v for values in self.per_kind.values() for v in values]
 
+    @property
+    def median_p50(self) -> float:
+        return statistics.median(p50 for p50, _ in self.rounds)
+
+    @property
+    def median_p99(self) -> float:
+        return statistics.median(p99 for _, p99 in self.rounds)
+
+
+async def measure_round(
+    platform: Platform, measured: Measured, n: int, args: argparse.Namespace, interleaved: bool
+) -> None:
+    """One live round on `platform`: resumed (when the sizes take turns), caught up, warmed
+    up, measured, paused again."""
+    if interleaved:
+        members, paused_s = platform.members, time.perf_counter() - platform.paused_at
+        platform.resume()
+        rejoined, took = await settle(platform, members, paused_s)
+        measured.settled.append((rejoined, took))
+        console.print(
+            f"{platform.existing:,} customers: resumed, projector rejoined its group in "
+            f"{rejoined:.1f} s, caught up in {took:.1f} s"
+        )
+    # The first time, the JVM's JIT, the services' first requests and the preload's backlog
+    # make the first seconds slow; after each resume, the consumer group's rebalance and the
+    # memory it empties (ADR 9): those seconds are discarded, as in any benchmark.
+    warmup = args.warmup if not measured.rounds else args.resume_warmup if interleaved else 0
+    if warmup:
+        await live_latency(platform, args.rate, warmup, "warm-up")
+    before = await projector_counters(platform.urls["projections"])
+    per_kind, failed = await live_latency(
+        platform, args.rate, args.seconds, f"{platform.existing:,} customers, round {n + 1}"
+    )
+    after = await projector_counters(platform.urls["projections"])
+    measured.add(per_kind, failed, {k: after.get(k, 0) - before.get(k, 0) for k in after})
+    p50, p99 = measured.rounds[-1]
+    console.print(
+        f"{platform.existing:,} customers, round {n + 1}: p50 {p50:.0f} ms, p99 {p99:.0f} ms"
+    )
+    if interleaved:
+        platform.members = (await projector_group(platform.bootstrap))[1]
+        platform.pause()
+
 
 async def main(args: argparse.Namespace) -> None:
-    state = Path(tempfile.mkdtemp(prefix="crm-bench-"))
-    infra_settings = InfraSettings(
-        state_dir=state,
-        kafka_port=args.kafka_port,
-        kafka_controller_port=args.kafka_port + 1,
-        mongo_port=args.mongo_port,
-    )
-    infra = Infra(infra_settings)
-    if port_open("127.0.0.1", args.kafka_port):
-        console.print(f"[red]error:[/red] port {args.kafka_port} is taken: pass --kafka-port")
-        return
     run = uuid.uuid4().hex[:6]
+    credentials = bench_auth()
+    # One platform per number of customers for the live rounds; the baselines and the replay
+    # run on the first (smallest) one.
+    sizes = args.existing if args.rate > 0 else args.existing[:1]
+    platforms = [Platform(n, existing, args, run, credentials) for n, existing in enumerate(sizes)]
+    ports = [port for platform in platforms for port in platform.all_ports()]
+    taken = sorted({port for port in ports if port_open("127.0.0.1", port)})
+    if taken or len(set(ports)) < len(ports):
+        console.print(
+            f"[red]error:[/red] ports {', '.join(map(str, taken)) or '(overlapping)'} are taken: "
+            "pass --kafka-port, --mongo-port or --service-port (each platform n uses them + 10 n)"
+        )
+        return
+    interleaved = len(platforms) > 1
     try:
-        await asyncio.to_thread(infra.up)
-        bootstrap, mongo_url = infra_settings.kafka_bootstrap, infra_settings.mongo_url
-        await ensure_topics(bootstrap, list(EVENT_TOPICS), 3)
         results: list[Measured] = []
         baseline: list[float] = []
         if args.rate > 0:
             # First, on empty topics: the live projector is caught up from its first event.
-            urls = await asyncio.to_thread(start_services, infra_settings, state, run)
-            workload = Workload(urls)
-            for existing in args.existing:
-                await preload(urls, workload, existing, args.concurrency)
-                if args.warmup:
-                    # The JVM's JIT, the services' first requests and the preload's backlog
-                    # make the first seconds slow: those are discarded, as in any benchmark.
-                    await live_latency(urls, workload, args.rate, args.warmup, "warm-up")
-                measured = Measured(existing)
-                before = await projector_counters(urls["projections"])
-                for n in range(args.rounds):
-                    per_kind, failed = await live_latency(
-                        urls,
-                        workload,
-                        args.rate,
-                        args.seconds,
-                        f"{existing:,} customers, round {n + 1}",
-                    )
-                    measured.add(per_kind, failed)
-                    p50, p99 = measured.rounds[-1]
-                    console.print(
-                        f"{existing:,} customers, round {n + 1}: p50 {p50:.0f} ms, p99 {p99:.0f} ms"
-                    )
-                after = await projector_counters(urls["projections"])
-                measured.projector = {k: after.get(k, 0) - before.get(k, 0) for k in after}
-                results.append(measured)
-            baseline = await raw_latency(bootstrap, mongo_url, run, args.rate, args.seconds)
+            # Each platform is started and preloaded alone, then paused.
+            for platform in platforms:
+                await platform.up(services=True)
+                await preload(platform, args.concurrency)
+                if interleaved:
+                    platform.members = (await projector_group(platform.bootstrap))[1]
+                    platform.pause()
+            results = [Measured(platform.existing) for platform in platforms]
+            for n in range(args.rounds):
+                # Every size once per round, in turn (A B A B ...): the machine's
+                # minute-to-minute noise lands on every side alike, and every turn of a size
+                # comes after the same pause (the others' turns).
+                for platform, measured in zip(platforms, results, strict=True):
+                    await measure_round(platform, measured, n, args, interleaved)
+            for platform in platforms[1:]:
+                platform.down()
+        first = platforms[0]
+        if not args.rate:
+            await first.up(services=False)
+        first.resume()
+        bootstrap, mongo_url = first.bootstrap, first.mongo_url
+        if args.rate > 0:
+            baseline = await raw_latency(bootstrap, mongo_url, first.run, args.rate, args.seconds)
         envelopes = generate(args.events, args.customers)
         await publish(bootstrap, envelopes)
 
@@ -577,19 +799,21 @@ async def main(args: argparse.Namespace) -> None:
         settings = ServiceSettings(
             kafka_bootstrap=bootstrap,
             mongo_url=mongo_url,
-            auth_secret=SECRET,
-            database=f"bench_{run}_base",
-            vault_database=f"bench_{run}_vault",
+            database=f"bench_{first.run}_base",
+            vault_database=f"bench_{first.run}_vault",
+            **{name.removeprefix("CRM_").lower(): value for name, value in credentials[0].items()},
         )
         compaction = Compaction()
         started = time.perf_counter()
-        replayed = await rebuild_into(settings, f"bench_{run}_replay", switch=False)
+        replayed = await rebuild_into(settings, f"bench_{first.run}_replay", switch=False)
         replay_s = time.perf_counter() - started
-        written, write_s = await raw_write(mongo_url, f"bench_{run}_replay", f"bench_{run}_raw")
+        written, write_s = await raw_write(
+            mongo_url, f"bench_{first.run}_replay", f"bench_{first.run}_raw"
+        )
     finally:
-        for name in ("bench-projections", "bench-sales", "bench-contacts"):
-            Managed(name, state).stop()
-        await asyncio.to_thread(infra.down)
+        # Synchronous: a cancelled run (Ctrl-C) still stops every process it started.
+        for platform in platforms:
+            platform.down()
 
     consume_rate = consumed / consume_s
     # Events whose final documents the raw write stored per second: every event on the topics,
@@ -598,7 +822,8 @@ async def main(args: argparse.Namespace) -> None:
     replay_rate = replayed.done / replay_s
     table = Table(
         title=f"{replayed.done:,} events replayed ({args.events:,} generated on "
-        f"{args.customers:,} customers, the rest from the live phase), 3 partitions per topic"
+        f"{args.customers:,} customers, the rest from the live phase at "
+        f"{platforms[0].existing:,} customers), 3 partitions per topic"
     )
     table.add_column("measure")
     table.add_column("figure", justify="right")
@@ -618,14 +843,25 @@ async def main(args: argparse.Namespace) -> None:
             "compaction (replay)",
             f"{replayed.done / compaction.documents:.2f} events per customer_360 document written",
         )
+    how = (
+        f"{args.rounds} x {args.seconds} s, the sizes taking turns on paused platforms, each "
+        f"turn after catching up and {args.resume_warmup} s warm-up, the first after "
+        f"{args.warmup} s"
+        if interleaved
+        else f"{args.rounds} x {args.seconds} s after {args.warmup} s warm-up"
+    )
     for m in results:
         pooled = m.pooled
         if not pooled:
             table.add_row(f"live, {m.existing:,} customers in the store", "nothing visible")
             continue
         table.add_row(
-            f"live mixed at {args.rate} commands/s, {m.existing:,} customers in the store, "
-            f"p50 / p99 ({args.rounds} x {args.seconds} s after {args.warmup} s warm-up)",
+            f"live mixed at {args.rate} commands/s, {m.existing:,} customers in the store "
+            f"({how}): median of the rounds' p50 / p99",
+            f"{m.median_p50:.1f} / {m.median_p99:.1f} ms",
+        )
+        table.add_row(
+            "  pooled over the rounds, p50 / p99",
             f"{pct(pooled, 50):.1f} / {pct(pooled, 99):.1f} ms",
         )
         table.add_row(
@@ -645,14 +881,27 @@ async def main(args: argparse.Namespace) -> None:
                 f"{m.projector['events'] / batches:.1f}, "
                 f"{m.projector['seconds'] / m.projector['at']:.0%}",
             )
+        if m.settled:
+            table.add_row(
+                "  after each resume: projector rejoined, caught up",
+                ", ".join(f"{a:.1f} / {b:.1f}" for a, b in m.settled) + " s",
+            )
         issued = args.rate * args.seconds * args.rounds
         table.add_row("  commands visible / failed", f"{len(pooled)} / {len(m.failed)} of {issued}")
     measured = [m for m in results if m.pooled]
     if len(measured) > 1:
-        first, last = measured[0], measured[-1]
+        small, large = measured[0], measured[-1]
+        versus = f"p99 at {large.existing:,} / p99 at {small.existing:,} customers"
         table.add_row(
-            f"p99 at {last.existing:,} / p99 at {first.existing:,} customers (target <= 1.2)",
-            f"{pct(last.pooled, 99) / pct(first.pooled, 99):.2f}",
+            f"{versus}, medians of the rounds (headline, target <= 1.2)",
+            f"{large.median_p99 / small.median_p99:.2f}",
+        )
+        table.add_row(f"{versus}, pooled", f"{pct(large.pooled, 99) / pct(small.pooled, 99):.2f}")
+        table.add_row(
+            f"{versus}, per round (measured next to each other)",
+            ", ".join(
+                f"{b[1] / a[1]:.2f}" for a, b in zip(small.rounds, large.rounds, strict=False)
+            ),
         )
     if baseline:
         table.add_row(
@@ -692,8 +941,17 @@ if __name__ == "__main__":
     parser.add_argument(
         "--concurrency", type=int, default=16, help="registrations in flight while preloading"
     )
-    parser.add_argument("--kafka-port", type=int, default=29192)
-    parser.add_argument("--mongo-port", type=int, default=29190)
+    parser.add_argument(
+        "--resume-warmup",
+        type=int,
+        default=5,
+        help="seconds at the same rate before measuring a size again after its resume",
+    )
+    parser.add_argument("--kafka-port", type=int, default=29192, help="+ 10 per platform")
+    parser.add_argument("--mongo-port", type=int, default=29190, help="+ 10 per platform")
+    parser.add_argument(
+        "--service-port", type=int, default=19300, help="first service's; + 10 per platform"
+    )
     os.environ.setdefault("CRM_LOG_LEVEL", "WARNING")
     # A terminated run still stops the broker and store it started (the finally block runs).
     signal.signal(signal.SIGTERM, _terminated)

@@ -71,6 +71,15 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InfraAddresses]:
         infra.down()
 
 
+@pytest.hookimpl(trylast=True)  # after the tiers' marker hooks and pytest-randomly's shuffle
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests of a module with `RUNS_LAST` go after every other test: the rebuild-equals-live
+    check compares the history all the others made (tests/e2e/test_rebuild_equals_live.py)."""
+    last = [item for item in items if getattr(getattr(item, "module", None), "RUNS_LAST", False)]
+    if last:
+        items[:] = [item for item in items if item not in last] + last
+
+
 @pytest.fixture
 def unique() -> str:
     """A short unique suffix, so tests sharing one broker and store never collide."""

@@ -65,3 +65,18 @@ async def test_reads_are_left_to_the_store_clients_timeouts() -> None:
         await JSONResponse({"export": []})(scope, receive, send)
 
     assert (await call(slow_read, "GET"))[0] == 200
+
+
+async def test_a_request_that_answered_before_its_deadline_is_not_answered_twice() -> None:
+    # It answered (a refusal, nothing appended), then ran on past the deadline: a second,
+    # 503 answer raised "Unexpected ASGI message 'http.response.start' sent".
+    finished = asyncio.Event()
+
+    async def refused_then_slow(scope: Any, receive: Any, send: Any) -> None:
+        await JSONResponse({"detail": "conflict"}, status_code=409)(scope, receive, send)
+        await asyncio.sleep(0.2)
+        finished.set()
+
+    status, _, body = await call(refused_then_slow)
+    assert (status, body) == (409, {"detail": "conflict"})
+    assert finished.is_set()

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import structlog
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = structlog.get_logger(__name__)
 RETRY_AFTER_S = 5
@@ -30,6 +30,7 @@ READS = frozenset({"GET", "HEAD", "OPTIONS"})  # bounded by the store client's t
 @dataclass
 class _Request:
     appending: bool = False
+    answering: bool = False  # the response has started
 
 
 _current: ContextVar[_Request | None] = ContextVar("crm_request_deadline", default=None)
@@ -53,14 +54,21 @@ class RequestDeadline:
             await self._app(scope, receive, send)
             return
         state = _Request()
+
+        async def sending(message: Message) -> None:
+            state.answering = state.answering or message["type"] == "http.response.start"
+            await send(message)
+
         token = _current.set(state)
         try:
-            work = asyncio.ensure_future(self._app(scope, receive, send))
+            work = asyncio.ensure_future(self._app(scope, receive, sending))
         finally:
             _current.reset(token)
         done, _ = await asyncio.wait({work}, timeout=self._seconds)
-        if done or state.appending:
-            await work  # finished, or appending: it runs to its end
+        # Finished, appending, or already answering (a second answer would break the
+        # protocol: the caller has its status already): it runs to its end.
+        if done or state.appending or state.answering:
+            await work
             return
         work.cancel()
         with contextlib.suppress(asyncio.CancelledError):

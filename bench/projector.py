@@ -291,6 +291,9 @@ class Platform:
                 "CRM_LOG_LEVEL": "WARNING",
                 "CRM_DATABASE": f"bench_{self.run}_{name}",
                 "CRM_VAULT_DATABASE": f"bench_{self.run}_vault",
+                # A paused platform keeps its projector in its group: no rebalance on resume,
+                # so neither size restarts with the projector's memory of documents empty.
+                "CRM_CONSUMER_SESSION_TIMEOUT_MS": str(SESSION_S * 1000),
                 **self.auth,
             }
             process.start([sys.executable, "-m", f"crm_{name}"], env=env)
@@ -597,10 +600,11 @@ async def raw_latency(
 
 SETTLED_MS = 250  # two probes in a row visible this fast: the platform is caught up
 SETTLE_TIMEOUT_S = 180
-# A pause longer than the consumer's session (10 s, less the 3 s between its heartbeats)
-# costs its group membership: the broker expires it on resume, the consumer learns so at its
-# next heartbeat and rejoins.
-SESSION_S, HEARTBEAT_S = 10, 3
+# The projectors' consumer session: longer than any pause, so a resumed projector keeps its
+# group membership and the documents it remembers. (A pause longer than the session, less the
+# 3 s between heartbeats, costs the membership: the broker expires it on resume and the
+# consumer rejoins; `settle` then waits for that.)
+SESSION_S, HEARTBEAT_S = 300, 3
 REJOIN_WITHIN_S = 15
 
 

@@ -61,6 +61,11 @@ class ServiceSettings(BaseSettings):
     # default is then added to the live latency of a read model; a short wait costs an idle
     # projector a few small requests per second instead.
     fetch_max_wait_ms: int = Field(default=10, ge=0, le=500)
+    # How long the broker keeps a silent projector in its group before it reassigns its
+    # partitions (and the projector forgets the documents it remembered, ADR 9). Longer rides
+    # out pauses (a VM migration, a debugger, the benchmark's paused platforms) without a
+    # rebalance; shorter hands a dead instance's partitions over sooner.
+    consumer_session_timeout_ms: int = Field(default=10_000, ge=6_000, le=1_800_000)
 
     def database_for(self, service: str) -> str:
         return self.database or f"crm_{service}"

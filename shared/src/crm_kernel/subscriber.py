@@ -179,6 +179,7 @@ def subscribe_batches(
     max_records: int = 500,
     listener: ConsumerRebalanceListener | None = None,
     fetch_max_wait_ms: int = 500,
+    session_timeout_ms: int = 10_000,
     health: BatchHealth | None = None,
 ) -> None:
     """Register a batch consumer on `broker`: commit after the handler returns, never before.
@@ -199,6 +200,7 @@ def subscribe_batches(
         partition_assignment_strategy=(RangePartitionAssignor,),
         listener=listener,
         fetch_max_wait_ms=fetch_max_wait_ms,
+        session_timeout_ms=session_timeout_ms,
         decoder=raw_body,
         title=f"{group_id} projector",
     )

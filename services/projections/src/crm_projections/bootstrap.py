@@ -84,6 +84,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         dead_letters=KafkaDeadLetters(broker, dlt),
         listener=ownership,
         fetch_max_wait_ms=settings.fetch_max_wait_ms,
+        session_timeout_ms=settings.consumer_session_timeout_ms,
         health=health,
     )
 

@@ -11,17 +11,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from crm_kernel.domain.envelope import EventEnvelope
 
-from crm_projections.application.replay import ReplayProgress
-
+Progress = TypeVar("Progress")  # what the replay reports when done
 BatchHandler = Callable[[list[EventEnvelope]], Awaitable[None]]
 Between = Callable[[], Awaitable[None]]
 # Replays the topics into `handle`, runs `between` once caught up (and reads on after it if
 # the rebuild switches).
-Replay = Callable[[BatchHandler, Between], Awaitable[ReplayProgress]]
+Replay = Callable[[BatchHandler, Between], Awaitable[Progress]]
 SETTLE_S = 2.0  # longer than the pointer cache, so every writer moved on
 
 
@@ -64,11 +63,11 @@ async def rebuild(
     target: str,
     *,
     open_target: Callable[[str], Awaitable[Target]],
-    replay: Replay,
+    replay: Replay[Progress],
     switch: bool,
     say: Callable[[str], None] = lambda message: None,
     settle_s: float = SETTLE_S,
-) -> ReplayProgress:
+) -> Progress:
     """Replay every event into `target`; with `switch`, make it the live database."""
     if target == await databases.live():
         raise ValueError(f"{target} is the live database: rebuild into a new one")

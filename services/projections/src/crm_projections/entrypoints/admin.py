@@ -31,12 +31,12 @@ from crm_projections.adapters.databases import (
     FixedDatabase,
     MongoDatabases,
 )
+from crm_projections.adapters.kafka_replay import ReplayProgress, replay
 from crm_projections.adapters.read_models import COLLECTIONS, ReadModels
 from crm_projections.adapters.read_store import BufferedReadStore
 from crm_projections.application import rebuild as blue_green
 from crm_projections.application.projectors import Projectors
 from crm_projections.application.rebuild import BatchHandler, Between, Target
-from crm_projections.application.replay import ReplayProgress, replay
 from crm_projections.application.verify import compare
 
 app = typer.Typer(help="Rebuild, verify and switch the read models.", no_args_is_help=True)

@@ -4,7 +4,7 @@ folds are keyed by the contract's class, and no event-type name is spelled in pr
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,9 +18,12 @@ from crm_projections.domain import activities, customer_360
 from crm_projections.domain.customer_360.document import SECTIONS
 from crm_projections.domain.folds import Document, Folds, is_event
 from crm_projections.domain.wire_values import json_decimal, json_time
+from pydantic import TypeAdapter
 
 SOURCE = Path(__file__).resolve().parents[2] / "services/projections/src/crm_projections"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
+# How pydantic spells values on the wire: what the read models must store.
+DATETIME, DECIMAL = TypeAdapter(datetime), TypeAdapter(Decimal)
 
 
 def one(event: DomainEvent, stream: str = "customer-c1") -> EventEnvelope:
@@ -104,8 +107,17 @@ def test_values_are_stored_as_the_wire_carried_them() -> None:
     )
     data = one(order, "order-o1").data
     assert json_decimal(order.total) == data["total"] == "1.50"
-    at = datetime(2026, 1, 1, 10, 0, 0, 500_000, tzinfo=UTC)
-    assert json_time(at) == "2026-01-01T10:00:00.500000Z"
+    for text in ("1E+2", "0.00", "-1.5", "100", "0E-8", "123456789.123456789"):
+        assert json_decimal(Decimal(text)) == DECIMAL.dump_python(Decimal(text), mode="json")
+    for at in (
+        datetime(2026, 1, 1, 10, 0, 0, 500_000, tzinfo=UTC),
+        datetime(2026, 1, 1, tzinfo=timezone(timedelta(0))),
+        datetime(2026, 1, 1, 1, 2, 3, 4, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+        datetime(2026, 1, 1, 1, 2, 3),
+    ):
+        assert json_time(at) == DATETIME.dump_python(at, mode="json")
+    assert json_time(datetime(2026, 1, 1, 10, tzinfo=UTC)) == "2026-01-01T10:00:00Z"
 
 
 def test_projections_spell_no_event_type_name() -> None:

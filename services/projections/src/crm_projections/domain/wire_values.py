@@ -1,8 +1,9 @@
 """Values as an event's JSON carries them: read models store the strings the wire held.
 
-Events are dumped by pydantic (`model_dump(mode="json")`), so dumping a typed field the same
-way gives back the string it travelled as: a rebuilt document equals the one folded before
-folds read typed events.
+Events are dumped by pydantic (`model_dump(mode="json")`); these spell a typed field the
+same way, so a document folded from typed events equals one folded from the JSON. Spelled
+here rather than through a pydantic TypeAdapter, which took several microseconds a value
+(a unit test holds them to pydantic's spelling).
 """
 
 from __future__ import annotations
@@ -11,20 +12,16 @@ from datetime import datetime
 from decimal import Decimal
 
 from crm_kernel.domain.envelope import EventEnvelope
-from pydantic import TypeAdapter
-
-_DATETIME = TypeAdapter(datetime)
-_DECIMAL = TypeAdapter(Decimal)
 
 
 def json_time(value: datetime) -> str:
-    text: str = _DATETIME.dump_python(value, mode="json")
-    return text
+    """ISO 8601 as pydantic writes it: a zero offset is `Z`."""
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def json_decimal(value: Decimal) -> str:
-    text: str = _DECIMAL.dump_python(value, mode="json")
-    return text
+    return str(value)
 
 
 def occurred(envelope: EventEnvelope) -> str:

@@ -364,7 +364,7 @@ def test_a_document_folded_before_reasons_were_codes_shows_the_code() -> None:
 
 
 def test_timeline_entries_of_early_duplicates_hold_the_code() -> None:
-    from crm_projections.domain.timeline import entry, envelope_of, public_entry
+    from crm_projections.adapters.timeline_entries import entry, envelope_of, public_entry
 
     [old] = legacy_duplicate("same email ana@x.es")
     stored = entry(old)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm_kernel.adapters.memory import InMemoryKeyStore
-from crm_projections.application.projector import Customer360Projector
+from crm_projections.application.customer_360 import Customer360Projector
 from crm_projections.application.remembered_first import RememberedFirst
 from crm_projections.application.write_signals import WriteSignals
 

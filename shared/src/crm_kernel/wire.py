@@ -78,8 +78,9 @@ def decode(headers: Headers | None, value: bytes | None) -> EventEnvelope:
     fields.setdefault("customer_id", None)
     try:
         envelope = EventEnvelope.model_validate({**fields, "data": data})
-        # Personal fields may still be ciphertext: they are strings either way.
-        REGISTRY.get(envelope.type).model_validate(envelope.data)
+        # Personal fields may still be ciphertext: they are strings either way. The typed
+        # event stays with the envelope for its readers (projections folds on it).
+        envelope.event()
     except ValidationError as error:
         raise MalformedMessageError(f"invalid event: {validation_summary(error)}") from None
     return envelope

@@ -23,7 +23,9 @@ from pymongo import AsyncMongoClient
 
 from crm_projections.adapters.databases import ActiveDatabase
 from crm_projections.adapters.partition_ownership import PartitionOwnership
-from crm_projections.adapters.read_models import Projectors, ReadModels
+from crm_projections.adapters.read_models import ReadModels
+from crm_projections.application.projectors import Projectors
+from crm_projections.application.read_your_writes import ReadYourWrites
 from crm_projections.application.remembered_first import RememberedFirst
 from crm_projections.application.write_signals import WriteSignals
 from crm_projections.entrypoints.http import router
@@ -69,9 +71,11 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
     )
     projector_models = ReadModels.on(projector_database)
     projectors = Projectors(
-        projector_models,
-        MongoKeyStore(projector_vault[settings.vault_database]),
         customers=RememberedFirst(projector_models.customers, signals),
+        redirects=projector_models.redirects,
+        activities_store=projector_models.activities,
+        timeline=projector_models.timeline,
+        keys=MongoKeyStore(projector_vault[settings.vault_database]),
         on_written=signals.notify,
     )
     dlt = dead_letter_topic(CONTEXT)
@@ -112,8 +116,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         readiness=[*readiness_checks(mongo, broker, settings, vault), _projector(health)],
     )
     app.state.models = models
-    app.state.signals = signals
-    app.state.ownership = ownership
+    app.state.read_your_writes = ReadYourWrites(models.customers, signals, ownership)
     app.state.keys = keys
     app.include_router(router)
     return ProjectionsService(

@@ -61,8 +61,18 @@ class EventEnvelope(BaseModel):
         return self.customer_id or self.stream_id
 
     def event(self) -> DomainEvent:
-        """The typed domain event (personal fields may read as ERASED)."""
-        return REGISTRY.get(self.type).model_validate(self.data)
+        """The typed domain event (personal fields may read as ERASED), validated once per
+        `data`: the wire decoder's validation is kept, and a copy with other data (unsealed,
+        say) validates its own. Kept beside the fields, where equality and dumps ignore it."""
+        made = self.__dict__.get(_TYPED)
+        if made is None or made[0] is not self.data:
+            made = (self.data, REGISTRY.get(self.type).model_validate(self.data))
+            self.__dict__[_TYPED] = made
+        event: DomainEvent = made[1]
+        return event
+
+
+_TYPED = "_typed_event"  # not a field: pydantic's __eq__ and dumps look at fields only
 
 
 def topic_for(context: str) -> str:

@@ -67,3 +67,32 @@ class ActiveDatabase:
         )
         self._cached = None
         return previous
+
+
+class MongoDatabases:
+    """The read-model databases on one MongoDB client: the live one is named by the pointer
+    in `base`."""
+
+    def __init__(
+        self, client: AsyncMongoClient[Document], base: str, collections: tuple[str, ...]
+    ) -> None:
+        self._client = client
+        self.base = base
+        self._pointer = ActiveDatabase(client, base)
+        self._collections = collections
+
+    async def live(self) -> str:
+        return await self._pointer.name()
+
+    async def switch(self, database: str) -> str:
+        return await self._pointer.switch(database)
+
+    async def is_empty(self, database: str) -> bool:
+        return not await self._client[database].list_collection_names()
+
+    async def drop(self, database: str) -> None:
+        await self._client.drop_database(database)
+
+    async def drop_read_models(self, database: str) -> None:
+        for name in self._collections:
+            await self._client[database].drop_collection(name)

@@ -16,7 +16,8 @@ from aiokafka.partitioner import murmur2
 
 def partition_for(key: str, partitions: int) -> int:
     """The partition Kafka's default partitioner picks for `key` (murmur2, as in Java)."""
-    return (murmur2(key.encode()) & 0x7FFFFFFF) % partitions
+    hashed: int = murmur2(key.encode())  # aiokafka ships no types
+    return (hashed & 0x7FFFFFFF) % partitions
 
 
 class PartitionOwnership(ConsumerRebalanceListener):  # type: ignore[misc]

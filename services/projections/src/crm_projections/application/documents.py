@@ -8,7 +8,7 @@ from typing import Any
 
 from crm_kernel.domain.envelope import EventEnvelope
 
-from crm_projections.application.projector import ReadStore
+from crm_projections.application.ports import ReadStore
 
 Document = dict[str, Any]
 
@@ -36,7 +36,7 @@ class DocumentProjector:
             if not pending:
                 return
             current = await self._store.load_many(list(pending))
-            changed = {}
+            changed: dict[str, tuple[int, Document]] = {}
             for key, events in pending.items():
                 before = current.get(key)
                 base = {k: v for k, v in before.items() if k != "_rev"} if before else None

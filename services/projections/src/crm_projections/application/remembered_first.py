@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_projections.application.projector import ReadStore
+from crm_projections.application.ports import ReadStore
 from crm_projections.application.write_signals import WriteSignals
 
 Document = dict[str, Any]

@@ -7,19 +7,20 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
+from crm_kernel.contracts.contacts import ActivityCancelled, ActivityCompleted, ActivityScheduled
 from crm_kernel.domain.envelope import EventEnvelope
 
+from crm_projections.domain.folds import Folds
+from crm_projections.domain.wire_values import json_time, occurred
+
 Document = dict[str, Any]
-SCHEDULED = "crm.contacts.ActivityScheduled.v1"
-STATUS = {
-    "crm.contacts.ActivityCancelled.v1": "cancelled",
-    "crm.contacts.ActivityCompleted.v1": "completed",
-}
+FOLDS = Folds()
 
 
 def key(envelope: EventEnvelope) -> str | None:
-    if envelope.type == SCHEDULED or envelope.type in STATUS:
-        return str(envelope.data["activity_id"])
+    event = FOLDS.event_for(envelope)
+    if isinstance(event, ActivityScheduled | ActivityCancelled | ActivityCompleted):
+        return event.activity_id
     return None
 
 
@@ -27,26 +28,41 @@ def empty(activity_id: str) -> Document:
     return {"_id": activity_id, "activity_id": activity_id, "status": None, "applied": {}}
 
 
+@FOLDS.on(ActivityScheduled)
+def _scheduled(doc: Document, event: ActivityScheduled, envelope: EventEnvelope) -> None:
+    doc.update(
+        customer_id=event.customer_id,
+        owner=event.owner,
+        kind=event.kind.value,
+        title=event.title,
+        starts_at=json_time(event.starts_at),
+        ends_at=json_time(event.ends_at),
+        location=event.location,
+        scheduled_at=occurred(envelope),
+        status=doc["status"] or "scheduled",
+    )
+
+
+def _closed(doc: Document, status: str, envelope: EventEnvelope) -> None:
+    doc["status"] = status
+    doc["closed_at"] = occurred(envelope)
+
+
+@FOLDS.on(ActivityCancelled)
+def _cancelled(doc: Document, event: ActivityCancelled, envelope: EventEnvelope) -> None:
+    _closed(doc, "cancelled", envelope)
+
+
+@FOLDS.on(ActivityCompleted)
+def _completed(doc: Document, event: ActivityCompleted, envelope: EventEnvelope) -> None:
+    _closed(doc, "completed", envelope)
+
+
 def fold(document: Document, envelopes: Iterable[EventEnvelope]) -> Document:
     doc = copy.deepcopy(document)
-    for e in envelopes:
-        if e.stream_version <= doc["applied"].get(e.stream_id, 0):
+    for envelope in envelopes:
+        if envelope.stream_version <= doc["applied"].get(envelope.stream_id, 0):
             continue
-        if e.type == SCHEDULED:
-            d = e.data
-            doc.update(
-                customer_id=d["customer_id"],
-                owner=d["owner"],
-                kind=d["kind"],
-                title=d["title"],
-                starts_at=d["starts_at"],
-                ends_at=d["ends_at"],
-                location=d.get("location"),
-                scheduled_at=e.occurred_at.isoformat(),
-                status=doc["status"] or "scheduled",
-            )
-        elif e.type in STATUS:
-            doc["status"] = STATUS[e.type]
-            doc["closed_at"] = e.occurred_at.isoformat()
-        doc["applied"][e.stream_id] = e.stream_version
+        FOLDS.apply(doc, envelope)
+        doc["applied"][envelope.stream_id] = envelope.stream_version
     return doc

@@ -25,10 +25,18 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from crm_projections.adapters.databases import POINTER, ActiveDatabase, FixedDatabase
-from crm_projections.adapters.read_models import COLLECTIONS, Projectors, ReadModels
+from crm_projections.adapters.databases import (
+    POINTER,
+    ActiveDatabase,
+    FixedDatabase,
+    MongoDatabases,
+)
+from crm_projections.adapters.kafka_replay import ReplayProgress, replay
+from crm_projections.adapters.read_models import COLLECTIONS, ReadModels
 from crm_projections.adapters.read_store import BufferedReadStore
-from crm_projections.application.replay import ReplayProgress, replay
+from crm_projections.application import rebuild as blue_green
+from crm_projections.application.projectors import Projectors
+from crm_projections.application.rebuild import BatchHandler, Between, Target
 from crm_projections.application.verify import compare
 
 app = typer.Typer(help="Rebuild, verify and switch the read models.", no_args_is_help=True)
@@ -54,60 +62,67 @@ async def rebuild_into(
     """Replay every event into `target`; with `switch`, make it the live database."""
     client = _client(settings)
     vault = vault_client(settings, client, socketTimeoutMS=ADMIN_SOCKET_TIMEOUT_MS)
-    try:
-        active = ActiveDatabase(client, settings.database_for(BASE))
-        if target == await active.name():
-            raise ValueError(f"{target} is the live database: rebuild into a new one")
-        if await client[target].list_collection_names():
-            raise ValueError(f"database {target} is not empty: pick another name or drop it")
-        models = ReadModels.on(FixedDatabase(client[target]))
+
+    async def open_target(name: str) -> Target:
+        models = ReadModels.on(FixedDatabase(client[name]))
         await models.timeline.ensure_indexes()
         # The new database has one writer until the switch: fold in memory, write once.
-        buffers = [BufferedReadStore(models.customers), BufferedReadStore(models.activities)]
-        projectors = Projectors(models, MongoKeyStore(vault[settings.vault_database]), *buffers)
-
-        previous: list[str] = []
-
-        async def switch_over() -> None:
-            for buffer in buffers:
-                await buffer.flush()
-            if not switch:
-                return
-            previous.append(await active.switch(target))
-            console.print(f"readers switched from {previous[0]} to {target}; catching up")
-            await asyncio.sleep(2)  # longer than the pointer cache, so every writer moved on
-
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]:>8.0f} events/s"),
-            TextColumn("lag {task.fields[lag]}"),
-            TimeRemainingColumn(),
+        customers, activities = (
+            BufferedReadStore(models.customers),
+            BufferedReadStore(models.activities),
         )
+        projectors = Projectors(
+            customers=customers,
+            redirects=models.redirects,
+            activities_store=activities,
+            timeline=models.timeline,
+            keys=MongoKeyStore(vault[settings.vault_database]),
+        )
+        return Target(handle=projectors.handle, buffers=(customers, activities))
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]:>8.0f} events/s"),
+        TextColumn("lag {task.fields[lag]}"),
+        TimeRemainingColumn(),
+    )
+
+    async def replay_all(handle: BatchHandler, between: Between) -> ReplayProgress:
         with Progress(*columns, console=console, disable=not show) as bar:
             task = bar.add_task(f"replaying into {target}", total=None, rate=0.0, lag=0)
 
             def update(p: ReplayProgress) -> None:
                 bar.update(task, completed=p.done, total=p.total, rate=p.rate, lag=p.lag)
 
-            try:
-                return await replay(
-                    settings.kafka_bootstrap,
-                    projectors.handle,
-                    on_progress=update,
-                    between=switch_over,
-                    read_on=switch,
-                )
-            except BaseException:
-                if previous:  # never leave readers on a half-built database
-                    await active.switch(previous[0])
-                    console.print(f"rebuild failed: readers switched back to {previous[0]}")
-                raise
+            return await replay(
+                settings.kafka_bootstrap,
+                handle,
+                on_progress=update,
+                between=between,
+                read_on=switch,
+            )
+
+    try:
+        return await blue_green.rebuild(
+            _databases(client, settings),
+            target,
+            open_target=open_target,
+            replay=replay_all,
+            switch=switch,
+            say=console.print,
+        )
     finally:
         await client.close()
         if vault is not client:
             await vault.close()
+
+
+def _databases(
+    client: AsyncMongoClient[dict[str, Any]], settings: ServiceSettings
+) -> MongoDatabases:
+    return MongoDatabases(client, settings.database_for(BASE), COLLECTIONS)
 
 
 @app.command()
@@ -186,20 +201,10 @@ def switch(database: str) -> None:
 
 
 async def drop_read_models(settings: ServiceSettings, database: str) -> str:
-    """Drop a read-model database that is not live; says what it dropped. The base database
-    holds the pointer to the live one, so there only the read models go and the pointer stays
-    (dropping it whole sent every reader back to an empty database: 404s, silently)."""
+    """Drop a read-model database that is not live; says what it dropped."""
     client = _client(settings)
     try:
-        base = settings.database_for(BASE)
-        if database == await ActiveDatabase(client, base).name():
-            raise ValueError(f"{database} is live: switch to another one first")
-        if database != base:
-            await client.drop_database(database)
-            return f"dropped {database}"
-        for name in COLLECTIONS:
-            await client[base].drop_collection(name)
-        return f"dropped the read models of {base}; it keeps the pointer to the live database"
+        return await blue_green.drop(_databases(client, settings), database)
     finally:
         await client.close()
 

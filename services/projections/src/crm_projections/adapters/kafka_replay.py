@@ -1,4 +1,4 @@
-"""Replay: fold the event topics from the beginning into a read-model database.
+"""Replay: fold the event topics from the beginning into a read-model database (Kafka side).
 
 The rebuild reads every partition by itself (no consumer group, no commits) up to the end
 offsets it saw when it started, through the same decoding and the same folds as the live

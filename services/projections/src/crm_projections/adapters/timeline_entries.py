@@ -1,4 +1,4 @@
-"""The timeline read model: every event about a customer, with who did it and when.
+"""Timeline entries: how an event is kept in the timeline, and how a reader gets it back.
 
 Entries keep the event's data as it travelled (personal fields sealed under the customer's
 key), so an erasure makes them unreadable here too, without rewriting the audit trail.
@@ -46,6 +46,11 @@ def envelope_of(doc: Document) -> EventEnvelope:
     )
     data = as_current(envelope.type, envelope.data)
     return envelope if data is envelope.data else envelope.model_copy(update={"data": data})
+
+
+def position(doc: Document) -> tuple[str, str]:
+    """Where the entry stands in a page: (occurred_at, event id)."""
+    return doc["occurred_at"], doc["_id"]
 
 
 def public_entry(envelope: EventEnvelope) -> Document:

@@ -1,0 +1,152 @@
+"""The customer_360 projector: load the batch's documents in one query, fold in memory,
+write in one bulk; merged customers are folded into their survivor."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from crm_kernel import metrics
+from crm_kernel.contracts.contacts import CustomerMerged
+from crm_kernel.domain.envelope import EventEnvelope
+from crm_kernel.privacy import KeyStore, unseal_all
+
+from crm_projections.application.ports import ReadStore, Redirects
+from crm_projections.domain import customer_360
+from crm_projections.domain.folds import is_event
+
+Document = dict[str, Any]
+MAX_CONFLICT_ROUNDS = 10
+
+
+def _as_stored(saved: dict[str, tuple[int, Document]], lost: set[str]) -> dict[str, Document]:
+    """The documents a save_many wrote, as a read would return them."""
+    return {i: {**doc, "_rev": rev + 1} for i, (rev, doc) in saved.items() if i not in lost}
+
+
+def _holds(doc: Document | None, envelope: EventEnvelope) -> bool:
+    """Whether a merging (not yet tombstoned) document has the event applied."""
+    if doc is None or not customer_360.is_pending_merge(doc):
+        return False
+    return bool(envelope.stream_version <= doc["applied"].get(envelope.stream_id, 0))
+
+
+def _without_rev(doc: Document | None) -> Document | None:
+    return {k: v for k, v in doc.items() if k != "_rev"} if doc else None
+
+
+class Customer360Projector:
+    def __init__(
+        self,
+        store: ReadStore,
+        redirects: Redirects,
+        keys: KeyStore,
+        on_written: Callable[[Mapping[str, Document]], None] = lambda written: None,
+    ) -> None:
+        self._store = store
+        self._redirects = redirects
+        self._keys = keys
+        self._on_written = on_written  # hands the stored documents to readers waiting for them
+
+    async def handle(self, envelopes: list[EventEnvelope]) -> None:
+        with metrics.BATCH_SECONDS.time():
+            ids = sorted({str(e.customer_id) for e in envelopes if e.customer_id is not None})
+            # Keys and documents are read at once: the customer id travels in clear.
+            readable, loaded = await asyncio.gather(
+                unseal_all(envelopes, self._keys), self._store.load_many(ids)
+            )
+            about = [e for e in readable if e.customer_id is not None]
+            # Only a merged customer's tombstone sends its events elsewhere, or its document
+            # marked as merging (written with the survivor, before the tombstone): the
+            # redirects are read for those alone; the documents just read serve the first round.
+            targets = {i: i for i in ids}
+            merged = [
+                i
+                for i, doc in loaded.items()
+                if doc.get("tombstone") or customer_360.is_pending_merge(doc)
+            ]
+            if merged:
+                resolved = await self._redirects.resolve_many(merged)
+                # The redirects follow every later merge; a tombstone names at least the next.
+                targets |= {
+                    i: resolved[i] if resolved[i] != i else loaded[i]["merged_into"] for i in merged
+                }
+            by_customer: dict[str, list[EventEnvelope]] = defaultdict(list)
+            for envelope in about:
+                cid = str(envelope.customer_id)
+                # A merge is folded into the merged customer's own document, which then moves;
+                # so are the events a merging document holds already (a no-op there).
+                own = is_event(envelope, CustomerMerged) or _holds(loaded.get(cid), envelope)
+                by_customer[cid if own else targets[cid]].append(envelope)
+            pending = dict(by_customer)
+            known = {i: loaded.get(i) for i in ids}
+            for _ in range(MAX_CONFLICT_ROUNDS):
+                pending = {i: by_customer[i] for i in await self._round(pending, known)}
+                known = {}  # a lost race means the stored documents changed: read them again
+                if not pending:
+                    break
+            else:
+                raise RuntimeError(f"{len(pending)} documents kept losing write races")
+        metrics.EVENTS_PROJECTED.inc(len(envelopes))
+
+    async def _round(
+        self, batch: dict[str, list[EventEnvelope]], known: dict[str, Document | None]
+    ) -> set[str]:
+        """Fold and store; returns the ids that lost a write race and must be folded again.
+        `known` holds documents already read (None: not there)."""
+        unknown = [i for i in batch if i not in known]
+        current = {i: doc for i in batch if (doc := known.get(i)) is not None}
+        if unknown:
+            current |= await self._store.load_many(unknown)
+        folded: dict[str, tuple[int, Document | None, Document]] = {}
+        for cid, events in batch.items():
+            before = current.get(cid)
+            base = _without_rev(before)
+            after = customer_360.fold(base or customer_360.empty(cid), events)
+            folded[cid] = ((before or {}).get("_rev", 0), base, after)
+
+        merges = {
+            cid: f[2]["merged_into"]
+            for cid, f in folded.items()
+            if customer_360.is_pending_merge(f[2])
+        }
+        outside = [s for s in merges.values() if s not in folded]
+        survivors = await self._store.load_many(outside) if outside else {}
+        for survivor_id in outside:
+            before = survivors.get(survivor_id)
+            base = _without_rev(before) or customer_360.empty(survivor_id)
+            folded[survivor_id] = ((before or {}).get("_rev", 0), _without_rev(before), base)
+        for merged_id, survivor_id in merges.items():
+            rev, base, doc = folded[survivor_id]
+            # With the batch's events for the merged id: if the survivor has it already (a
+            # failed tombstone write), those it lacks are folded onto it, not lost.
+            absorbed = customer_360.absorb(doc, folded[merged_id][2], batch.get(merged_id, []))
+            folded[survivor_id] = (rev, base, absorbed)
+
+        # Survivors are written before the merged documents become tombstones, so a crash in
+        # between leaves the history in both places, never in neither (absorb is idempotent).
+        # The merged documents are written with them, marked as merging (`merged_into`): until
+        # the tombstone is, events for the merged id they do not hold go to the survivor.
+        first = {cid: (rev, after) for cid, (rev, base, after) in folded.items() if after != base}
+        skipped = sum(
+            len(batch[c])
+            for c, (_, base, after) in folded.items()
+            if c in batch and c not in merges and after == base
+        )
+        metrics.EVENTS_SKIPPED.inc(skipped)
+        lost = await self._store.save_many(first)
+        self._on_written(_as_stored(first, lost))
+        done = {m: s for m, s in merges.items() if s not in lost and m not in lost}
+        for merged_id, survivor_id in done.items():
+            await self._redirects.save(merged_id, survivor_id)
+        tombstones = {
+            m: (folded[m][0] + (m in first), customer_360.tombstone(folded[m][2])) for m in done
+        }
+        lost_tombstones = await self._store.save_many(tombstones)
+        self._on_written(_as_stored(tombstones, lost_tombstones))
+        lost |= lost_tombstones
+        # A merge whose survivor lost the race is redone with it.
+        lost |= {m for m, s in merges.items() if s in lost}
+        return {cid for cid in lost if cid in batch} | {m for m, s in merges.items() if s in lost}

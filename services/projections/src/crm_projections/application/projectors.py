@@ -1,0 +1,47 @@
+"""Every read model's projector, fed one batch together."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from crm_kernel.domain.envelope import EventEnvelope
+from crm_kernel.privacy import KeyStore
+
+from crm_projections.application.customer_360 import Customer360Projector
+from crm_projections.application.documents import DocumentProjector
+from crm_projections.application.ports import ReadStore, Redirects, TimelineWriter
+from crm_projections.application.projector import Projector
+from crm_projections.application.timeline import TimelineProjector
+from crm_projections.domain import activities
+
+Document = dict[str, Any]
+
+
+class Projectors:
+    """Folds one batch into every read model; each step is idempotent on its own."""
+
+    def __init__(
+        self,
+        *,
+        customers: ReadStore,
+        redirects: Redirects,
+        activities_store: ReadStore,
+        timeline: TimelineWriter,
+        keys: KeyStore,
+        on_written: Callable[[Mapping[str, Document]], None] = lambda written: None,
+    ) -> None:
+        self.customer_360 = Customer360Projector(customers, redirects, keys, on_written)
+        self._all: tuple[Projector, ...] = (
+            self.customer_360,
+            DocumentProjector(activities_store, activities.key, activities.empty, activities.fold),
+            TimelineProjector(timeline),
+        )
+
+    async def handle(self, envelopes: list[EventEnvelope]) -> None:
+        # The read models do not depend on each other: their round trips overlap. If one
+        # fails the others are cancelled, and the batch is retried whole (each is idempotent).
+        async with asyncio.TaskGroup() as group:
+            for projector in self._all:
+                group.create_task(projector.handle(envelopes))

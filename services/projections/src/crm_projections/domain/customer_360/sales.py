@@ -1,0 +1,71 @@
+"""The sales section: orders, revenue per currency, products and payment methods."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from crm_kernel.contracts.sales import OrderPlaced
+from crm_kernel.domain.envelope import EventEnvelope
+
+from crm_projections.domain.customer_360.lists import add_unique, unite, upsert
+from crm_projections.domain.customer_360.section import Section
+from crm_projections.domain.folds import Folds
+from crm_projections.domain.wire_values import earliest, json_decimal, latest, occurred
+
+Document = dict[str, Any]
+FOLDS = Folds()
+
+
+def blank() -> Document:
+    return {
+        "sales": {
+            "orders_count": 0,
+            "revenue_by_currency": {},
+            "first_purchase_at": None,
+            "last_purchase_at": None,
+            "orders": [],
+            "products": [],
+            "payment_methods": [],
+        }
+    }
+
+
+def _add(amounts: dict[str, str], currency: str, amount: Decimal) -> None:
+    amounts[currency] = str(Decimal(amounts.get(currency, "0")) + amount)
+
+
+@FOLDS.on(OrderPlaced)
+def _order_placed(doc: Document, event: OrderPlaced, envelope: EventEnvelope) -> None:
+    sales, at = doc["sales"], occurred(envelope)
+    sales["orders_count"] += 1
+    _add(sales["revenue_by_currency"], event.currency, event.total)
+    sales["first_purchase_at"] = earliest(sales["first_purchase_at"], at)
+    sales["last_purchase_at"] = latest(sales["last_purchase_at"], at)
+    order = {
+        "id": event.order_id,
+        "placed_at": at,
+        "total": json_decimal(event.total),
+        "currency": event.currency,
+        "payment_method": event.payment_method,
+        "items": sum(line.quantity for line in event.lines),
+    }
+    sales["orders"] = upsert(sales["orders"], order, "placed_at", "id")
+    for line in event.lines:
+        sales["products"] = add_unique(sales["products"], line.sku)
+    sales["payment_methods"] = add_unique(sales["payment_methods"], event.payment_method)
+
+
+def absorb(survivor: Document, merged: Document) -> None:
+    mine, theirs = survivor["sales"], merged["sales"]
+    mine["orders_count"] += theirs["orders_count"]
+    for currency, amount in theirs["revenue_by_currency"].items():
+        _add(mine["revenue_by_currency"], currency, Decimal(amount))
+    mine["first_purchase_at"] = earliest(mine["first_purchase_at"], theirs["first_purchase_at"])
+    mine["last_purchase_at"] = latest(mine["last_purchase_at"], theirs["last_purchase_at"])
+    mine["orders"] = unite(mine["orders"], theirs["orders"], "placed_at", "id")
+    mine["products"] = sorted({*mine["products"], *theirs["products"]})
+    mine["payment_methods"] = sorted({*mine["payment_methods"], *theirs["payment_methods"]})
+
+
+SECTION = Section(blank=blank, folds=FOLDS, absorb=absorb)

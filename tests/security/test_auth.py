@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import jwt
 import pytest
+from crm_kernel import tokens as tokens_module
 from crm_kernel.auth import (
     ALL_SCOPES,
     FEED_SCOPE,
@@ -111,6 +112,7 @@ def test_scopes_are_read_strictly() -> None:
         "contacts:read\u00a0",
         "contacts:read  sales:write",
         "contacts:*",
+        "contacts:read\n",  # `$` matched before a final newline
     ):
         with pytest.raises(InvalidTokenError, match="scope claim"):
             verify_token(KEYS, _signed({"scope": padded}))
@@ -254,6 +256,45 @@ def test_token_auth_rereads_a_key_set_file_and_the_revocation_list(tmp_path: Pat
     assert auth.verifier.keys.kids == {new.kid}
     with pytest.raises(InvalidTokenError):
         auth.verifier.verify(token)
+
+
+class Unreadable:
+    async def active(self, now: datetime) -> frozenset[str]:
+        raise ConnectionError("the vault does not answer")
+
+
+def test_a_half_written_key_file_does_not_hold_back_a_revocation(tmp_path: Path) -> None:
+    # The key set was read first, and its error skipped the revocation list.
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(public_key_set([KEY]))
+    revoked = Revoked()
+    auth = TokenAuth.of(ServiceSettings(auth_jwks=str(jwks)), revoked)
+    token = issue_token(KEY, "alice", ["sales:write"], HOUR)
+    jwks.write_text('{"keys": [')  # a rotation being written
+    revoked.ids = frozenset({verify_token(KEYS, token).token_id})
+    with pytest.raises(ValueError):
+        asyncio.run(auth.refresh())
+    with pytest.raises(InvalidTokenError):
+        auth.verifier.verify(token)
+
+
+def test_readiness_fails_until_the_revocation_list_is_read_and_when_it_goes_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A service that never managed to read the list accepted revoked tokens and said ready.
+    settings = ServiceSettings(auth_jwks=public_key_set([KEY]), auth_refresh_s=1)
+    failing = TokenAuth.of(settings, Unreadable())
+    with pytest.raises(ConnectionError):
+        asyncio.run(failing.refresh())
+    with pytest.raises(RuntimeError, match="not been read yet"):
+        asyncio.run(failing.revocation_list())
+    working = TokenAuth.of(settings, Revoked())
+    asyncio.run(working.refresh())
+    asyncio.run(working.revocation_list())
+    later = time.monotonic() + 3 * settings.auth_refresh_s + 1
+    monkeypatch.setattr(tokens_module.time, "monotonic", lambda: later)
+    with pytest.raises(RuntimeError, match="last read"):
+        asyncio.run(working.revocation_list())
 
 
 def test_a_service_refuses_to_start_without_a_public_key_set(tmp_path: Path) -> None:

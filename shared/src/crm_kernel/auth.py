@@ -247,7 +247,7 @@ def _claims(keys: KeySet, token: str, verify_exp: bool = True) -> dict[str, Any]
         ) from None
     except jwt.PyJWTError as error:
         raise InvalidTokenError(str(error)) from None
-    if not isinstance(claims["jti"], str) or not TOKEN_ID.match(claims["jti"]):
+    if not isinstance(claims["jti"], str) or not TOKEN_ID.fullmatch(claims["jti"]):
         raise InvalidTokenError("the token id (jti) is not a short token")
     return claims
 
@@ -285,7 +285,7 @@ def parse_scopes(claim: object) -> frozenset[str]:
     if claim == "":
         return frozenset()
     scopes = claim.split(" ")
-    if not all(SCOPE.match(scope) for scope in scopes):
+    if not all(SCOPE.fullmatch(scope) for scope in scopes):
         raise InvalidTokenError(f"the scope claim is malformed: {claim[:100]!r}")
     return frozenset(scopes)
 

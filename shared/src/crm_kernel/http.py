@@ -234,7 +234,7 @@ CORRELATION_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 def correlation_id_from(header: str | None) -> str:
     """The caller's correlation id if it is a short token, else a new one (never echoed)."""
-    return header if header is not None and CORRELATION_ID.match(header) else str(uuid4())
+    return header if header is not None and CORRELATION_ID.fullmatch(header) else str(uuid4())
 
 
 # On every answer: most carry personal data (never cached), none is to be sniffed as another
@@ -368,10 +368,11 @@ def create_app(
             return None
 
         # All at once, each bounded: a store or broker that hangs makes this 503, not slow.
-        results = await asyncio.gather(*(failure(check) for check in readiness))
+        checks = [*readiness, auth.revocation_list]
+        results = await asyncio.gather(*(failure(check) for check in checks))
         failures: dict[str, Any] = {
             getattr(check, "__name__", "check"): result
-            for check, result in zip(readiness, results, strict=True)
+            for check, result in zip(checks, results, strict=True)
             if result is not None
         }
         if failures:

@@ -35,6 +35,8 @@ from crm_local.keys import rotate, signing_keys
 from crm_local.platform import SERVICES, Platform
 from crm_local.processes import LauncherError
 
+LONGEST_CAP = timedelta(days=366)  # the most any CRM_AUTH_MAX_*_DAYS setting allows
+
 app = typer.Typer(help="The CRM platform on this machine, no Docker needed.", no_args_is_help=True)
 infra_app = typer.Typer(
     help="Kafka (KRaft) and FerretDB (MongoDB wire protocol) only.", no_args_is_help=True
@@ -201,10 +203,10 @@ def token_revoke(
             keys = KeySet.from_json(public_key_set(signing_keys(infra, create=False)))
             token_id, expires = token_identity(keys, token)
             expires_at = datetime.fromtimestamp(expires, UTC)
-        elif TOKEN_ID.match(token):
-            # No token lives longer than the longest cap: its entry can go after that.
-            caps = caps_of(settings)
-            token_id, expires_at = token, now + max(caps.max_ttl, caps.max_feed_ttl)
+        elif TOKEN_ID.fullmatch(token):
+            # Its expiry is unknown, and the services' caps may be longer than this shell's:
+            # keep the entry as long as any cap allows (366 days).
+            token_id, expires_at = token, now + LONGEST_CAP
         else:
             raise ValueError("give a token, or a token id (its jti claim)")
         if expires_at <= now:

@@ -229,7 +229,9 @@ async def timeline(
     did it and when. Personal fields of an erased customer read as erased."""
     unknown = sorted(set(context) - set(CONTEXTS))
     if unknown:
-        raise query_error("context", f"unknown context {unknown[0]}; one of {', '.join(CONTEXTS)}")
+        raise query_error(
+            "context", f"unknown context {preview(unknown[0])}; one of {', '.join(CONTEXTS)}"
+        )
     if since and until and until <= since:
         raise query_error("until", "until must be after since")
     after = decode_cursor(cursor, 2) if cursor else None

@@ -24,8 +24,7 @@ import structlog
 from aiokafka.errors import MessageSizeTooLargeError, RecordTooLargeError
 
 from crm_kernel import metrics
-from crm_kernel.eventstore import Commit, EventStore
-from crm_kernel.publisher import EventPublisher
+from crm_kernel.ports import Commit, EventPublisher, EventStore
 
 log = structlog.get_logger(__name__)
 # A commit the broker refuses for what it is, not for being unreachable: retried seldom.

@@ -8,21 +8,17 @@ from __future__ import annotations
 import asyncio
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Protocol
 
 import structlog
 
 from crm_kernel.auth import KeySet, TokenCaps, TokenVerifier
 from crm_kernel.domain.envelope import utcnow
+from crm_kernel.ports import Revocations
 from crm_kernel.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
-
-
-class Revocations(Protocol):
-    async def active(self, now: datetime) -> frozenset[str]: ...
 
 
 def key_set_text(source: str) -> str:

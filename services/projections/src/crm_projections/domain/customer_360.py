@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from crm_kernel.contracts.contacts import duplicate_reason
+from crm_contacts_contracts.events import duplicate_reason
 from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.domain.events import ERASED
 

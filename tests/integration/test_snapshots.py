@@ -19,7 +19,7 @@ from crm_kernel.adapters.mongo_snapshots import MongoSnapshotStore
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import GoneError
 from crm_kernel.domain.events import ERASED
-from crm_kernel.ports import Snapshot
+from crm_kernel.ports.snapshots import Snapshot
 from crm_kernel.privacy import PREFIX
 
 from tests.snapshot_support import CountingStore, snapshotting_customers

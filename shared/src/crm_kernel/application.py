@@ -13,7 +13,9 @@ from crm_kernel import metrics, wire
 from crm_kernel.domain.decider import Decider
 from crm_kernel.domain.envelope import EventEnvelope, Metadata, wrap
 from crm_kernel.domain.errors import ConflictError, DomainError, GoneError
-from crm_kernel.ports import Commit, EventStore, KeyStore, Snapshot, SnapshotStore
+from crm_kernel.ports.eventstore import Commit, EventStore
+from crm_kernel.ports.keystore import KeyStore
+from crm_kernel.ports.snapshots import Snapshot, SnapshotStore
 from crm_kernel.privacy import key_owners, needs_key, seal_all, unseal_all, unseal_with
 from crm_kernel.relay import Relay
 from crm_kernel.snapshots import codec_for, snapshot_of, state_text

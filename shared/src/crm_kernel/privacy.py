@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.domain.events import ERASED, REGISTRY, UnknownEventTypeError, personal_fields
-from crm_kernel.ports import KeyStore
+from crm_kernel.ports.keystore import KeyStore
 
 PREFIX = "pii:v1:"
 

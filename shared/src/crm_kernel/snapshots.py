@@ -16,7 +16,8 @@ from pydantic import TypeAdapter
 
 from crm_kernel.domain.decider import Decider
 from crm_kernel.domain.events import ERASED
-from crm_kernel.ports import Commit, Snapshot
+from crm_kernel.ports.eventstore import Commit
+from crm_kernel.ports.snapshots import Snapshot
 from crm_kernel.privacy import PREFIX, decrypt_value, encrypt_value
 
 S = TypeVar("S")

@@ -15,7 +15,7 @@ import structlog
 
 from crm_kernel.auth import KeySet, TokenCaps, TokenVerifier
 from crm_kernel.domain.envelope import utcnow
-from crm_kernel.ports import Revocations
+from crm_kernel.ports.revocations import Revocations
 from crm_kernel.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)

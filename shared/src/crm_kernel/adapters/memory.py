@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator, Collection, Iterable
 
 from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.domain.errors import ConflictError, GoneError
-from crm_kernel.ports import Commit, Snapshot
+from crm_kernel.ports.eventstore import Commit
+from crm_kernel.ports.snapshots import Snapshot
 from crm_kernel.privacy import new_key
 
 

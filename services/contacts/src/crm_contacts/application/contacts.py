@@ -17,7 +17,8 @@ from crm_kernel.application import CommandHandler, CommandResult
 from crm_kernel.domain.envelope import Metadata, utcnow
 from crm_kernel.domain.errors import GoneError, NotFoundError
 from crm_kernel.domain.events import as_current
-from crm_kernel.ports import EventStore, KeyStore
+from crm_kernel.ports.eventstore import EventStore
+from crm_kernel.ports.keystore import KeyStore
 from crm_kernel.privacy import unseal_all
 
 from crm_contacts.adapters.duplicate_index import DuplicateIndex

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crm_kernel.domain.envelope import EventEnvelope
-from crm_kernel.ports import KeyStore
+from crm_kernel.ports.keystore import KeyStore
 
 from crm_projections.adapters.databases import DatabaseSource
 from crm_projections.adapters.read_store import MongoReadStore, MongoRedirects

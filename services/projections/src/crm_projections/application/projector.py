@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from crm_kernel import metrics
 from crm_kernel.domain.envelope import EventEnvelope
-from crm_kernel.ports import KeyStore
+from crm_kernel.ports.keystore import KeyStore
 from crm_kernel.privacy import unseal_all
 
 from crm_projections.domain import customer_360

@@ -28,13 +28,13 @@ from typing import Any
 
 import uvloop
 from crm_contacts.domain import customer as c
+from crm_contacts_contracts.events import CustomerType, PartyKind, TagAdded, TagRemoved
 from crm_kernel.adapters.memory import InMemoryPublisher
 from crm_kernel.adapters.mongo import mongo_client
 from crm_kernel.adapters.mongo_eventstore import MongoEventStore
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
 from crm_kernel.adapters.mongo_snapshots import MongoSnapshotStore
 from crm_kernel.application import CommandHandler
-from crm_kernel.contracts.contacts import CustomerType, PartyKind, TagAdded, TagRemoved
 from crm_kernel.domain.envelope import EventEnvelope, Metadata, wrap
 from crm_kernel.relay import Relay
 from crm_kernel.settings import ServiceSettings

@@ -51,14 +51,12 @@ import httpx
 import uvloop
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+from crm_campaigns_contracts import events as k
+from crm_contacts_contracts import events as c
 from crm_kernel import auth, wire
-from crm_kernel.contracts import campaigns as k
-from crm_kernel.contracts import contacts as c
-from crm_kernel.contracts import sales as s
-from crm_kernel.contracts import support as p
+from crm_kernel.adapters.kafka_topics import EVENT_TOPICS, ensure_topics, partitions_of
 from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.settings import ServiceSettings
-from crm_kernel.topics import EVENT_TOPICS, ensure_topics, partitions_of
 from crm_local.infra import Infra, InfraSettings
 from crm_local.processes import Managed, port_open
 from crm_local.synthetic import registered, stream_of
@@ -66,6 +64,8 @@ from crm_projections.adapters.read_models import COLLECTIONS
 from crm_projections.adapters.read_store import MongoReadStore
 from crm_projections.bootstrap import LIVE_GROUP
 from crm_projections.entrypoints.admin import rebuild_into
+from crm_sales_contracts import events as s
+from crm_support_contracts import events as p
 from pymongo import AsyncMongoClient, InsertOne
 from rich.console import Console
 from rich.progress import Progress

@@ -8,7 +8,7 @@ from typing import Any
 from crm_contacts.domain.customer import customer_decider
 from crm_kernel.application import CommandHandler
 from crm_kernel.domain.envelope import EventEnvelope
-from crm_kernel.eventstore import Commit
+from crm_kernel.ports.eventstore import Commit
 from crm_kernel.relay import Relay
 
 

@@ -13,14 +13,14 @@ import jwt
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from crm_contacts.domain.customer import customer_decider
+from crm_kernel.adapters.kafka_publisher import TopicPublisher, declare_event_publisher, new_broker
+from crm_kernel.adapters.kafka_topics import EVENT_TOPICS, ensure_topics, partitions_of
 from crm_kernel.application import CommandHandler
 from crm_kernel.auth import SigningKey, issue_token, public_key_set
 from crm_kernel.domain.envelope import EventEnvelope
-from crm_kernel.publisher import TopicPublisher, declare_event_publisher, new_broker
 from crm_kernel.relay import Relay
 from crm_kernel.settings import ServiceSettings
 from crm_kernel.tokens import TokenAuth
-from crm_kernel.topics import EVENT_TOPICS, ensure_topics, partitions_of
 from pymongo import AsyncMongoClient
 
 T = TypeVar("T")

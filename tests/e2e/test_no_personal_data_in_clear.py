@@ -425,7 +425,7 @@ async def test_no_personal_data_in_clear_anywhere_after_erasure(platform) -> Non
         20,
         "ingest consumed",
     )
-    # The ingest topic is a hand-off: handled records are deleted (crm_kernel.handoff).
+    # The ingest topic is a hand-off: handled records are deleted (crm_kernel.adapters.kafka_handoff).
     await wait_for(lambda: ingest_purged(platform.kafka_bootstrap), 20, "ingest topic purged")
     export = await asyncio.to_thread(
         httpx.get,

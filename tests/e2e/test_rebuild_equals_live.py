@@ -15,8 +15,8 @@ import uuid
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from crm_kernel.adapters.kafka_topics import EVENT_TOPICS, partitions_of
 from crm_kernel.settings import ServiceSettings
-from crm_kernel.topics import EVENT_TOPICS, partitions_of
 from crm_projections.adapters.databases import POINTER, ActiveDatabase
 from crm_projections.adapters.read_models import COLLECTIONS
 from crm_projections.entrypoints.admin import rebuild_into

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from crm_kernel.contracts import contacts as c
+from crm_contacts_contracts import events as c
 from crm_kernel.domain.envelope import Metadata, wrap
 from crm_local.synthetic import registered, stream_of
 from crm_projections.entrypoints.admin import rebuild_into

@@ -8,16 +8,16 @@ import uuid
 
 import pytest
 from crm_contacts.domain.customer import RegisterCustomer, stream_of
+from crm_contacts_contracts.events import CustomerType, PartyKind
 from crm_kernel import wire
+from crm_kernel.adapters.kafka_publisher import TopicPublisher, declare_event_publisher, new_broker
+from crm_kernel.adapters.kafka_topics import EVENT_TOPICS, ensure_topics
 from crm_kernel.adapters.mongo_eventstore import MongoEventStore
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
-from crm_kernel.contracts.contacts import CustomerType, PartyKind
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import GoneError
 from crm_kernel.domain.events import ERASED
 from crm_kernel.privacy import PREFIX, unseal_all
-from crm_kernel.publisher import TopicPublisher, declare_event_publisher, new_broker
-from crm_kernel.topics import EVENT_TOPICS, ensure_topics
 
 from tests.integration.test_relay_and_projector import messages_for
 from tests.support import customer_commands, mongo, running_projections, settings_for, wait_for

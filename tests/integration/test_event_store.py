@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 from crm_kernel.adapters.mongo_eventstore import MARKERS_PER_DELETE, MongoEventStore
-from crm_kernel.contracts.sales import OrderLine, OrderPlaced
 from crm_kernel.domain.envelope import Metadata, wrap
 from crm_kernel.domain.errors import ConflictError
+from crm_sales_contracts.events import OrderLine, OrderPlaced
 from pymongo.errors import DuplicateKeyError
 
 from tests.support import mongo

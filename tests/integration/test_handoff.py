@@ -8,8 +8,8 @@ import json
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from crm_kernel.handoff import keep_only, purge_consumed
-from crm_kernel.topics import ensure_topics
+from crm_kernel.adapters.kafka_handoff import keep_only, purge_consumed
+from crm_kernel.adapters.kafka_topics import ensure_topics
 
 
 async def test_records_a_group_committed_past_are_deleted(infra, unique) -> None:

@@ -9,13 +9,13 @@ from decimal import Decimal
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
+from crm_contacts_contracts import events as c
 from crm_kernel import wire
-from crm_kernel.contracts import contacts as c
-from crm_kernel.contracts.sales import OrderLine, OrderPlaced
+from crm_kernel.adapters.kafka_topics import EVENT_TOPICS
 from crm_kernel.domain.envelope import Metadata, wrap
-from crm_kernel.topics import EVENT_TOPICS
 from crm_local.synthetic import registered, stream_of
 from crm_projections.entrypoints.admin import rebuild_into
+from crm_sales_contracts.events import OrderLine, OrderPlaced
 
 from tests.support import (
     differences,

@@ -8,12 +8,12 @@ from decimal import Decimal
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from crm_kernel import wire
+from crm_kernel.adapters.kafka_publisher import TopicPublisher, declare_event_publisher, new_broker
+from crm_kernel.adapters.kafka_topics import EVENT_TOPICS, ensure_topics
 from crm_kernel.adapters.mongo_eventstore import MongoEventStore
-from crm_kernel.contracts.sales import OrderLine, OrderPlaced
 from crm_kernel.domain.envelope import Metadata, wrap
-from crm_kernel.publisher import TopicPublisher, declare_event_publisher, new_broker
 from crm_kernel.relay import Relay
-from crm_kernel.topics import EVENT_TOPICS, ensure_topics
+from crm_sales_contracts.events import OrderLine, OrderPlaced
 
 from tests.support import (
     group_caught_up,

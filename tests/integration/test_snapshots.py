@@ -11,16 +11,16 @@ import pytest
 from crm_contacts.adapters.duplicate_index import DuplicateIndex
 from crm_contacts.application.contacts import ContactsApp
 from crm_contacts.domain import customer as c
+from crm_contacts_contracts.events import CustomerType, PartyKind
 from crm_kernel.adapters.memory import InMemoryPublisher
 from crm_kernel.adapters.mongo_eventstore import MongoEventStore
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
 from crm_kernel.adapters.mongo_snapshots import MongoSnapshotStore
-from crm_kernel.contracts.contacts import CustomerType, PartyKind
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import GoneError
 from crm_kernel.domain.events import ERASED
+from crm_kernel.ports.snapshots import Snapshot
 from crm_kernel.privacy import PREFIX
-from crm_kernel.snapshots import Snapshot
 
 from tests.snapshot_support import CountingStore, snapshotting_customers
 from tests.support import mongo

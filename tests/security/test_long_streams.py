@@ -10,11 +10,11 @@ import uuid
 
 import httpx
 from crm_contacts.domain import customer as c
+from crm_contacts_contracts.events import TagAdded, TagRemoved
 from crm_kernel.adapters.memory import InMemoryPublisher
 from crm_kernel.adapters.mongo_eventstore import MongoEventStore
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
 from crm_kernel.adapters.mongo_snapshots import MongoSnapshotStore
-from crm_kernel.contracts.contacts import TagAdded, TagRemoved
 from crm_kernel.domain.envelope import Metadata, wrap
 from crm_kernel.privacy import PREFIX
 from crm_kernel.settings import ServiceSettings

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from crm_kernel.kafka_security import KafkaSecurity
+from crm_kernel.adapters.kafka_security import KafkaSecurity
 from crm_kernel.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]

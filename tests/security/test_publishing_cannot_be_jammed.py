@@ -12,9 +12,9 @@ import pytest
 import structlog
 from aiokafka.errors import MessageSizeTooLargeError
 from crm_contacts.domain.customer import RegisterCustomer
+from crm_contacts_contracts.events import CustomerType, PartyKind
 from crm_kernel import metrics
 from crm_kernel.adapters.memory import InMemoryEventStore, InMemoryPublisher
-from crm_kernel.contracts.contacts import CustomerType, PartyKind
 from crm_kernel.domain.envelope import EventEnvelope, Metadata
 from crm_kernel.http import CORRELATION_HEADER
 from crm_kernel.relay import Relay

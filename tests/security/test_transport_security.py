@@ -7,8 +7,8 @@ import ast
 from pathlib import Path
 
 import pytest
-from crm_kernel import publisher
-from crm_kernel.kafka_security import KafkaSecurity, broker_security, client_options
+from crm_kernel.adapters import kafka_publisher
+from crm_kernel.adapters.kafka_security import KafkaSecurity, broker_security, client_options
 from faststream.security import BaseSecurity
 from pydantic import ValidationError
 
@@ -44,9 +44,9 @@ def test_the_services_broker_takes_the_settings_from_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     made: dict[str, object] = {}
-    monkeypatch.setattr(publisher, "KafkaBroker", lambda *_, **kwargs: made.update(kwargs))
+    monkeypatch.setattr(kafka_publisher, "KafkaBroker", lambda *_, **kwargs: made.update(kwargs))
     monkeypatch.setenv("CRM_KAFKA_SECURITY_PROTOCOL", "SSL")
-    publisher.new_broker("127.0.0.1:9", client_id="t")
+    kafka_publisher.new_broker("127.0.0.1:9", client_id="t")
     assert isinstance(made["security"], BaseSecurity)
     assert made["security"].use_ssl
 

@@ -9,7 +9,7 @@ from crm_contacts.domain import activity as a
 from crm_contacts.domain import customer as c
 from crm_contacts.domain import interaction as i
 from crm_contacts.domain.contact_points import normalise
-from crm_kernel.contracts import contacts as ev
+from crm_contacts_contracts import events as ev
 from crm_kernel.domain.errors import ConflictError, DomainError, GoneError, NotFoundError
 from crm_kernel.domain.events import as_current
 from pydantic import ValidationError

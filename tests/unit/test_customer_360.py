@@ -7,13 +7,13 @@ import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from crm_kernel.contracts.campaigns import CampaignResponseRecorded, Channel, ResponseKind
-from crm_kernel.contracts.contacts import CustomerRegistered, CustomerType, PartyKind
-from crm_kernel.contracts.sales import OrderLine, OrderPlaced
-from crm_kernel.contracts.support import CaseKind, CaseOpened, Priority
+from crm_campaigns_contracts.events import CampaignResponseRecorded, Channel, ResponseKind
+from crm_contacts_contracts.events import CustomerRegistered, CustomerType, PartyKind
 from crm_kernel.domain.envelope import EventEnvelope, Metadata, wrap
 from crm_kernel.domain.events import DomainEvent
 from crm_projections.domain.customer_360 import empty, fold
+from crm_sales_contracts.events import OrderLine, OrderPlaced
+from crm_support_contracts.events import CaseKind, CaseOpened, Priority
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -151,7 +151,7 @@ def test_duplicates_and_shuffles_across_streams_fold_to_the_clean_history(
 
 # --- contacts parts, merges and erasure ------------------------------------------------------
 
-from crm_kernel.contracts import contacts as cev  # noqa: E402
+from crm_contacts_contracts import events as cev  # noqa: E402
 from crm_kernel.domain.events import ERASED  # noqa: E402
 from crm_projections.domain.customer_360 import absorb, is_pending_merge, public_view, tombstone  # noqa: E402
 

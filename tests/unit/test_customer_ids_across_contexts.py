@@ -11,20 +11,20 @@ from decimal import Decimal
 
 import pytest
 from crm_campaigns.domain.response import RecordResponse, response_decider
+from crm_campaigns_contracts.events import Channel, ResponseKind
 from crm_contacts.domain.customer import EraseCustomer, RegisterCustomer, customer_decider
+from crm_contacts_contracts import events as cev
 from crm_kernel.adapters.memory import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
 from crm_kernel.application import CommandHandler
-from crm_kernel.contracts import contacts as cev
-from crm_kernel.contracts.campaigns import Channel, ResponseKind
-from crm_kernel.contracts.sales import OrderLine
-from crm_kernel.contracts.support import CaseKind, Priority
 from crm_kernel.domain.decider import Decider
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import GoneError
 from crm_kernel.relay import Relay
 from crm_projections.domain.customer_360 import as_of, empty, fold, public_view
 from crm_sales.domain.order import PlaceOrder, order_decider
+from crm_sales_contracts.events import OrderLine
 from crm_support.domain.case import OpenCase, case_decider
+from crm_support_contracts.events import CaseKind, Priority
 
 from tests.unit.test_customer_360 import (
     CUSTOMER,

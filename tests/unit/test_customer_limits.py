@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from crm_contacts.domain import customer as c
-from crm_kernel.contracts import contacts as ev
+from crm_contacts_contracts import events as ev
 from crm_kernel.domain.errors import DomainError
 
 from tests.unit.test_contacts_domain import CID, given, point, registered, when

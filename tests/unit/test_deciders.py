@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 from crm_campaigns.domain.response import RecordResponse, response_decider
+from crm_campaigns_contracts.events import CampaignResponseRecorded, Channel, ResponseKind
 from crm_contacts.domain.customer import RegisterCustomer, customer_decider
-from crm_kernel.contracts.campaigns import CampaignResponseRecorded, Channel, ResponseKind
-from crm_kernel.contracts.contacts import (
+from crm_contacts_contracts.events import (
     ContactPointAdded,
     ContactPointKind,
     CustomerRegistered,
@@ -17,13 +17,13 @@ from crm_kernel.contracts.contacts import (
     PartyKind,
     PrimaryContactPointSet,
 )
-from crm_kernel.contracts.sales import OrderLine, OrderPlaced
-from crm_kernel.contracts.support import CaseKind, CaseOpened, Priority
 from crm_kernel.domain.decider import Decider
 from crm_kernel.domain.errors import ConflictError, DomainError
 from crm_kernel.domain.events import DomainEvent
 from crm_sales.domain.order import PlaceOrder, order_decider
+from crm_sales_contracts.events import OrderLine, OrderPlaced
 from crm_support.domain.case import OpenCase, case_decider
+from crm_support_contracts.events import CaseKind, CaseOpened, Priority
 
 
 def then(decider: Decider, given: list[DomainEvent], command: object) -> list[DomainEvent]:

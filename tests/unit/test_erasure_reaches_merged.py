@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from crm_contacts.application.contacts import ContactsApp
 from crm_contacts.domain.customer import EraseCustomer, RegisterCustomer
+from crm_contacts_contracts.events import CustomerErased, CustomerType, PartyKind
 from crm_kernel.adapters.memory import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
-from crm_kernel.contracts.contacts import CustomerErased, CustomerType, PartyKind
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import GoneError
 

@@ -11,13 +11,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from crm_contacts_contracts import events as cev
 from crm_kernel.adapters.memory import InMemoryKeyStore
-from crm_kernel.contracts import contacts as cev
-from crm_kernel.contracts.sales import OrderLine, OrderPlaced
 from crm_kernel.domain.envelope import EventEnvelope, Metadata, wrap
 from crm_kernel.domain.events import ERASED, DomainEvent
 from crm_projections.application.customer_360 import Customer360Projector
 from crm_projections.domain.customer_360 import public_view
+from crm_sales_contracts.events import OrderLine, OrderPlaced
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

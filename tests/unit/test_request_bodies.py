@@ -14,10 +14,10 @@ from crm_campaigns.entrypoints.http import router as campaigns
 from crm_contacts.entrypoints.customers import router as customers
 from crm_contacts.entrypoints.ingest import IngestedInteraction
 from crm_contacts.entrypoints.interactions import router as interactions
+from crm_contacts_contracts.events import InteractionLogged
 from crm_kernel.adapters.memory import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
 from crm_kernel.application import CommandHandler
 from crm_kernel.auth import ALL_SCOPES, issue_token
-from crm_kernel.contracts.contacts import InteractionLogged
 from crm_kernel.domain.envelope import Metadata, wrap
 from crm_kernel.http import create_app
 from crm_kernel.relay import Relay

@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 
 import pytest
 from crm_contacts.domain import customer as c
+from crm_contacts_contracts import events as ev
 from crm_kernel.adapters.memory import (
     InMemoryEventStore,
     InMemoryKeyStore,
     InMemoryPublisher,
     InMemorySnapshotStore,
 )
-from crm_kernel.contracts import contacts as ev
 from crm_kernel.domain.decider import Decider
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import ConflictError, GoneError

@@ -8,7 +8,7 @@ import pytest
 import structlog
 from aiokafka.structs import ConsumerRecord
 from crm_kernel import wire
-from crm_kernel.subscriber import BatchHealth, RetryPolicy, process_records
+from crm_kernel.adapters.kafka_subscriber import BatchHealth, RetryPolicy, process_records
 
 from tests.unit.test_customer_360 import registered
 

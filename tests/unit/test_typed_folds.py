@@ -9,15 +9,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from crm_contacts_contracts.events import CustomerMerged, CustomerRenamed
 from crm_kernel import wire
-from crm_kernel.contracts.contacts import CustomerMerged, CustomerRenamed
-from crm_kernel.contracts.sales import OrderLine, OrderPlaced
 from crm_kernel.domain.envelope import EventEnvelope, Metadata, wrap
 from crm_kernel.domain.events import REGISTRY, DomainEvent
 from crm_projections.domain import activities, customer_360
 from crm_projections.domain.customer_360.document import SECTIONS
 from crm_projections.domain.folds import Document, Folds, is_event
 from crm_projections.domain.wire_values import json_decimal, json_time
+from crm_sales_contracts.events import OrderLine, OrderPlaced
 from pydantic import TypeAdapter
 
 SOURCE = Path(__file__).resolve().parents[2] / "services/projections/src/crm_projections"

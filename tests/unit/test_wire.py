@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from crm_contacts_contracts.events import CustomerRegistered, CustomerType, PartyKind
 from crm_kernel import wire
-from crm_kernel.contracts.contacts import CustomerRegistered, CustomerType, PartyKind
 from crm_kernel.domain.envelope import Metadata, wrap
 
 EVENT = CustomerRegistered(

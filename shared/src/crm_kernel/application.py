@@ -13,10 +13,12 @@ from crm_kernel import metrics, wire
 from crm_kernel.domain.decider import Decider
 from crm_kernel.domain.envelope import EventEnvelope, Metadata, wrap
 from crm_kernel.domain.errors import ConflictError, DomainError, GoneError
-from crm_kernel.eventstore import Commit, EventStore
-from crm_kernel.privacy import KeyStore, key_owners, needs_key, seal_all, unseal_all, unseal_with
+from crm_kernel.ports.eventstore import Commit, EventStore
+from crm_kernel.ports.keystore import KeyStore
+from crm_kernel.ports.snapshots import Snapshot, SnapshotStore
+from crm_kernel.privacy import key_owners, needs_key, seal_all, unseal_all, unseal_with
 from crm_kernel.relay import Relay
-from crm_kernel.snapshots import Snapshot, SnapshotStore, codec_for, snapshot_of, state_text
+from crm_kernel.snapshots import codec_for, snapshot_of, state_text
 
 S = TypeVar("S")
 C = TypeVar("C")

@@ -11,32 +11,16 @@ import base64
 import json
 import os
 from collections.abc import Iterable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-import crm_kernel.contracts  # noqa: F401  (registers every event type)
 from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.domain.events import ERASED, REGISTRY, UnknownEventTypeError, personal_fields
+from crm_kernel.ports.keystore import KeyStore
 
 PREFIX = "pii:v1:"
-
-
-class KeyStore(Protocol):
-    """Where per-customer data keys live. Deleting a key erases the customer."""
-
-    async def get_or_create(self, customer_id: str) -> bytes:
-        """The customer's key, made on first use; GoneError once the customer was erased."""
-        ...
-
-    async def get_many(self, customer_ids: Iterable[str]) -> dict[str, bytes]: ...
-
-    async def delete(self, customer_id: str) -> bool: ...
-
-    async def is_erased(self, customer_id: str) -> bool:
-        """Whether the customer's key was shredded (a tombstone): one lookup by id."""
-        ...
 
 
 def new_key() -> bytes:

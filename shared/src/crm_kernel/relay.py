@@ -24,8 +24,8 @@ import structlog
 from aiokafka.errors import MessageSizeTooLargeError, RecordTooLargeError
 
 from crm_kernel import metrics
-from crm_kernel.eventstore import Commit, EventStore
-from crm_kernel.publisher import EventPublisher
+from crm_kernel.ports.eventstore import Commit, EventStore
+from crm_kernel.ports.publisher import EventPublisher
 
 log = structlog.get_logger(__name__)
 # A commit the broker refuses for what it is, not for being unreachable: retried seldom.

@@ -20,6 +20,8 @@ from faststream.specification import AsyncAPI
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from crm_kernel.adapters.kafka_publisher import TopicPublisher, declare_event_publisher, new_broker
+from crm_kernel.adapters.kafka_topics import EVENT_TOPICS, ensure_topics
 from crm_kernel.adapters.mongo import mongo_client, vault_client
 from crm_kernel.adapters.mongo_eventstore import MongoEventStore
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
@@ -31,11 +33,9 @@ from crm_kernel.domain.decider import Decider
 from crm_kernel.domain.envelope import topic_for
 from crm_kernel.http import ReadinessCheck, create_app
 from crm_kernel.logging import configure_logging
-from crm_kernel.publisher import TopicPublisher, declare_event_publisher, new_broker
 from crm_kernel.relay import Relay
 from crm_kernel.settings import ServiceSettings
 from crm_kernel.tokens import TokenAuth
-from crm_kernel.topics import EVENT_TOPICS, ensure_topics
 
 Handlers = dict[str, CommandHandler[Any, Any]]
 

@@ -10,40 +10,17 @@ snapshot too; a stream with no personal data keeps its state as plain JSON.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter
 
 from crm_kernel.domain.decider import Decider
 from crm_kernel.domain.events import ERASED
-from crm_kernel.eventstore import Commit
+from crm_kernel.ports.eventstore import Commit
+from crm_kernel.ports.snapshots import Snapshot
 from crm_kernel.privacy import PREFIX, decrypt_value, encrypt_value
 
 S = TypeVar("S")
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    stream_id: str
-    version: int  # the stream's version the state covers
-    commit_id: str  # the commit that ended at `version`
-    position: int  # that commit's position: a store reset gives the same id another one
-    schema: str
-    customer_id: str | None  # whose key seals `state`; None: it holds no personal data
-    state: str  # JSON, or sealed JSON (`pii:v1:...`) when `customer_id` is set
-
-
-class SnapshotStore(Protocol):
-    async def get(self, stream_id: str) -> Snapshot | None:
-        """The stream's snapshot, None when there is none or it is malformed."""
-        ...
-
-    async def put(self, snapshot: Snapshot) -> None:
-        """Keep `snapshot` unless one of the same or a later version is there already."""
-        ...
-
-    async def delete(self, stream_id: str) -> None: ...
 
 
 class StateCodec(Generic[S]):

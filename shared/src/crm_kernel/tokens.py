@@ -10,22 +10,18 @@ import asyncio
 import time
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Protocol
 
 import structlog
 
 from crm_kernel.auth import KeySet, TokenCaps, TokenVerifier
 from crm_kernel.domain.envelope import utcnow
+from crm_kernel.ports.revocations import Revocations
 from crm_kernel.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
 STALE_AFTER_REFRESHES = 3
-
-
-class Revocations(Protocol):
-    async def active(self, now: datetime) -> frozenset[str]: ...
 
 
 def key_set_text(source: str) -> str:

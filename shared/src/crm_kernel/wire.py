@@ -1,4 +1,8 @@
-"""Events on Kafka: CloudEvents binary mode (envelope in `ce_*` headers, data as JSON body)."""
+"""Events on Kafka: CloudEvents binary mode (envelope in `ce_*` headers, data as JSON body).
+
+The decoder knows the event types registered in this process: those of the contracts packages
+it imported (a consumer imports the contracts of every context it reads).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-import crm_kernel.contracts  # noqa: F401  (registers every event type)
 from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.domain.events import REGISTRY
 

@@ -6,8 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+# Every context's contracts: importing them registers their event types.
+import crm_campaigns_contracts  # noqa: F401
+import crm_contacts_contracts  # noqa: F401
+import crm_sales_contracts  # noqa: F401
+import crm_support_contracts  # noqa: F401
 from crm_kernel.auth import SigningKey, public_key_set
-from crm_kernel.contracts import campaigns, contacts, sales, support  # noqa: F401  (registers)
 from crm_kernel.domain.events import REGISTRY, parse_type_name, personal_fields
 from crm_kernel.runtime import asyncapi_document
 from crm_kernel.settings import ServiceSettings

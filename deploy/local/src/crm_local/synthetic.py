@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crm_kernel.contracts import contacts as c
+from crm_contacts_contracts import events as c
 from crm_kernel.domain.envelope import EventEnvelope, Metadata, wrap
 from crm_kernel.domain.events import DomainEvent
 

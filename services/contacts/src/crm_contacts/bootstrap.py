@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crm_kernel.handoff import keep_purging
+from crm_kernel.adapters.kafka_handoff import keep_purging
 from crm_kernel.runtime import WriteService, build_write_service
 from crm_kernel.settings import ServiceSettings
 

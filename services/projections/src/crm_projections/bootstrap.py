@@ -7,16 +7,21 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from crm_kernel.adapters.kafka_publisher import new_broker
+from crm_kernel.adapters.kafka_subscriber import BatchHealth, KafkaDeadLetters, subscribe_batches
+from crm_kernel.adapters.kafka_topics import (
+    EVENT_TOPICS,
+    dead_letter_topic,
+    ensure_topics,
+    partitions_of,
+)
 from crm_kernel.adapters.mongo import mongo_client, vault_client
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
 from crm_kernel.adapters.mongo_revocations import MongoRevocations
 from crm_kernel.http import ReadinessCheck, create_app
-from crm_kernel.publisher import new_broker
 from crm_kernel.runtime import readiness_checks
 from crm_kernel.settings import ServiceSettings
-from crm_kernel.subscriber import BatchHealth, KafkaDeadLetters, subscribe_batches
 from crm_kernel.tokens import TokenAuth
-from crm_kernel.topics import EVENT_TOPICS, dead_letter_topic, ensure_topics, partitions_of
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient

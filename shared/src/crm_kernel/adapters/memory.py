@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator, Collection, Iterable
 
 from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.domain.errors import ConflictError, GoneError
-from crm_kernel.eventstore import Commit
+from crm_kernel.ports.eventstore import Commit
+from crm_kernel.ports.snapshots import Snapshot
 from crm_kernel.privacy import new_key
-from crm_kernel.snapshots import Snapshot
 
 
 class InMemoryEventStore:

@@ -37,7 +37,7 @@ from crm_kernel import deadline
 from crm_kernel.adapters.lookups import IDS_PER_QUERY
 from crm_kernel.domain.envelope import EventEnvelope, utcnow
 from crm_kernel.domain.errors import ConflictError
-from crm_kernel.eventstore import Commit
+from crm_kernel.ports.eventstore import Commit
 
 log = structlog.get_logger(__name__)
 

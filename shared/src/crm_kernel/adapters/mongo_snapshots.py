@@ -14,7 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from crm_kernel.domain.envelope import utcnow
-from crm_kernel.snapshots import Snapshot
+from crm_kernel.ports.snapshots import Snapshot
 
 log = structlog.get_logger(__name__)
 

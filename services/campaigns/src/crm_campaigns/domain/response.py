@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from crm_kernel.contracts.campaigns import CampaignResponseRecorded, Channel, ResponseKind
+from crm_campaigns_contracts.events import CampaignResponseRecorded, Channel, ResponseKind
 from crm_kernel.domain.decider import Decider
 from crm_kernel.domain.events import DomainEvent
 from pydantic import BaseModel, ConfigDict

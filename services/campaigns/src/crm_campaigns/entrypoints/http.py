@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
+from crm_campaigns_contracts.events import Channel, ResponseKind
 from crm_kernel.application import CommandHandler
 from crm_kernel.auth import Principal
-from crm_kernel.contracts.campaigns import Channel, ResponseKind
 from crm_kernel.domain.envelope import utcnow
 from crm_kernel.http import CommandAccepted, command_metadata, require_scope
 from crm_kernel.openapi import COMMAND_ERRORS

@@ -16,7 +16,8 @@ import unicodedata
 from typing import Any
 
 from crm_kernel.domain.events import ERASED
-from crm_kernel.privacy import KeyStore, decrypt_value, encrypt_value
+from crm_kernel.ports.keystore import KeyStore
+from crm_kernel.privacy import decrypt_value, encrypt_value
 from pymongo.asynchronous.database import AsyncDatabase
 
 LOOKUP_KEY_OWNER = "lookup:contacts-duplicates"

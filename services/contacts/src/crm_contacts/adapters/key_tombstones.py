@@ -12,8 +12,8 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Any
 
+from crm_contacts_contracts.events import CustomerErased
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
-from crm_kernel.contracts.contacts import CustomerErased
 from crm_kernel.domain.envelope import utcnow
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from crm_contacts_contracts.events import ConsentPurpose, ContactPointKind, DuplicateReason
 from crm_kernel.application import CommandHandler, CommandResult
-from crm_kernel.contracts.contacts import ConsentPurpose, ContactPointKind, DuplicateReason
 from crm_kernel.domain.envelope import Metadata, utcnow
 from crm_kernel.domain.errors import GoneError, NotFoundError
 from crm_kernel.domain.events import as_current
-from crm_kernel.eventstore import EventStore
-from crm_kernel.privacy import KeyStore, unseal_all
+from crm_kernel.ports.eventstore import EventStore
+from crm_kernel.ports.keystore import KeyStore
+from crm_kernel.privacy import unseal_all
 
 from crm_contacts.adapters.duplicate_index import DuplicateIndex
 from crm_contacts.domain import activity, customer, interaction

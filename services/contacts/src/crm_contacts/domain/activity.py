@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from crm_kernel.contracts.contacts import (
+from crm_contacts_contracts.events import (
     ActivityCancelled,
     ActivityCompleted,
     ActivityKind,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import phonenumbers
-from crm_kernel.contracts.contacts import ContactPointKind
+from crm_contacts_contracts.events import ContactPointKind
 from email_validator import EmailNotValidError, validate_email
 
 

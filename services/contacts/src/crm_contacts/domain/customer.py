@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from crm_kernel.contracts.contacts import (
+from crm_contacts_contracts.events import (
     AcquisitionChannel,
     AcquisitionChannelRecorded,
     ConsentChannel,

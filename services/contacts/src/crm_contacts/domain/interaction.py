@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from crm_kernel.contracts.contacts import (
+from crm_contacts_contracts.events import (
     ConsentChannel,
     ConsentPurpose,
     Direction,

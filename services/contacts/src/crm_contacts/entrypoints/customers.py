@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID, uuid4
 
-from crm_kernel.contracts.contacts import (
+from crm_contacts_contracts.events import (
     AcquisitionChannel,
     ConsentChannel,
     ConsentPurpose,

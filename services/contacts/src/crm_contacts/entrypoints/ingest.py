@@ -4,7 +4,7 @@ Each message is validated and deduplicated by the sender's (source, external id)
 message goes to the rejected topic with the reason in its headers (and its personal fields
 withheld), and the consumer moves on. Offsets are committed after the interaction is stored, so
 nothing is lost on a crash; committed records are then deleted from the ingest topic, which
-holds personal data in clear (crm_kernel.handoff).
+holds personal data in clear (crm_kernel.adapters.kafka_handoff).
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import json
 from typing import Any
 
 import structlog
+from crm_kernel.adapters.kafka_handoff import keep_only
+from crm_kernel.adapters.kafka_subscriber import KafkaDeadLetters
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import ConflictError, DomainError
-from crm_kernel.handoff import keep_only
 from crm_kernel.request_body import Line
-from crm_kernel.subscriber import KafkaDeadLetters
 from crm_kernel.wire import validation_summary
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4
 
-from crm_kernel.contracts.contacts import (
+from crm_contacts_contracts.events import (
     ActivityKind,
     ConsentPurpose,
     Direction,

@@ -17,10 +17,10 @@ from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from crm_kernel.adapters.kafka_security import client_options
+from crm_kernel.adapters.kafka_subscriber import RetryPolicy, process_records
+from crm_kernel.adapters.kafka_topics import EVENT_TOPICS, partitions_of
 from crm_kernel.domain.envelope import EventEnvelope
-from crm_kernel.kafka_security import client_options
-from crm_kernel.subscriber import RetryPolicy, process_records
-from crm_kernel.topics import EVENT_TOPICS, partitions_of
 
 log = structlog.get_logger(__name__)
 

@@ -8,10 +8,11 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from crm_contacts_contracts.events import CustomerMerged
 from crm_kernel import metrics
-from crm_kernel.contracts.contacts import CustomerMerged
 from crm_kernel.domain.envelope import EventEnvelope
-from crm_kernel.privacy import KeyStore, unseal_all
+from crm_kernel.ports.keystore import KeyStore
+from crm_kernel.privacy import unseal_all
 
 from crm_projections.application.ports import ReadStore, Redirects
 from crm_projections.domain import customer_360

@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from crm_kernel.privacy import KeyStore, unseal_all
+from crm_kernel.ports.keystore import KeyStore
+from crm_kernel.privacy import unseal_all
 
 from crm_projections.application.ports import (
     CustomerDocuments,

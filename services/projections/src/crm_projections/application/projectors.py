@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from crm_kernel.domain.envelope import EventEnvelope
-from crm_kernel.privacy import KeyStore
+from crm_kernel.ports.keystore import KeyStore
 
 from crm_projections.application.customer_360 import Customer360Projector
 from crm_projections.application.documents import DocumentProjector

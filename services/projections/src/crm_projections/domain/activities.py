@@ -7,7 +7,7 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
-from crm_kernel.contracts.contacts import ActivityCancelled, ActivityCompleted, ActivityScheduled
+from crm_contacts_contracts.events import ActivityCancelled, ActivityCompleted, ActivityScheduled
 from crm_kernel.domain.envelope import EventEnvelope
 
 from crm_projections.domain.folds import Folds

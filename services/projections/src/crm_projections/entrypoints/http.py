@@ -14,15 +14,15 @@ from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
+from crm_contacts_contracts.events import CustomerType, Lifecycle
+from crm_kernel.adapters.kafka_topics import CONTEXTS
 from crm_kernel.auth import Principal
-from crm_kernel.contracts.contacts import CustomerType, Lifecycle
 from crm_kernel.http import require_feed, require_scope
 from crm_kernel.openapi import CALENDAR, errors, text
-from crm_kernel.privacy import KeyStore
+from crm_kernel.ports.keystore import KeyStore
 from crm_kernel.request_body import Line, OptionalLine
 from crm_kernel.text import preview, refused_in_line
 from crm_kernel.timeinput import IsoDateTime
-from crm_kernel.topics import CONTEXTS
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel
 

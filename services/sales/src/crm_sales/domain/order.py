@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
-from crm_kernel.contracts.sales import OrderLine, OrderPlaced
 from crm_kernel.domain.decider import Decider
 from crm_kernel.domain.errors import ConflictError, DomainError
 from crm_kernel.domain.events import DomainEvent
+from crm_sales_contracts.events import OrderLine, OrderPlaced
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crm_kernel.contracts.support import CaseKind, CaseOpened, Priority
 from crm_kernel.domain.decider import Decider
 from crm_kernel.domain.errors import ConflictError
 from crm_kernel.domain.events import DomainEvent
+from crm_support_contracts.events import CaseKind, CaseOpened, Priority
 from pydantic import BaseModel, ConfigDict
 
 

@@ -7,12 +7,12 @@ from uuid import UUID, uuid4
 
 from crm_kernel.application import CommandHandler
 from crm_kernel.auth import Principal
-from crm_kernel.contracts.support import CaseKind, Priority
 from crm_kernel.http import CommandAccepted, command_metadata, require_scope
 from crm_kernel.openapi import COMMAND_ERRORS
 from crm_kernel.request_body import Line, RequestBody, Text
 from crm_kernel.runtime import handler_for
 from crm_kernel.timeinput import OccurredAt
+from crm_support_contracts.events import CaseKind, Priority
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 

@@ -14,7 +14,7 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
-from crm_kernel.contracts.contacts import CustomerErased, CustomerMerged
+from crm_contacts_contracts.events import CustomerErased, CustomerMerged
 from crm_kernel.domain.envelope import EventEnvelope
 
 from crm_projections.domain.customer_360 import interactions, marketing, profile, sales, support

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from crm_kernel.contracts.contacts import InteractionAnswered, InteractionLogged
+from crm_contacts_contracts.events import InteractionAnswered, InteractionLogged
 from crm_kernel.domain.envelope import EventEnvelope
 
 from crm_projections.domain.customer_360.section import Section

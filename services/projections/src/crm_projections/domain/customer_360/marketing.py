@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_kernel.contracts.campaigns import CampaignResponseRecorded, ResponseKind
+from crm_campaigns_contracts.events import CampaignResponseRecorded, ResponseKind
 from crm_kernel.domain.envelope import EventEnvelope
 
 from crm_projections.domain.customer_360.lists import add_unique, unite, upsert

@@ -8,7 +8,7 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
-from crm_kernel.contracts.contacts import CustomerMerged
+from crm_contacts_contracts.events import CustomerMerged
 from crm_kernel.domain.envelope import EventEnvelope
 
 from crm_projections.domain.customer_360.document import (

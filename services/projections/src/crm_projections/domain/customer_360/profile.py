@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_kernel.contracts.contacts import (
+from crm_contacts_contracts.events import (
     AcquisitionChannelRecorded,
     ConsentChannel,
     ConsentGiven,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from crm_kernel.contracts.sales import OrderPlaced
 from crm_kernel.domain.envelope import EventEnvelope
+from crm_sales_contracts.events import OrderPlaced
 
 from crm_projections.domain.customer_360.lists import add_unique, unite, upsert
 from crm_projections.domain.customer_360.section import Section

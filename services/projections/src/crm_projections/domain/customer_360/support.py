@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_kernel.contracts.support import CaseKind, CaseOpened
 from crm_kernel.domain.envelope import EventEnvelope
+from crm_support_contracts.events import CaseKind, CaseOpened
 
 from crm_projections.domain.customer_360.lists import unite, upsert
 from crm_projections.domain.customer_360.section import Section

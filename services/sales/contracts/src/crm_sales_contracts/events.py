@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from crm_kernel.domain.events import DomainEvent
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class OrderLine(BaseModel):

@@ -6,9 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import Field, field_validator
-
 from crm_kernel.domain.events import DomainEvent, OptionalPersonalStr, PersonalStr
+from pydantic import Field, field_validator
 
 
 class PartyKind(StrEnum):

@@ -1,23 +1,17 @@
-"""The publisher port and its Kafka adapter (idempotent producer, acks=all)."""
+"""The Kafka adapter of the publisher port (idempotent producer, acks=all)."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Protocol, Union
+from typing import Any, Union
 
 from faststream.kafka import KafkaBroker
 from faststream.kafka.publisher.usecase import DefaultPublisher
 
 from crm_kernel import wire
+from crm_kernel.adapters.kafka_security import broker_security
 from crm_kernel.domain.envelope import EventEnvelope, topic_for
 from crm_kernel.domain.events import REGISTRY
-from crm_kernel.kafka_security import broker_security
-
-
-class EventPublisher(Protocol):
-    async def publish(self, envelopes: list[EventEnvelope]) -> None:
-        """Return only once Kafka has acknowledged every event."""
-        ...
 
 
 def new_broker(bootstrap_servers: str, client_id: str) -> KafkaBroker:

@@ -49,7 +49,7 @@ class RetryPolicy:
 
 class KafkaDeadLetters:
     """`redact` rewrites the body of the copy: for topics whose bodies hold personal data in
-    clear (ingest hand-offs, crm_kernel.handoff), so the copy does not."""
+    clear (ingest hand-offs, crm_kernel.adapters.kafka_handoff), so the copy does not."""
 
     def __init__(
         self,

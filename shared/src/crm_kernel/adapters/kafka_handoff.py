@@ -24,7 +24,7 @@ from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 from aiokafka.structs import TopicPartition
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from crm_kernel.kafka_security import client_options
+from crm_kernel.adapters.kafka_security import client_options
 
 log = structlog.get_logger(__name__)
 WITHHELD = "[withheld]"

@@ -8,8 +8,8 @@ from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from crm_kernel.adapters.kafka_security import client_options
 from crm_kernel.domain.envelope import topic_for
-from crm_kernel.kafka_security import client_options
 
 CONTEXTS = ("contacts", "sales", "campaigns", "support")
 EVENT_TOPICS = tuple(topic_for(c) for c in CONTEXTS)
@@ -44,7 +44,7 @@ async def ensure_topics(bootstrap: str, topics: list[str], partitions: int) -> N
         await admin.close()
 
 
-# An ingest hand-off deletes what it handled (crm_kernel.handoff, ADR 18), but DeleteRecords
+# An ingest hand-off deletes what it handled (adapters.kafka_handoff, ADR 18), but DeleteRecords
 # only moves the log start: the bytes stay on disk until their segment is rolled and deleted.
 # Small, short segments bound that to minutes; the rejected copies hold no personal data, and
 # a week is long enough for a sender to read why.

@@ -1,0 +1,9 @@
+"""The published language of the sales context: the events it puts on crm.sales.events.
+
+Its service publishes them; projections (and any context that consumes them) read them.
+Importing the package registers its event types with the kernel's registry.
+"""
+
+from crm_sales_contracts import events
+
+__all__ = ["events"]

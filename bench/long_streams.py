@@ -110,6 +110,76 @@ class Case:
             assert result.event_ids, "every measured command appends one event"
 
 
+async def append_long_stream(store: CountingStore, long_id: str, version: int, events: int) -> None:
+    """Grow the customer's stream to `events` events, appended straight to the store, one
+    event per commit as commands leave them, and marked published (no relay runs here): the
+    clock is not running yet."""
+    long_stream = c.stream_of(long_id)
+    started = time.perf_counter()
+    with Progress(console=console) as bar:
+        task = bar.add_task(f"a stream of {events:,} events", total=events)
+        while version < events:
+            kind = TagAdded if version % 2 else TagRemoved
+            event = kind(customer_id=long_id, tag="pre")
+            envelopes = wrap(
+                [event],
+                source="crm.contacts",
+                stream_id=long_stream,
+                expected_version=version,
+                metadata=META,
+            )
+            commit = await store.append(long_stream, version, envelopes)
+            await store.mark_published([commit])
+            version = commit.version
+            bar.update(task, completed=version)
+    console.print(f"{events:,} events appended in {time.perf_counter() - started:.0f} s")
+
+
+async def measure(cases: list[Case], counts: list[int], rounds: int, store: CountingStore) -> None:
+    """A warm-up command per case, then `rounds` rounds of `counts` commands, interleaved."""
+    for case in cases:  # warm-up: first reads of each path, the stream into the cache
+        await case.run(1, store)
+        case.ms.clear()
+        case.read.clear()
+    for n in range(rounds):
+        for case, count in zip(cases, counts, strict=True):
+            await case.run(count, store)
+        console.print(
+            f"after round {n + 1}, p50 per case so far: "
+            + ", ".join(f"{statistics.median(case.ms):.1f}" for case in cases)
+            + " ms"
+        )
+
+
+def report(args: argparse.Namespace, cases: list[Case], per_round: int, counts: list[int]) -> None:
+    """The table per case, then the long/new ratios with and without snapshots."""
+    table = Table(
+        title=f"tag a customer: {per_round * args.rounds} commands per case "
+        f"({counts[-1] * args.rounds} on the long stream without snapshots) in {args.rounds} "
+        f"interleaved rounds, snapshots every {args.interval} events, FerretDB (SQLite)"
+    )
+    for column in ("case", "commands", "p50 ms", "p99 ms", "events read, mean / max"):
+        table.add_column(column, justify="left" if column == "case" else "right")
+    for case in cases:
+        table.add_row(
+            case.name,
+            str(len(case.ms)),
+            f"{pct(case.ms, 50):.2f}",
+            f"{pct(case.ms, 99):.2f}",
+            f"{statistics.fmean(case.read):.1f} / {max(case.read)}",
+        )
+    console.print(table)
+    new, long, raw_new, raw_long = cases
+    for label, a, b in (
+        ("with snapshots (target <= 2)", long, new),
+        ("without snapshots (raw baseline)", raw_long, raw_new),
+    ):
+        console.print(
+            f"{args.events:,} events / new stream, {label}: "
+            f"p50 {pct(a.ms, 50) / pct(b.ms, 50):.2f}x, p99 {pct(a.ms, 99) / pct(b.ms, 99):.2f}x"
+        )
+
+
 async def main(args: argparse.Namespace) -> None:
     state = Path(tempfile.mkdtemp(prefix="crm-bench-long-"))
     settings = InfraSettings(state_dir=state, mongo_port=args.mongo_port)
@@ -145,26 +215,7 @@ async def main(args: argparse.Namespace) -> None:
         long_id = str(uuid.uuid4())
         long_stream = c.stream_of(long_id)
         version = (await snapshotting.handle(long_stream, register(long_id), META)).version
-        started = time.perf_counter()
-        with Progress(console=console) as bar:
-            # Appended straight to the store, one event per commit as commands leave them,
-            # and marked published (no relay runs here): the clock is not running yet.
-            task = bar.add_task(f"a stream of {args.events:,} events", total=args.events)
-            while version < args.events:
-                kind = TagAdded if version % 2 else TagRemoved
-                event = kind(customer_id=long_id, tag="pre")
-                envelopes = wrap(
-                    [event],
-                    source="crm.contacts",
-                    stream_id=long_stream,
-                    expected_version=version,
-                    metadata=META,
-                )
-                commit = await store.append(long_stream, version, envelopes)
-                await store.mark_published([commit])
-                version = commit.version
-                bar.update(task, completed=version)
-        console.print(f"{args.events:,} events appended in {time.perf_counter() - started:.0f} s")
+        await append_long_stream(store, long_id, version, args.events)
         cases = [
             Case("new stream, snapshots", snapshotting, None),
             Case(f"{args.events:,} events, snapshots", snapshotting, long_stream),
@@ -176,47 +227,12 @@ async def main(args: argparse.Namespace) -> None:
         counts = [per_round, per_round, per_round, max(1, args.raw_commands // args.rounds)]
         for case, count in zip(cases, counts, strict=True):
             await case.prepare(count * args.rounds + 1)  # and one to warm up
-        for case in cases:  # warm-up: first reads of each path, the stream into the cache
-            await case.run(1, store)
-            case.ms.clear()
-            case.read.clear()
-        for n in range(args.rounds):
-            for case, count in zip(cases, counts, strict=True):
-                await case.run(count, store)
-            console.print(
-                f"after round {n + 1}, p50 per case so far: "
-                + ", ".join(f"{statistics.median(case.ms):.1f}" for case in cases)
-                + " ms"
-            )
+        await measure(cases, counts, args.rounds, store)
     finally:
         await client.close()
         await asyncio.to_thread(ferretdb.process.stop)
 
-    table = Table(
-        title=f"tag a customer: {per_round * args.rounds} commands per case "
-        f"({counts[-1] * args.rounds} on the long stream without snapshots) in {args.rounds} "
-        f"interleaved rounds, snapshots every {args.interval} events, FerretDB (SQLite)"
-    )
-    for column in ("case", "commands", "p50 ms", "p99 ms", "events read, mean / max"):
-        table.add_column(column, justify="left" if column == "case" else "right")
-    for case in cases:
-        table.add_row(
-            case.name,
-            str(len(case.ms)),
-            f"{pct(case.ms, 50):.2f}",
-            f"{pct(case.ms, 99):.2f}",
-            f"{statistics.fmean(case.read):.1f} / {max(case.read)}",
-        )
-    console.print(table)
-    new, long, raw_new, raw_long = cases
-    for label, a, b in (
-        ("with snapshots (target <= 2)", long, new),
-        ("without snapshots (raw baseline)", raw_long, raw_new),
-    ):
-        console.print(
-            f"{args.events:,} events / new stream, {label}: "
-            f"p50 {pct(a.ms, 50) / pct(b.ms, 50):.2f}x, p99 {pct(a.ms, 99) / pct(b.ms, 99):.2f}x"
-        )
+    report(args, cases, per_round, counts)
 
 
 def _terminated(*_: object) -> None:

@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -641,36 +642,48 @@ async def settle(
         while not await asyncio.to_thread(_ready, url):
             overdue()
             await asyncio.sleep(0.25)
-    while paused_s > SESSION_S - HEARTBEAT_S and time.perf_counter() < started + REJOIN_WITHIN_S:
-        with contextlib.suppress(Exception):  # a broker still waking up: ask again
-            state, now = await projector_group(platform.bootstrap)
-            if state == "Stable" and now and not now & members:
-                break
-        await asyncio.sleep(0.25)
+    if paused_s > SESSION_S - HEARTBEAT_S:
+        await rejoined_by(platform, members, started + REJOIN_WITHIN_S)
     rejoined = time.perf_counter() - started
     fast = 0
     async with _session(platform.token) as http:
         while fast < 2:
             overdue()
-            cid = str(uuid.uuid4())
-            body = {"customer_id": cid, "name": "Probe", "email": f"probe-{cid}@example.com"}
-            try:
-                async with http.post(f"{platform.urls['contacts']}/customers", json=body) as r:
-                    if r.status != 201:
-                        fast = 0
-                        await asyncio.sleep(0.5)
-                        continue
-                    accepted = time.perf_counter()
-                    answer = await r.json()
-                seen = await visible(http, platform.urls, cid, answer, attempts=2)
-            except (aiohttp.ClientError, TimeoutError):
-                seen = False
-            if seen and (time.perf_counter() - accepted) * 1000 < SETTLED_MS:
+            settled = await probe_settled(http, platform.urls)
+            if settled:
                 fast += 1
             else:
                 fast = 0
-                await asyncio.sleep(0.2)
+                await asyncio.sleep(0.5 if settled is None else 0.2)
     return rejoined, time.perf_counter() - started
+
+
+async def rejoined_by(platform: Platform, members: frozenset[str], until: float) -> None:
+    """Wait, until the `until` instant at most, for the projector's group to be stable with
+    none of its earlier `members` (the broker expired them: the consumer rejoined)."""
+    while time.perf_counter() < until:
+        with contextlib.suppress(Exception):  # a broker still waking up: ask again
+            state, now = await projector_group(platform.bootstrap)
+            if state == "Stable" and now and not now & members:
+                return
+        await asyncio.sleep(0.25)
+
+
+async def probe_settled(http: aiohttp.ClientSession, urls: dict[str, str]) -> bool | None:
+    """Register a probe customer: whether the 360 view showed it within SETTLED_MS of its
+    acceptance; None when contacts did not accept it."""
+    cid = str(uuid.uuid4())
+    body = {"customer_id": cid, "name": "Probe", "email": f"probe-{cid}@example.com"}
+    try:
+        async with http.post(f"{urls['contacts']}/customers", json=body) as r:
+            if r.status != 201:
+                return None
+            accepted = time.perf_counter()
+            answer = await r.json()
+        seen = await visible(http, urls, cid, answer, attempts=2)
+    except (aiohttp.ClientError, TimeoutError):
+        return False
+    return seen and (time.perf_counter() - accepted) * 1000 < SETTLED_MS
 
 
 def pct(values: list[float], q: float) -> float:
@@ -759,6 +772,23 @@ async def main(args: argparse.Namespace) -> None:
     # run on the first (smallest) one.
     sizes = args.existing if args.rate > 0 else args.existing[:1]
     platforms = [Platform(n, existing, args, run, credentials) for n, existing in enumerate(sizes)]
+    if not ports_free(platforms):
+        return
+    interleaved = len(platforms) > 1
+    try:
+        results: list[Measured] = []
+        if args.rate > 0:
+            results = await live_rounds(platforms, args, interleaved)
+        baseline, replay = await replay_phase(platforms[0], args, credentials)
+    finally:
+        # Synchronous: a cancelled run (Ctrl-C) still stops every process it started.
+        for platform in platforms:
+            platform.down()
+    report(args, platforms[0].existing, interleaved, results, baseline, replay)
+
+
+def ports_free(platforms: list[Platform]) -> bool:
+    """Whether every platform's ports are free and no two platforms share one (else says so)."""
     ports = [port for platform in platforms for port in platform.all_ports()]
     taken = sorted({port for port in ports if port_open("127.0.0.1", port)})
     if taken or len(set(ports)) < len(ports):
@@ -766,87 +796,93 @@ async def main(args: argparse.Namespace) -> None:
             f"[red]error:[/red] ports {', '.join(map(str, taken)) or '(overlapping)'} are taken: "
             "pass --kafka-port, --mongo-port or --service-port (each platform n uses them + 10 n)"
         )
-        return
-    interleaved = len(platforms) > 1
-    try:
-        results: list[Measured] = []
-        baseline: list[float] = []
-        if args.rate > 0:
-            # First, on empty topics: the live projector is caught up from its first event.
-            # Each platform is started and preloaded alone, then paused.
-            for platform in platforms:
-                await platform.up(services=True)
-                await preload(platform, args.concurrency)
-                if interleaved:
-                    platform.members = (await projector_group(platform.bootstrap))[1]
-                    platform.pause()
-            results = [Measured(platform.existing) for platform in platforms]
-            for n in range(args.rounds):
-                # Every size once per round, in turn (A B A B ...): the machine's
-                # minute-to-minute noise lands on every side alike, and every turn of a size
-                # comes after the same pause (the others' turns).
-                for platform, measured in zip(platforms, results, strict=True):
-                    await measure_round(platform, measured, n, args, interleaved)
-            for platform in platforms[1:]:
-                platform.down()
-        first = platforms[0]
-        if not args.rate:
-            await first.up(services=False)
-        first.resume()
-        bootstrap, mongo_url = first.bootstrap, first.mongo_url
-        if args.rate > 0:
-            baseline = await raw_latency(bootstrap, mongo_url, first.run, args.rate, args.seconds)
-        envelopes = generate(args.events, args.customers)
-        await publish(bootstrap, envelopes)
+        return False
+    return True
 
-        consumed, consume_s = await raw_consume(bootstrap)
-        settings = ServiceSettings(
-            kafka_bootstrap=bootstrap,
-            mongo_url=mongo_url,
-            database=f"bench_{first.run}_base",
-            vault_database=f"bench_{first.run}_vault",
-            **{name.removeprefix("CRM_").lower(): value for name, value in credentials[0].items()},
-        )
-        compaction = Compaction()
-        started = time.perf_counter()
-        replayed = await rebuild_into(settings, f"bench_{first.run}_replay", switch=False)
-        replay_s = time.perf_counter() - started
-        written, write_s = await raw_write(
-            mongo_url, f"bench_{first.run}_replay", f"bench_{first.run}_raw"
-        )
-    finally:
-        # Synchronous: a cancelled run (Ctrl-C) still stops every process it started.
-        for platform in platforms:
-            platform.down()
 
-    consume_rate = consumed / consume_s
-    # Events whose final documents the raw write stored per second: every event on the topics,
-    # the live phase's included, as the replay reads them all.
-    write_rate = replayed.done / write_s
-    replay_rate = replayed.done / replay_s
-    table = Table(
-        title=f"{replayed.done:,} events replayed ({args.events:,} generated on "
-        f"{args.customers:,} customers, the rest from the live phase at "
-        f"{platforms[0].existing:,} customers), 3 partitions per topic"
+async def live_rounds(
+    platforms: list[Platform], args: argparse.Namespace, interleaved: bool
+) -> list[Measured]:
+    """The live rounds on every platform; all but the first are down afterwards."""
+    # First, on empty topics: the live projector is caught up from its first event.
+    # Each platform is started and preloaded alone, then paused.
+    for platform in platforms:
+        await platform.up(services=True)
+        await preload(platform, args.concurrency)
+        if interleaved:
+            platform.members = (await projector_group(platform.bootstrap))[1]
+            platform.pause()
+    results = [Measured(platform.existing) for platform in platforms]
+    for n in range(args.rounds):
+        # Every size once per round, in turn (A B A B ...): the machine's
+        # minute-to-minute noise lands on every side alike, and every turn of a size
+        # comes after the same pause (the others' turns).
+        for platform, measured in zip(platforms, results, strict=True):
+            await measure_round(platform, measured, n, args, interleaved)
+    for platform in platforms[1:]:
+        platform.down()
+    return results
+
+
+@dataclass(frozen=True)
+class ReplayFigures:
+    """The replay and its two raw baselines, on the first platform."""
+
+    consumed: int
+    consume_s: float
+    replayed: int  # events the projector replayed, the live phase's included
+    replay_s: float
+    written: int
+    write_s: float
+    compaction: Compaction
+
+
+async def replay_phase(
+    first: Platform, args: argparse.Namespace, credentials: tuple[dict[str, str], str]
+) -> tuple[list[float], ReplayFigures]:
+    """On the first platform: the raw live baseline (with live rounds), then the generated
+    events published and replayed, against raw consume and raw write."""
+    if not args.rate:
+        await first.up(services=False)
+    first.resume()
+    bootstrap, mongo_url = first.bootstrap, first.mongo_url
+    baseline: list[float] = []
+    if args.rate > 0:
+        baseline = await raw_latency(bootstrap, mongo_url, first.run, args.rate, args.seconds)
+    envelopes = generate(args.events, args.customers)
+    await publish(bootstrap, envelopes)
+
+    consumed, consume_s = await raw_consume(bootstrap)
+    settings = ServiceSettings(
+        kafka_bootstrap=bootstrap,
+        mongo_url=mongo_url,
+        database=f"bench_{first.run}_base",
+        vault_database=f"bench_{first.run}_vault",
+        **{name.removeprefix("CRM_").lower(): value for name, value in credentials[0].items()},
     )
-    table.add_column("measure")
-    table.add_column("figure", justify="right")
-    table.add_row("raw aiokafka consume-only", f"{consume_rate:,.0f} events/s")
-    table.add_row(
-        "raw PyMongo bulk_write of the final documents",
-        f"{written / write_s:,.0f} docs/s = {write_rate:,.0f} events/s",
+    compaction = Compaction()
+    started = time.perf_counter()
+    replayed = await rebuild_into(settings, f"bench_{first.run}_replay", switch=False)
+    replay_s = time.perf_counter() - started
+    written, write_s = await raw_write(
+        mongo_url, f"bench_{first.run}_replay", f"bench_{first.run}_raw"
     )
-    table.add_row("projector replay (all read models)", f"{replay_rate:,.0f} events/s")
-    table.add_row("projector / raw consume", f"{replay_rate / consume_rate:.2f}")
-    table.add_row("projector / raw write", f"{replay_rate / write_rate:.2f}")
-    table.add_row(
-        "projector / slower baseline", f"{replay_rate / min(consume_rate, write_rate):.2f}"
+    figures = ReplayFigures(
+        consumed, consume_s, replayed.done, replay_s, written, write_s, compaction
     )
-    if compaction.documents:
-        table.add_row(
-            "compaction (replay)",
-            f"{replayed.done / compaction.documents:.2f} events per customer_360 document written",
-        )
+    return baseline, figures
+
+
+def report(
+    args: argparse.Namespace,
+    first_existing: int,
+    interleaved: bool,
+    results: list[Measured],
+    baseline: list[float],
+    replay: ReplayFigures,
+) -> None:
+    """The replay's figures, each size's live rounds, the sizes compared, the raw floor."""
+    table = replay_table(args, first_existing, replay)
     how = (
         f"{args.rounds} x {args.seconds} s, the sizes taking turns on paused platforms, each "
         f"turn after catching up and {args.resume_warmup} s warm-up, the first after "
@@ -855,44 +891,90 @@ async def main(args: argparse.Namespace) -> None:
         else f"{args.rounds} x {args.seconds} s after {args.warmup} s warm-up"
     )
     for m in results:
-        pooled = m.pooled
-        if not pooled:
-            table.add_row(f"live, {m.existing:,} customers in the store", "nothing visible")
-            continue
+        add_live_rows(table, args, m, how)
+    add_size_comparison(table, [m for m in results if m.pooled])
+    if baseline:
         table.add_row(
-            f"live mixed at {args.rate} commands/s, {m.existing:,} customers in the store "
-            f"({how}): median of the rounds' p50 / p99",
-            f"{m.median_p50:.1f} / {m.median_p99:.1f} ms",
+            f"raw Kafka -> MongoDB insert at {args.rate}/s, p50 / p99",
+            f"{pct(baseline, 50):.1f} / {pct(baseline, 99):.1f} ms",
         )
+    console.print(table)
+
+
+def replay_table(args: argparse.Namespace, first_existing: int, replay: ReplayFigures) -> Table:
+    consume_rate = replay.consumed / replay.consume_s
+    # Events whose final documents the raw write stored per second: every event on the topics,
+    # the live phase's included, as the replay reads them all.
+    write_rate = replay.replayed / replay.write_s
+    replay_rate = replay.replayed / replay.replay_s
+    table = Table(
+        title=f"{replay.replayed:,} events replayed ({args.events:,} generated on "
+        f"{args.customers:,} customers, the rest from the live phase at "
+        f"{first_existing:,} customers), 3 partitions per topic"
+    )
+    table.add_column("measure")
+    table.add_column("figure", justify="right")
+    table.add_row("raw aiokafka consume-only", f"{consume_rate:,.0f} events/s")
+    table.add_row(
+        "raw PyMongo bulk_write of the final documents",
+        f"{replay.written / replay.write_s:,.0f} docs/s = {write_rate:,.0f} events/s",
+    )
+    table.add_row("projector replay (all read models)", f"{replay_rate:,.0f} events/s")
+    table.add_row("projector / raw consume", f"{replay_rate / consume_rate:.2f}")
+    table.add_row("projector / raw write", f"{replay_rate / write_rate:.2f}")
+    table.add_row(
+        "projector / slower baseline", f"{replay_rate / min(consume_rate, write_rate):.2f}"
+    )
+    if replay.compaction.documents:
         table.add_row(
-            "  pooled over the rounds, p50 / p99",
-            f"{pct(pooled, 50):.1f} / {pct(pooled, 99):.1f} ms",
+            "compaction (replay)",
+            f"{replay.replayed / replay.compaction.documents:.2f} events per customer_360 "
+            "document written",
         )
+    return table
+
+
+def add_live_rows(table: Table, args: argparse.Namespace, m: Measured, how: str) -> None:
+    """One size's live rounds: medians, pooled, per round and kind, projector, resumes."""
+    pooled = m.pooled
+    if not pooled:
+        table.add_row(f"live, {m.existing:,} customers in the store", "nothing visible")
+        return
+    table.add_row(
+        f"live mixed at {args.rate} commands/s, {m.existing:,} customers in the store "
+        f"({how}): median of the rounds' p50 / p99",
+        f"{m.median_p50:.1f} / {m.median_p99:.1f} ms",
+    )
+    table.add_row(
+        "  pooled over the rounds, p50 / p99",
+        f"{pct(pooled, 50):.1f} / {pct(pooled, 99):.1f} ms",
+    )
+    table.add_row("  per round, p50 / p99", ", ".join(f"{a:.0f} / {b:.0f} ms" for a, b in m.rounds))
+    table.add_row(
+        "  per kind, p50 / p99",
+        ", ".join(
+            f"{kind} {pct(v, 50):.0f} / {pct(v, 99):.0f}" for kind, v in m.per_kind.items() if v
+        )
+        + " ms",
+    )
+    if (batches := m.projector.get("batches", 0)) > 0:
         table.add_row(
-            "  per round, p50 / p99", ", ".join(f"{a:.0f} / {b:.0f} ms" for a, b in m.rounds)
+            "  360 projector in the rounds: mean batch, events per batch, busy",
+            f"{m.projector['seconds'] / batches * 1000:.1f} ms, "
+            f"{m.projector['events'] / batches:.1f}, "
+            f"{m.projector['seconds'] / m.projector['at']:.0%}",
         )
+    if m.settled:
         table.add_row(
-            "  per kind, p50 / p99",
-            ", ".join(
-                f"{kind} {pct(v, 50):.0f} / {pct(v, 99):.0f}" for kind, v in m.per_kind.items() if v
-            )
-            + " ms",
+            "  after each resume: projector rejoined, caught up",
+            ", ".join(f"{a:.1f} / {b:.1f}" for a, b in m.settled) + " s",
         )
-        if (batches := m.projector.get("batches", 0)) > 0:
-            table.add_row(
-                "  360 projector in the rounds: mean batch, events per batch, busy",
-                f"{m.projector['seconds'] / batches * 1000:.1f} ms, "
-                f"{m.projector['events'] / batches:.1f}, "
-                f"{m.projector['seconds'] / m.projector['at']:.0%}",
-            )
-        if m.settled:
-            table.add_row(
-                "  after each resume: projector rejoined, caught up",
-                ", ".join(f"{a:.1f} / {b:.1f}" for a, b in m.settled) + " s",
-            )
-        issued = args.rate * args.seconds * args.rounds
-        table.add_row("  commands visible / failed", f"{len(pooled)} / {len(m.failed)} of {issued}")
-    measured = [m for m in results if m.pooled]
+    issued = args.rate * args.seconds * args.rounds
+    table.add_row("  commands visible / failed", f"{len(pooled)} / {len(m.failed)} of {issued}")
+
+
+def add_size_comparison(table: Table, measured: list[Measured]) -> None:
+    """The headline: p99 at the largest size against the smallest, of the sizes measured."""
     if len(measured) > 1:
         small, large = measured[0], measured[-1]
         versus = f"p99 at {large.existing:,} / p99 at {small.existing:,} customers"
@@ -907,12 +989,6 @@ async def main(args: argparse.Namespace) -> None:
                 f"{b[1] / a[1]:.2f}" for a, b in zip(small.rounds, large.rounds, strict=False)
             ),
         )
-    if baseline:
-        table.add_row(
-            f"raw Kafka -> MongoDB insert at {args.rate}/s, p50 / p99",
-            f"{pct(baseline, 50):.1f} / {pct(baseline, 99):.1f} ms",
-        )
-    console.print(table)
 
 
 def _terminated(*_: object) -> None:

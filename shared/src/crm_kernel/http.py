@@ -311,6 +311,21 @@ def create_app(
 ) -> FastAPI:
     """`auth` verifies the tokens; its key set and revocation list are refreshed in the
     background while the app runs."""
+    app = FastAPI(title=title, lifespan=_refreshing_tokens(lifespan, auth))
+    app.state.tokens = auth.verifier
+    app.add_middleware(Authenticate)  # innermost of the three: after the size limits
+    app.add_middleware(RequestGuard)  # bounded headers and body, before anything is read
+    app.add_middleware(CorrelationMiddleware)
+    _add_error_handlers(app)
+    _add_health_routes(app, readiness, auth, readiness_timeout_s)
+    uniform_errors(app)
+    return app
+
+
+def _refreshing_tokens(
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]], auth: TokenAuth
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The service's lifespan, with `auth`'s key set and revocation list refreshed throughout."""
 
     @asynccontextmanager
     async def lifespan_and_tokens(app: FastAPI) -> AsyncIterator[None]:
@@ -323,12 +338,10 @@ def create_app(
             stop.set()
             await refresher
 
-    app = FastAPI(title=title, lifespan=lifespan_and_tokens)
-    app.state.tokens = auth.verifier
-    app.add_middleware(Authenticate)  # innermost of the three: after the size limits
-    app.add_middleware(RequestGuard)  # bounded headers and body, before anything is read
-    app.add_middleware(CorrelationMiddleware)
+    return lifespan_and_tokens
 
+
+def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AuthError)
     async def auth_error(_: Request, error: AuthError) -> JSONResponse:
         return _auth_response(error)
@@ -338,38 +351,34 @@ def create_app(
         loc = ["body", error.field] if error.field else ["body"]
         return _error(error.status_code, loc, error.message, type(error).__name__)
 
-    async def store_unavailable(_: Request, error: Exception) -> JSONResponse:
-        log.warning("the store does not answer: 503", error=type(error).__name__)
-        response = _error(
-            503,
-            ["store"],
-            "the database does not answer right now: retry later",
-            "store_unavailable",
-        )
-        response.headers["Retry-After"] = str(RETRY_AFTER_S)
-        return response
-
     for kind in STORE_UNAVAILABLE:
-        app.add_exception_handler(kind, store_unavailable)
+        app.add_exception_handler(kind, _store_unavailable)
 
+
+async def _store_unavailable(_: Request, error: Exception) -> JSONResponse:
+    log.warning("the store does not answer: 503", error=type(error).__name__)
+    response = _error(
+        503,
+        ["store"],
+        "the database does not answer right now: retry later",
+        "store_unavailable",
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
+def _add_health_routes(
+    app: FastAPI, readiness: list[ReadinessCheck], auth: TokenAuth, timeout_s: float
+) -> None:
     @app.get("/health/live", tags=["health"])
     async def live() -> dict[str, str]:
         return {"status": "live"}
 
     @app.get("/health/ready", tags=["health"], responses=READINESS)
     async def ready() -> JSONResponse:
-        async def failure(check: ReadinessCheck) -> str | None:
-            try:
-                await asyncio.wait_for(check(), timeout=readiness_timeout_s)
-            except TimeoutError:
-                return f"no answer within {readiness_timeout_s:g}s"
-            except Exception as error:
-                return str(error) or type(error).__name__
-            return None
-
         # All at once, each bounded: a store or broker that hangs makes this 503, not slow.
         checks = [*readiness, auth.revocation_list]
-        results = await asyncio.gather(*(failure(check) for check in checks))
+        results = await asyncio.gather(*(_failure(check, timeout_s) for check in checks))
         failures: dict[str, Any] = {
             getattr(check, "__name__", "check"): result
             for check, result in zip(checks, results, strict=True)
@@ -390,5 +399,13 @@ def create_app(
     async def prometheus_metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    uniform_errors(app)
-    return app
+
+async def _failure(check: ReadinessCheck, timeout_s: float) -> str | None:
+    """Why `check` fails within `timeout_s`, or None when it passes."""
+    try:
+        await asyncio.wait_for(check(), timeout=timeout_s)
+    except TimeoutError:
+        return f"no answer within {timeout_s:g}s"
+    except Exception as error:
+        return str(error) or type(error).__name__
+    return None

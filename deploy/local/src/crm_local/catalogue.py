@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 # Every context's contracts: importing them registers their event types.
 import crm_campaigns_contracts  # noqa: F401
@@ -15,6 +16,9 @@ from crm_kernel.auth import SigningKey, public_key_set
 from crm_kernel.domain.events import REGISTRY, parse_type_name, personal_fields
 from crm_kernel.runtime import asyncapi_document
 from crm_kernel.settings import ServiceSettings
+
+if TYPE_CHECKING:  # the launcher reaches the broker only through the kernel's services
+    from faststream.kafka import KafkaBroker
 
 CATALOGUE = Path("docs/events/catalogue.json")
 ASYNCAPI_DIR = Path("docs/asyncapi")
@@ -57,6 +61,13 @@ DELIVERY = {
 }
 
 
+class _HasBroker(Protocol):
+    """What a service's AsyncAPI needs of it: write services and projections both have one."""
+
+    @property
+    def broker(self) -> KafkaBroker: ...
+
+
 def asyncapi_documents() -> dict[str, dict[str, Any]]:
     from crm_campaigns.bootstrap import create_service as campaigns_service
     from crm_contacts.bootstrap import create_service as contacts_service
@@ -70,7 +81,7 @@ def asyncapi_documents() -> dict[str, dict[str, Any]]:
         mongo_url="mongodb://127.0.0.1:27018/",
         auth_jwks=public_key_set([SigningKey.generate()]),  # only to build the apps
     )
-    factories = {
+    factories: dict[str, Callable[[ServiceSettings], _HasBroker]] = {
         "contacts": contacts_service,
         "sales": sales_service,
         "campaigns": campaigns_service,

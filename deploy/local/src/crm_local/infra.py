@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -279,7 +280,10 @@ class FerretDB:
             return False
         from pymongo import MongoClient
 
-        with MongoClient(self.settings.mongo_url, serverSelectionTimeoutMS=2000) as client:
+        client: MongoClient[dict[str, Any]] = MongoClient(
+            self.settings.mongo_url, serverSelectionTimeoutMS=2000
+        )
+        with client:
             try:
                 client.admin.command("ping")
                 return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass
+from functools import partial
 
 import httpx
 from crm_kernel.settings import DEFAULT_PORTS
@@ -54,7 +55,7 @@ class Platform:
             started.append(name)
         with console.status("Waiting for the services to be ready..."):
             for name in started:
-                self.service(name).wait_until(lambda n=name: self._ready(n), "ready", timeout_s=60)
+                self.service(name).wait_until(partial(self._ready, name), "ready", timeout_s=60)
         for name in SERVICES:
             console.print(
                 f"{name:<12} {self.url(name)}  docs {self.url(name)}/docs  "

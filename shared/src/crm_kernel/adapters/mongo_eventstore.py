@@ -260,11 +260,10 @@ class MongoEventStore:
         if sweep:
             await self.check_identity()
             await self._delete_sent()
-        query: Document = {} if sweep else {"stream_id": stream_id}
-        if exclude:
-            query["stream_id"] = {"$nin": sorted(exclude)} if sweep else stream_id
         markers = await self._outbox.find(
-            query, sort=[("stream_id", ASCENDING), ("version_from", ASCENDING)], limit=limit
+            _outbox_query(stream_id, exclude),
+            sort=[("stream_id", ASCENDING), ("version_from", ASCENDING)],
+            limit=limit,
         ).to_list()
         pending: list[Commit] = []
         listed: set[str] = set()
@@ -278,18 +277,25 @@ class MongoEventStore:
                 # Its writer publishes it, or has, and deletes the marker soon.
                 held.add(marker.get("stream_id", ""))
                 continue
-            if "commit_id" not in marker:
-                marker = await self._upgrade(marker)
-            commit = await self._commit(marker["commit_id"])
-            if commit is not None and commit.attempt == marker["attempt"]:
-                if commit.commit_id not in listed:  # a legacy marker and its upgrade
-                    listed.add(commit.commit_id)
-                    pending.append(commit)
-            elif commit is not None or _older_than(marker["created_at"], ORPHAN_GRACE):
-                # Another writer's commit won that version, or the append that wrote this
-                # marker failed before its commit: nothing to send.
-                await self._outbox.delete_one({"_id": marker["_id"]})
+            commit = await self._unsent_commit(marker)
+            if commit is not None and commit.commit_id not in listed:
+                listed.add(commit.commit_id)  # a legacy marker and its upgrade list it once
+                pending.append(commit)
         return pending
+
+    async def _unsent_commit(self, marker: Document) -> Commit | None:
+        """The commit `marker` says is unsent, or None when there is nothing to send; a marker
+        that can no longer name one is deleted."""
+        if "commit_id" not in marker:
+            marker = await self._upgrade(marker)
+        commit = await self._commit(marker["commit_id"])
+        if commit is not None and commit.attempt == marker["attempt"]:
+            return commit
+        if commit is not None or _older_than(marker["created_at"], ORPHAN_GRACE):
+            # Another writer's commit won that version, or the append that wrote this
+            # marker failed before its commit: nothing to send.
+            await self._outbox.delete_one({"_id": marker["_id"]})
+        return None
 
     def _another_writers_recent(self, marker: Document) -> bool:
         writer = marker.get("writer")
@@ -373,6 +379,13 @@ MARKERS_PER_DELETE = 32
 # A sweep leaves another process's markers this young to that process: it is publishing them,
 # or has and will delete them with its next batch. Older ones are a crash's leftovers.
 SWEEP_GRACE = timedelta(seconds=5)
+
+
+def _outbox_query(stream_id: str | None, exclude: Collection[str]) -> Document:
+    """One stream's markers, or (the relay's sweep) every stream's but the excluded ones."""
+    if stream_id is not None:
+        return {"stream_id": stream_id}
+    return {"stream_id": {"$nin": sorted(exclude)}} if exclude else {}
 
 
 def _older_than(created_at: str, age: timedelta) -> bool:

@@ -71,22 +71,35 @@ class TimelinePage:
     more: bool
 
 
+@dataclass(frozen=True)
+class TimelineQuery:
+    """One page of a timeline: entries in these contexts (None: all) that occurred in
+    [since, until), after the `after` page key, at most `limit`."""
+
+    limit: int
+    contexts: list[str] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    after: tuple[str, str] | None = None
+
+
 async def timeline(
     customers: CustomerDocuments,
     entries: TimelineReader,
     keys: KeyStore,
     asked: str,
-    *,
-    contexts: list[str] | None,
-    since: datetime | None,
-    until: datetime | None,
-    after: tuple[str, str] | None,
-    limit: int,
+    query: TimelineQuery,
 ) -> TimelinePage:
     """Every event about the customer and the customers merged into it, oldest first."""
     _, ids = await history_ids(customers, asked)
+    limit, after = query.limit, query.after
     found = await entries.page(
-        ids, contexts=contexts, since=since, until=until, after=after, limit=limit + 1
+        ids,
+        contexts=query.contexts,
+        since=query.since,
+        until=query.until,
+        after=after,
+        limit=limit + 1,
     )
     known = bool(found) or after is not None or bool(await customers.load_many(ids))
     page = found[:limit]

@@ -242,11 +242,13 @@ async def timeline(
             read.timeline,
             keys(request),
             str(customer_id),
-            contexts=context or None,
-            since=since,
-            until=until,
-            after=(after[0], after[1]) if after else None,
-            limit=limit,
+            customer_queries.TimelineQuery(
+                limit=limit,
+                contexts=context or None,
+                since=since,
+                until=until,
+                after=(after[0], after[1]) if after else None,
+            ),
         )
     if not found.known:
         raise not_found(f"no customer {customer_id}")

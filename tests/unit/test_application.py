@@ -8,7 +8,6 @@ from crm_contacts.domain.customer import (
     RegisterCustomer,
     RenameCustomer,
 )
-from crm_kernel.adapters.memory import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
 from crm_kernel.application import CommandHandler
 from crm_kernel.contracts.contacts import CustomerType, PartyKind
 from crm_kernel.domain.envelope import Metadata
@@ -16,6 +15,7 @@ from crm_kernel.domain.errors import ConflictError, GoneError
 from crm_kernel.privacy import PREFIX
 from crm_kernel.relay import Relay
 
+from tests.fakes import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
 from tests.support import customer_commands
 
 

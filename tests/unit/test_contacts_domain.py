@@ -506,7 +506,7 @@ def test_the_state_knows_the_name_and_its_changes() -> None:
 
 
 def test_names_are_similar_without_accents_and_case_but_blank_is_never_similar() -> None:
-    from crm_contacts.adapters.duplicate_index import similar
+    from crm_contacts.domain.duplicates import similar
 
     assert similar("José María Pérez", "jose maria perez")
     assert not similar("José María Pérez", "Ana Ortiz")

@@ -12,7 +12,6 @@ from decimal import Decimal
 import pytest
 from crm_campaigns.domain.response import RecordResponse, response_decider
 from crm_contacts.domain.customer import EraseCustomer, RegisterCustomer, customer_decider
-from crm_kernel.adapters.memory import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
 from crm_kernel.application import CommandHandler
 from crm_kernel.contracts import contacts as cev
 from crm_kernel.contracts.campaigns import Channel, ResponseKind
@@ -26,6 +25,7 @@ from crm_projections.domain.customer_360 import as_of, empty, fold, public_view
 from crm_sales.domain.order import PlaceOrder, order_decider
 from crm_support.domain.case import OpenCase, case_decider
 
+from tests.fakes import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
 from tests.unit.test_customer_360 import (
     CUSTOMER,
     T0,

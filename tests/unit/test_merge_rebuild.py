@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from crm_kernel.adapters.memory import InMemoryKeyStore
 from crm_kernel.contracts import contacts as cev
 from crm_kernel.contracts.sales import OrderLine, OrderPlaced
 from crm_kernel.domain.envelope import EventEnvelope, Metadata, wrap
@@ -20,6 +19,8 @@ from crm_projections.application.projector import Customer360Projector
 from crm_projections.domain.customer_360 import public_view
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from tests.fakes import InMemoryKeyStore
 
 Document = dict[str, Any]
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

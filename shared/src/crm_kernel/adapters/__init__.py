@@ -1,4 +1,4 @@
-"""Adapters of the kernel's ports: MongoDB, Kafka, and in-memory fakes for unit tests."""
+"""Adapters of the kernel's ports: MongoDB and Kafka (in-memory fakes: tests/fakes.py)."""
 
 from crm_kernel.adapters.mongo import mongo_client
 

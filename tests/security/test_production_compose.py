@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from crm_kernel.contexts import SERVICES
 from crm_kernel.kafka_security import KafkaSecurity
 from crm_kernel.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("contacts", "sales", "campaigns", "support", "projections")
 
 
 def _compose(path: str) -> dict[str, Any]:

@@ -8,10 +8,10 @@ from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from crm_kernel.contexts import CONTEXTS
 from crm_kernel.domain.envelope import topic_for
 from crm_kernel.kafka_security import client_options
 
-CONTEXTS = ("contacts", "sales", "campaigns", "support")
 EVENT_TOPICS = tuple(topic_for(c) for c in CONTEXTS)
 
 

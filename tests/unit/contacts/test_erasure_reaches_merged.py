@@ -4,42 +4,22 @@ is erased through its survivor (ADR 14): the contacts application with in-memory
 from __future__ import annotations
 
 import pytest
-from crm_contacts.application.use_cases import ContactsUseCases, contacts_use_cases
+from crm_contacts.application.use_cases import ContactsUseCases
 from crm_contacts.domain.customer import EraseCustomer, RegisterCustomer
-from crm_kernel.application import CommandHandlers
 from crm_kernel.contracts.contacts import CustomerErased, CustomerType, PartyKind
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import GoneError
-from crm_kernel.relay import Relay
 
-from tests.fakes import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
+from tests.fakes import InMemoryEventStore, InMemoryKeyStore
+from tests.unit.contacts.builders import use_cases
 
 META = Metadata(actor="t")
-
-
-class NoIndex:
-    """The duplicate index, reduced to what these commands use."""
-
-    def __init__(self) -> None:
-        self.forgotten: list[str] = []
-
-    async def owners_of(self, kind: str, value: str) -> list[str]:
-        return []
-
-    async def add_value(self, customer_id: str, kind: str, value: str) -> None:
-        pass
-
-    async def forget(self, customer_id: str) -> None:
-        self.forgotten.append(customer_id)
 
 
 async def contacts_with(
     *names: str,
 ) -> tuple[ContactsUseCases, InMemoryEventStore, InMemoryKeyStore]:
-    store, keys = InMemoryEventStore(), InMemoryKeyStore()
-    relay = Relay(store, InMemoryPublisher())
-    handlers = CommandHandlers(source="crm.contacts", store=store, keys=keys, relay=relay)
-    app = contacts_use_cases(handlers, NoIndex(), keys, store)  # type: ignore[arg-type]
+    app, store, keys = use_cases()
     for name in names:
         register = RegisterCustomer(
             customer_id=name,

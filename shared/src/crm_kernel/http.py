@@ -252,7 +252,10 @@ def write_metadata(scope: str) -> Callable[..., Awaitable[Metadata]]:
 
     # A default, not `Annotated`: annotations are strings here, resolved in the module's
     # namespace, where `check` is not.
-    async def metadata(request: Request, principal: Principal = Depends(check)) -> Metadata:  # noqa: B008
+    async def metadata(
+        request: Request,
+        principal: Principal = Depends(check),  # noqa: B008
+    ) -> Metadata:
         return command_metadata(request, principal)
 
     return metadata

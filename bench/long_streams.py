@@ -29,7 +29,6 @@ from typing import Any
 import uvloop
 from crm_contacts.domain import customer as c
 from crm_contacts_contracts.events import CustomerType, PartyKind, TagAdded, TagRemoved
-from crm_kernel.adapters.memory import InMemoryPublisher
 from crm_kernel.adapters.mongo import mongo_client
 from crm_kernel.adapters.mongo_eventstore import MongoEventStore
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
@@ -46,6 +45,13 @@ from rich.table import Table
 
 console = Console(width=120)  # the table stays readable in a log
 META = Metadata(actor="bench")
+
+
+class Discarded:
+    """The publisher: Kafka is left out (see above)."""
+
+    async def publish(self, envelopes: list[EventEnvelope]) -> None:
+        pass
 
 
 class CountingStore(MongoEventStore):
@@ -198,7 +204,7 @@ async def main(args: argparse.Namespace) -> None:
         store = CountingStore(db, recent_commits=ServiceSettings().recent_commits)
         await store.ensure_indexes()
         keys = MongoKeyStore(client[f"bench_{run}_vault"])
-        relay = Relay(store, InMemoryPublisher())
+        relay = Relay(store, Discarded())
 
         def handler(interval: int) -> CommandHandler[Any, Any]:
             return CommandHandler(

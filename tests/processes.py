@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from crm_kernel.contexts import SERVICES
 from crm_local.processes import Managed
 
 from tests.support import JWKS
-
-SERVICES = ("contacts", "sales", "campaigns", "support", "projections")
 
 
 def free_port() -> int:

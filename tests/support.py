@@ -17,6 +17,7 @@ from crm_kernel.adapters.kafka_publisher import TopicPublisher, declare_event_pu
 from crm_kernel.adapters.kafka_topics import EVENT_TOPICS, ensure_topics, partitions_of
 from crm_kernel.application import CommandHandler
 from crm_kernel.auth import SigningKey, issue_token, public_key_set
+from crm_kernel.contexts import CONTEXTS
 from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.relay import Relay
 from crm_kernel.settings import ServiceSettings
@@ -92,8 +93,7 @@ async def publisher(
 ) -> AsyncIterator[Callable[[list[EventEnvelope]], Awaitable[None]]]:
     broker = new_broker(bootstrap, client_id="crm-tests")
     topics = {
-        c: TopicPublisher(declare_event_publisher(broker, c), f"crm.{c}.events")
-        for c in ("contacts", "sales", "campaigns", "support")
+        c: TopicPublisher(declare_event_publisher(broker, c), f"crm.{c}.events") for c in CONTEXTS
     }
     await ensure_topics(bootstrap, list(EVENT_TOPICS), 3)
     await broker.start()

@@ -24,6 +24,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from crm_contacts.domain.contact_points import normalise_email, normalise_phone
+from crm_kernel.contexts import CONTEXTS
 from pymongo import AsyncMongoClient
 
 from tests.e2e.test_walking_skeleton import post, token, view_when
@@ -443,7 +444,7 @@ async def test_no_personal_data_in_clear_anywhere_after_erasure(platform) -> Non
     # Each place was really read: the customer id (not personal) shows in every one of them.
     read = {place for place, _, label in found if label == CANARY}
     must_read = {
-        *(f"topic crm.{c}.events" for c in ("contacts", "sales", "campaigns", "support")),
+        *(f"topic crm.{c}.events" for c in CONTEXTS),
         "topic crm.contacts.interactions.rejected",
         *(f"database {db}" for db in (*platform.databases.values(), platform.vault_database)),
     }

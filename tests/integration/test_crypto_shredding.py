@@ -107,9 +107,11 @@ async def test_an_erased_customer_keeps_a_tombstone_and_never_gets_a_new_key(inf
 
 
 async def test_customers_erased_before_key_tombstones_get_theirs_once(infra, unique):
-    from crm_contacts.adapters.key_tombstones import tombstone_earlier_erasures
+    from crm_contacts.adapters.upgrades import MongoUpgrades
+    from crm_contacts.application.key_tombstones import tombstone_earlier_erasures
     from crm_contacts.domain.customer import EraseCustomer
-    from crm_kernel.adapters.memory import InMemoryPublisher
+
+    from tests.fakes import InMemoryPublisher
 
     settings = settings_for(infra, unique)
     client = mongo(infra)
@@ -132,10 +134,11 @@ async def test_customers_erased_before_key_tombstones_get_theirs_once(infra, uni
     await vault["customer_keys"].delete_one({"_id": erased})  # as erasure used to do
     await keys.delete(recent)  # as erasure does now
     before = await vault["customer_keys"].find_one({"_id": recent})
-    assert await tombstone_earlier_erasures(contacts, keys) == 1
+    upgrades = MongoUpgrades(contacts)
+    assert await tombstone_earlier_erasures(store, keys, upgrades) == 1
     assert await vault["customer_keys"].find_one({"_id": recent}) == before  # left as it was
     with pytest.raises(GoneError):
         await keys.get_or_create(erased)
     assert await keys.get_many([kept]) != {}  # others keep their keys
-    assert await tombstone_earlier_erasures(contacts, keys) == 0  # done once per store
+    assert await tombstone_earlier_erasures(store, keys, upgrades) == 0  # done once per store
     await client.close()

@@ -8,11 +8,11 @@ import json
 import uuid
 
 import pytest
-from crm_contacts.adapters.duplicate_index import DuplicateIndex
-from crm_contacts.application.contacts import ContactsApp
+from crm_contacts.adapters.duplicate_index import MongoDuplicateIndex
+from crm_contacts.application.customers import Customers
+from crm_contacts.application.erasure import Erasure
 from crm_contacts.domain import customer as c
 from crm_contacts_contracts.events import CustomerType, PartyKind
-from crm_kernel.adapters.memory import InMemoryPublisher
 from crm_kernel.adapters.mongo_eventstore import MongoEventStore
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
 from crm_kernel.adapters.mongo_snapshots import MongoSnapshotStore
@@ -22,6 +22,7 @@ from crm_kernel.domain.events import ERASED
 from crm_kernel.ports.snapshots import Snapshot
 from crm_kernel.privacy import PREFIX
 
+from tests.fakes import InMemoryPublisher
 from tests.snapshot_support import CountingStore, snapshotting_customers
 from tests.support import mongo
 
@@ -124,15 +125,8 @@ async def test_erasure_shreds_the_snapshot_and_commands_after_it_answer_as_befor
     stream = await registered_with_tags(handler, cid, 20)
     sealed = await db[0]["snapshots"].find_one({"_id": stream})
     assert sealed is not None
-    app = ContactsApp(
-        customers=handler,
-        interactions=handler,
-        activities=handler,
-        index=DuplicateIndex(db[0], keys),
-        keys=keys,
-        store=handler._store,
-    )
-    await app.erase(cid, requested_by="dpo", reason="art. 17", metadata=META)
+    erasure = Erasure(Customers(handler), MongoDuplicateIndex(db[0], keys), keys)
+    await erasure.erase(cid, requested_by="dpo", reason="art. 17", metadata=META)
     assert await db[0]["snapshots"].find_one({"_id": stream}) is None
     # A copy of the old snapshot (a backup, say) reads nothing once the key is shredded.
     await db[0]["snapshots"].insert_one(sealed)

@@ -11,7 +11,6 @@ import uuid
 import httpx
 from crm_contacts.domain import customer as c
 from crm_contacts_contracts.events import TagAdded, TagRemoved
-from crm_kernel.adapters.memory import InMemoryPublisher
 from crm_kernel.adapters.mongo_eventstore import MongoEventStore
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
 from crm_kernel.adapters.mongo_snapshots import MongoSnapshotStore
@@ -21,6 +20,7 @@ from crm_kernel.settings import ServiceSettings
 from pymongo import MongoClient
 
 from tests.e2e.test_walking_skeleton import register, token
+from tests.fakes import InMemoryPublisher
 from tests.processes import Running
 from tests.snapshot_support import CountingStore, snapshotting_customers
 from tests.support import mongo

@@ -10,10 +10,10 @@ from typing import Any
 
 import yaml
 from crm_kernel.adapters.kafka_security import KafkaSecurity
+from crm_kernel.contexts import SERVICES
 from crm_kernel.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("contacts", "sales", "campaigns", "support", "projections")
 
 
 def _compose(path: str) -> dict[str, Any]:

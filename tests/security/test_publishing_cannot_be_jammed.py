@@ -14,12 +14,12 @@ from aiokafka.errors import MessageSizeTooLargeError
 from crm_contacts.domain.customer import RegisterCustomer
 from crm_contacts_contracts.events import CustomerType, PartyKind
 from crm_kernel import metrics
-from crm_kernel.adapters.memory import InMemoryEventStore, InMemoryPublisher
 from crm_kernel.domain.envelope import EventEnvelope, Metadata
 from crm_kernel.http import CORRELATION_HEADER
 from crm_kernel.relay import Relay
 from fastapi.testclient import TestClient
 
+from tests.fakes import InMemoryEventStore, InMemoryPublisher
 from tests.unit.test_http import app
 from tests.unit.test_publish_bounds import commands, register
 

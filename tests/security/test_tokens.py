@@ -23,6 +23,7 @@ from crm_kernel.auth import (
     issue_token,
     verify_token,
 )
+from crm_kernel.contexts import CONTEXTS
 from crm_kernel.domain.envelope import utcnow
 
 from tests.processes import Running
@@ -72,7 +73,7 @@ def test_martas_feed_token_reads_her_feed_and_nothing_else(platform: Running) ->
     assert feed(platform, "bob", query=marta).status_code == 403
     assert feed(platform, "bob", header=marta).status_code == 403
     assert probe(platform, "projections", marta) == 403  # /customers: not a feed
-    for service in ("contacts", "sales", "campaigns", "support"):
+    for service in CONTEXTS:
         assert probe(platform, service, marta) == 403, service
     # A general reader's token is not taken from a URL; in the header it still reads feeds.
     in_url = feed(platform, "bob", query=reader)

@@ -9,13 +9,13 @@ from crm_contacts.domain.customer import (
     RenameCustomer,
 )
 from crm_contacts_contracts.events import CustomerType, PartyKind
-from crm_kernel.adapters.memory import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
 from crm_kernel.application import CommandHandler
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import ConflictError, GoneError
 from crm_kernel.privacy import PREFIX
 from crm_kernel.relay import Relay
 
+from tests.fakes import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
 from tests.support import customer_commands
 
 

@@ -14,7 +14,6 @@ from crm_campaigns.domain.response import RecordResponse, response_decider
 from crm_campaigns_contracts.events import Channel, ResponseKind
 from crm_contacts.domain.customer import EraseCustomer, RegisterCustomer, customer_decider
 from crm_contacts_contracts import events as cev
-from crm_kernel.adapters.memory import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
 from crm_kernel.application import CommandHandler
 from crm_kernel.domain.decider import Decider
 from crm_kernel.domain.envelope import Metadata
@@ -26,6 +25,7 @@ from crm_sales_contracts.events import OrderLine
 from crm_support.domain.case import OpenCase, case_decider
 from crm_support_contracts.events import CaseKind, Priority
 
+from tests.fakes import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
 from tests.unit.test_customer_360 import (
     CUSTOMER,
     T0,

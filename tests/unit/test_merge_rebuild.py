@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from crm_contacts_contracts import events as cev
-from crm_kernel.adapters.memory import InMemoryKeyStore
 from crm_kernel.domain.envelope import EventEnvelope, Metadata, wrap
 from crm_kernel.domain.events import ERASED, DomainEvent
 from crm_projections.application.customer_360 import Customer360Projector
@@ -20,6 +19,8 @@ from crm_projections.domain.customer_360 import public_view
 from crm_sales_contracts.events import OrderLine, OrderPlaced
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from tests.fakes import InMemoryKeyStore
 
 Document = dict[str, Any]
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -8,7 +8,8 @@ from typing import Annotated
 
 from crm_kernel.auth import ALL_SCOPES, Principal, issue_token
 from crm_kernel.http import require_scope
-from crm_kernel.request_body import Quantity, RequestBody
+from crm_kernel.request_body import RequestBody
+from crm_sales_contracts.events import Quantity
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 

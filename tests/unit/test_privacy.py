@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from crm_contacts_contracts.events import CustomerRegistered, CustomerType, PartyKind
-from crm_kernel.adapters.memory import InMemoryKeyStore
 from crm_kernel.domain.envelope import Metadata, wrap
 from crm_kernel.domain.events import ERASED
 from crm_kernel.privacy import PREFIX, seal_all, unseal_all
+
+from tests.fakes import InMemoryKeyStore
 
 
 def registered(customer_id: str = "c1"):

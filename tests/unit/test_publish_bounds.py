@@ -8,10 +8,11 @@ import time
 
 from crm_contacts.domain.customer import RegisterCustomer, RenameCustomer, customer_decider
 from crm_contacts_contracts.events import CustomerType, PartyKind
-from crm_kernel.adapters.memory import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
 from crm_kernel.application import CommandHandler
 from crm_kernel.domain.envelope import EventEnvelope, Metadata
 from crm_kernel.relay import Relay
+
+from tests.fakes import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
 
 
 class GatedPublisher(InMemoryPublisher):

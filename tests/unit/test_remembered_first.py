@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_kernel.adapters.memory import InMemoryKeyStore
 from crm_projections.application.customer_360 import Customer360Projector
 from crm_projections.application.remembered_first import RememberedFirst
 from crm_projections.application.write_signals import WriteSignals
 
+from tests.fakes import InMemoryKeyStore
 from tests.unit.test_customer_360 import CUSTOMER, order, registered
 from tests.unit.test_write_signals import NoRedirects
 

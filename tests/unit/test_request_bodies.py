@@ -15,8 +15,7 @@ from crm_contacts.entrypoints.customers import router as customers
 from crm_contacts.entrypoints.ingest import IngestedInteraction
 from crm_contacts.entrypoints.interactions import router as interactions
 from crm_contacts_contracts.events import InteractionLogged
-from crm_kernel.adapters.memory import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
-from crm_kernel.application import CommandHandler
+from crm_kernel.application import CommandHandlers
 from crm_kernel.auth import ALL_SCOPES, issue_token
 from crm_kernel.domain.envelope import Metadata, wrap
 from crm_kernel.http import create_app
@@ -31,6 +30,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from tests.fakes import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
 from tests.support import SECRET, auth_for_tests
 
 ROUTERS = {
@@ -189,15 +189,13 @@ def service(
     store = InMemoryEventStore()
     app = create_app(title="t", auth=auth_for_tests(), lifespan=nothing, readiness=[])
     app.include_router(router)
-    app.state.handlers = {
-        aggregate: CommandHandler(
-            source=f"crm.{aggregate}",
-            decider=decider,
-            store=store,
-            keys=InMemoryKeyStore(),
-            relay=Relay(store, InMemoryPublisher()),
-        )
-    }
+    app.state.handlers = CommandHandlers(
+        source=f"crm.{aggregate}",
+        store=store,
+        keys=InMemoryKeyStore(),
+        relay=Relay(store, InMemoryPublisher()),
+    )
+    app.state.handlers.of(decider)  # the handler the router asks for
     token = issue_token(SECRET, "unit", list(ALL_SCOPES), timedelta(minutes=5))
     return TestClient(app, headers={"Authorization": f"Bearer {token}"}), store
 

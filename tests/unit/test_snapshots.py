@@ -11,12 +11,6 @@ from datetime import UTC, datetime
 import pytest
 from crm_contacts.domain import customer as c
 from crm_contacts_contracts import events as ev
-from crm_kernel.adapters.memory import (
-    InMemoryEventStore,
-    InMemoryKeyStore,
-    InMemoryPublisher,
-    InMemorySnapshotStore,
-)
 from crm_kernel.domain.decider import Decider
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import ConflictError, GoneError
@@ -26,6 +20,12 @@ from crm_kernel.snapshots import codec_for, state_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.fakes import (
+    InMemoryEventStore,
+    InMemoryKeyStore,
+    InMemoryPublisher,
+    InMemorySnapshotStore,
+)
 from tests.snapshot_support import CountingStore, snapshotting_customers
 
 CID = "c1"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from crm_kernel.adapters.memory import InMemoryKeyStore
 from crm_projections.application.customer_360 import Customer360Projector
 from crm_projections.application.write_signals import WriteSignals
 
+from tests.fakes import InMemoryKeyStore
 from tests.unit.test_customer_360 import CUSTOMER, order, registered
 
 Document = dict[str, Any]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -261,6 +261,34 @@ class CommandHandler(Generic[S, C]):
             event_ids=[e.event_id for e in envelopes],
             state=state,
         )
+
+
+@dataclass
+class CommandHandlers:
+    """A service's command handlers, one per decider, all on the same store, keys and relay:
+    `of(decider)` is typed by the decider, so no caller names a handler by a string."""
+
+    source: str
+    store: EventStore
+    keys: KeyStore
+    relay: Relay
+    snapshots: SnapshotStore | None = None
+    snapshot_interval: int = 0
+    _made: dict[Decider[Any, Any], CommandHandler[Any, Any]] = field(default_factory=dict)
+
+    def of(self, decider: Decider[S, C]) -> CommandHandler[S, C]:
+        if decider not in self._made:
+            self._made[decider] = CommandHandler(
+                source=self.source,
+                decider=decider,
+                store=self.store,
+                keys=self.keys,
+                relay=self.relay,
+                snapshots=self.snapshots,
+                snapshot_interval=self.snapshot_interval,
+            )
+        handler: CommandHandler[S, C] = self._made[decider]
+        return handler
 
 
 # What one Kafka message may hold: the broker's default (1 MiB, `message.max.bytes`) less

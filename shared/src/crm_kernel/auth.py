@@ -23,17 +23,14 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 
+from crm_kernel.contexts import SERVICES
 from crm_kernel.domain.envelope import utcnow
 
 ALGORITHM = "EdDSA"
 AUDIENCE = "crm"
 
 # <context>:<write|read>, e.g. contacts:write, projections:read
-ALL_SCOPES = tuple(
-    f"{context}:{mode}"
-    for context in ("contacts", "sales", "campaigns", "support", "projections")
-    for mode in ("read", "write")
-)
+ALL_SCOPES = tuple(f"{context}:{mode}" for context in SERVICES for mode in ("read", "write"))
 # A calendar feed's token: with an `owner` claim, alone, and for that owner's feed only.
 FEED_SCOPE = "feeds:read"
 

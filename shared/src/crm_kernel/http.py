@@ -7,7 +7,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, TypeVar
 from uuid import UUID, uuid4
 
 import structlog
@@ -28,7 +28,7 @@ from starlette.datastructures import Headers, MutableHeaders, QueryParams
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crm_kernel.application import CommandResult
+from crm_kernel.application import CommandHandler, CommandResult
 from crm_kernel.auth import FEED_SCOPE, InvalidTokenError, Principal, TokenVerifier
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import DomainError
@@ -62,6 +62,24 @@ class CommandAccepted(BaseModel):
             event_ids=result.event_ids,
             **extra,
         )
+
+
+Answer = TypeVar("Answer", bound=CommandAccepted)
+S = TypeVar("S")
+C = TypeVar("C")
+
+
+async def accept(
+    handler: CommandHandler[S, C],
+    stream_id: str,
+    command: C,
+    metadata: Metadata,
+    answer: type[Answer],
+    **extra: Any,
+) -> Answer:
+    """What a write route does once it has translated its request: handle the command on its
+    stream and answer where the events landed (`extra`: the answer's own fields)."""
+    return answer.of(await handler.handle(stream_id, command, metadata), **extra)
 
 
 ReadinessCheck = Callable[[], Awaitable[None]]
@@ -224,6 +242,23 @@ def _token_check_of(route: BaseRoute) -> bool | None:
 def command_metadata(request: Request, principal: Principal) -> Metadata:
     """The actor and correlation id that every event of this request records."""
     return Metadata(actor=principal.subject, correlation_id=request.state.correlation_id)
+
+
+def write_metadata(scope: str) -> Callable[..., Awaitable[Metadata]]:
+    """A FastAPI dependency for write routes: the request's command metadata, for a caller
+    whose token has `scope` (401 without a valid token, 403 without the scope)."""
+
+    check = require_scope(scope)
+
+    # A default, not `Annotated`: annotations are strings here, resolved in the module's
+    # namespace, where `check` is not.
+    async def metadata(
+        request: Request,
+        principal: Principal = Depends(check),  # noqa: B008
+    ) -> Metadata:
+        return command_metadata(request, principal)
+
+    return metadata
 
 
 # A correlation id is stored in every event of its request, forever and in clear (store, Kafka

@@ -1,18 +1,15 @@
-"""What every request body shares: unknown fields are refused, numbers have sane bounds, text
-is text (`Line` for names, owners, tags and labels; `Text` for free text: crm_kernel.text)."""
+"""What every request body shares: unknown fields are refused and text is text (`Line` for
+names, owners, tags and labels; `Text` for free text: crm_kernel.text). Bounds a request shares
+with its command and event are declared once, beside the event (crm_kernel.contracts)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from crm_kernel.text import LINE_PATTERN, TEXT_PATTERN, refused_in_line, refused_in_text
-
-MAX_QUANTITY = 1_000_000
-MAX_MONEY = Decimal(10**12)
 
 
 class RequestBody(BaseModel):
@@ -20,12 +17,6 @@ class RequestBody(BaseModel):
     misspelt field cannot pass as if it had been applied."""
 
     model_config = ConfigDict(extra="forbid")
-
-
-# Strict: `true` is not a quantity (lax validation reads it as 1).
-Quantity = Annotated[int, Field(gt=0, le=MAX_QUANTITY, strict=True)]
-# Money amounts in the currency's unit, in cents at most.
-Money = Annotated[Decimal, Field(ge=0, le=MAX_MONEY, decimal_places=2, max_digits=15)]
 
 
 def _checked(refused: Callable[[str], str | None]) -> Callable[[object], object]:

@@ -11,7 +11,7 @@ import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from fastapi import APIRouter, FastAPI, Request
@@ -27,7 +27,7 @@ from crm_kernel.adapters.mongo_eventstore import MongoEventStore
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
 from crm_kernel.adapters.mongo_revocations import MongoRevocations
 from crm_kernel.adapters.mongo_snapshots import MongoSnapshotStore
-from crm_kernel.application import CommandHandler
+from crm_kernel.application import CommandHandler, CommandHandlers
 from crm_kernel.deadline import RequestDeadline
 from crm_kernel.domain.decider import Decider
 from crm_kernel.domain.envelope import topic_for
@@ -37,7 +37,8 @@ from crm_kernel.relay import Relay
 from crm_kernel.settings import ServiceSettings
 from crm_kernel.tokens import TokenAuth
 
-Handlers = dict[str, CommandHandler[Any, Any]]
+S = TypeVar("S")
+C = TypeVar("C")
 
 log = structlog.get_logger(__name__)
 
@@ -73,12 +74,12 @@ def readiness_checks(
     return checks
 
 
-def handler_for(aggregate: str) -> Callable[[Request], Awaitable[CommandHandler[Any, Any]]]:
-    """FastAPI dependency: the command handler of one aggregate of this service."""
+def handler_of(decider: Decider[S, C]) -> Callable[[Request], Awaitable[CommandHandler[S, C]]]:
+    """FastAPI dependency: this service's command handler for `decider`, typed by it."""
 
-    async def get(request: Request) -> CommandHandler[Any, Any]:
-        handlers: Handlers = request.app.state.handlers
-        return handlers[aggregate]
+    async def get(request: Request) -> CommandHandler[S, C]:
+        handlers: CommandHandlers = request.app.state.handlers
+        return handlers.of(decider)
 
     return get
 
@@ -87,7 +88,7 @@ def handler_for(aggregate: str) -> Callable[[Request], Awaitable[CommandHandler[
 class WriteService:
     app: FastAPI
     broker: KafkaBroker
-    handlers: Handlers
+    handlers: CommandHandlers
     store: MongoEventStore
     keys: MongoKeyStore
     database: AsyncDatabase[dict[str, Any]]
@@ -95,7 +96,6 @@ class WriteService:
 
 def build_write_service(
     context: str,
-    deciders: dict[str, Decider[Any, Any]],
     routers: Sequence[APIRouter],
     settings: ServiceSettings | None = None,
     extra_topics: Sequence[str] = (),
@@ -145,18 +145,14 @@ def build_write_service(
         readiness=readiness_checks(mongo, broker, settings, vault),
         readiness_timeout_s=settings.readiness_timeout_s,
     )
-    handlers: Handlers = {
-        name: CommandHandler(
-            source=f"crm.{context}",
-            decider=decider,
-            store=store,
-            keys=keys,
-            relay=relay,
-            snapshots=snapshots,
-            snapshot_interval=settings.snapshot_interval,
-        )
-        for name, decider in deciders.items()
-    }
+    handlers = CommandHandlers(
+        source=f"crm.{context}",
+        store=store,
+        keys=keys,
+        relay=relay,
+        snapshots=snapshots,
+        snapshot_interval=settings.snapshot_interval,
+    )
     app.state.handlers = handlers
     app.add_middleware(RequestDeadline, seconds=settings.request_timeout_s)
     for router in routers:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from crm_kernel.contexts import SERVICES
+
 
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CRM_", extra="ignore")
@@ -71,10 +73,5 @@ class ServiceSettings(BaseSettings):
         return self.database or f"crm_{service}"
 
 
-DEFAULT_PORTS = {
-    "contacts": 8101,
-    "sales": 8102,
-    "campaigns": 8103,
-    "support": 8104,
-    "projections": 8105,
-}
+# 8101 for contacts, then one each in the order of SERVICES, 8105 for projections.
+DEFAULT_PORTS = {service: 8101 + n for n, service in enumerate(SERVICES)}

@@ -12,6 +12,7 @@ escape "\\ud800") is no text at all: the store and Kafka cannot encode it.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # The two rules, as JSON Schema (ECMA-262) patterns too, so the OpenAPI documents say them.
 _CONTROLS = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"
@@ -53,3 +54,15 @@ def preview(value: object, limit: int = 40) -> str:
     if len(shown) > limit:
         return f"{shown[:limit]}... ({len(shown)} characters)"
     return shown
+
+
+def collapse_spaces(value: str) -> str:
+    """`value` with every run of white space made one space, and none at either end."""
+    return " ".join(value.split())
+
+
+def without_accents(value: str) -> str:
+    """`value` case-folded and without accents (NFKD, combining marks dropped), so that
+    "José" and "JOSE" compare equal: what name matching and name search compare."""
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -13,6 +13,7 @@ import crm_contacts_contracts  # noqa: F401
 import crm_sales_contracts  # noqa: F401
 import crm_support_contracts  # noqa: F401
 from crm_kernel.auth import SigningKey, public_key_set
+from crm_kernel.contexts import SERVICES
 from crm_kernel.domain.events import REGISTRY, parse_type_name, personal_fields
 from crm_kernel.runtime import asyncapi_document
 from crm_kernel.settings import ServiceSettings
@@ -69,28 +70,17 @@ class _HasBroker(Protocol):
 
 
 def asyncapi_documents() -> dict[str, dict[str, Any]]:
-    from crm_campaigns.bootstrap import create_service as campaigns_service
-    from crm_contacts.bootstrap import create_service as contacts_service
-    from crm_projections.bootstrap import create_service as projections_service
-    from crm_sales.bootstrap import create_service as sales_service
-    from crm_support.bootstrap import create_service as support_service
-
     # Fixed addresses, whatever the environment says, so the documents are reproducible.
     settings = ServiceSettings(
         kafka_bootstrap="127.0.0.1:19092",
         mongo_url="mongodb://127.0.0.1:27018/",
         auth_jwks=public_key_set([SigningKey.generate()]),  # only to build the apps
     )
-    factories: dict[str, Callable[[ServiceSettings], _HasBroker]] = {
-        "contacts": contacts_service,
-        "sales": sales_service,
-        "campaigns": campaigns_service,
-        "support": support_service,
-        "projections": projections_service,
-    }
-    return {
-        name: asyncapi_document(make(settings).broker, name) for name, make in factories.items()
-    }
+    documents: dict[str, dict[str, Any]] = {}
+    for name in SERVICES:
+        create_service = importlib.import_module(f"crm_{name}.bootstrap").create_service
+        documents[name] = asyncapi_document(create_service(settings).broker, name)
+    return documents
 
 
 def rendered(root: Path) -> dict[Path, str]:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from crm_kernel.runtime import WriteService, build_write_service
 from crm_kernel.settings import ServiceSettings
 
-from crm_campaigns.domain.response import response_decider
 from crm_campaigns.entrypoints.http import router
 
 
 def create_service(settings: ServiceSettings | None = None) -> WriteService:
-    return build_write_service("campaigns", {"response": response_decider}, [router], settings)
+    return build_write_service("campaigns", [router], settings)

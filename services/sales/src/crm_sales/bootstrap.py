@@ -5,9 +5,8 @@ from __future__ import annotations
 from crm_kernel.runtime import WriteService, build_write_service
 from crm_kernel.settings import ServiceSettings
 
-from crm_sales.domain.order import order_decider
 from crm_sales.entrypoints.http import router
 
 
 def create_service(settings: ServiceSettings | None = None) -> WriteService:
-    return build_write_service("sales", {"order": order_decider}, [router], settings)
+    return build_write_service("sales", [router], settings)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from crm_kernel.runtime import WriteService, build_write_service
 from crm_kernel.settings import ServiceSettings
 
-from crm_support.domain.case import case_decider
 from crm_support.entrypoints.http import router
 
 
 def create_service(settings: ServiceSettings | None = None) -> WriteService:
-    return build_write_service("support", {"case": case_decider}, [router], settings)
+    return build_write_service("support", [router], settings)

@@ -9,9 +9,9 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from crm_kernel.adapters.kafka_security import client_options
+from crm_kernel.contexts import CONTEXTS
 from crm_kernel.domain.envelope import topic_for
 
-CONTEXTS = ("contacts", "sales", "campaigns", "support")
 EVENT_TOPICS = tuple(topic_for(c) for c in CONTEXTS)
 
 

@@ -43,10 +43,6 @@ class MongoKeyStore:
             return _key_of(found)
         return key
 
-    async def documents(self, customer_ids: Iterable[str]) -> list[dict[str, Any]]:
-        """The stored documents, keys and tombstones alike (for upgrades and audits)."""
-        return await find_by_ids(self._keys, customer_ids)
-
     async def get_many(self, customer_ids: Iterable[str]) -> dict[str, bytes]:
         return {
             doc["_id"]: bytes(doc["key"])

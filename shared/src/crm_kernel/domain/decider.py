@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from crm_kernel.domain.events import DomainEvent
 
 S = TypeVar("S")
 C = TypeVar("C")
+K = TypeVar("K")
+Decision = Callable[[S, K], list[DomainEvent]]
 
 
 @dataclass(frozen=True)
@@ -36,3 +38,41 @@ class Decider(Generic[S, C]):
         for event in events:
             state = self.evolve(state, event)
         return state
+
+
+class Decisions(Generic[S, C]):
+    """A decide function made of one small decision per command type, registered with
+    `@decisions.on(CommandType)`; `guard`, if given, runs first (e.g. "the customer exists").
+    Calling it decides a command by its exact type; a type without a decision is a bug."""
+
+    def __init__(self) -> None:
+        self._by_type: dict[type[Any], Decision[S, Any]] = {}
+
+    def on(
+        self, command_type: type[K], guard: Callable[[S, K], None] | None = None
+    ) -> Callable[[Decision[S, K]], Decision[S, K]]:
+        def register(decision: Decision[S, K]) -> Decision[S, K]:
+            if command_type in self._by_type:
+                raise ValueError(f"{command_type.__name__} has a decision already")
+            if guard is None:
+                self._by_type[command_type] = decision
+            else:
+
+                def guarded(state: S, command: K) -> list[DomainEvent]:
+                    guard(state, command)
+                    return decision(state, command)
+
+                self._by_type[command_type] = guarded
+            return decision
+
+        return register
+
+    @property
+    def command_types(self) -> frozenset[type[Any]]:
+        return frozenset(self._by_type)
+
+    def __call__(self, state: S, command: C) -> list[DomainEvent]:
+        decision = self._by_type.get(type(command))
+        if decision is None:
+            raise TypeError(f"no decision for {type(command).__name__}")
+        return decision(state, command)

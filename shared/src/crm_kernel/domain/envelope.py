@@ -27,6 +27,10 @@ class Metadata(BaseModel):
     # None: when it is recorded.
     occurred_at: datetime | None = None
 
+    def happened_at(self, when: datetime | None) -> Metadata:
+        """The same request's metadata for a fact that happened at `when` (None: now)."""
+        return self.model_copy(update={"occurred_at": when})
+
 
 class EventEnvelope(BaseModel):
     """One event with its metadata. `data` holds the event model's fields as JSON."""

@@ -46,7 +46,8 @@ class EventStore(Protocol):
         ...
 
     def read_all(self, batch_size: int = 500) -> AsyncIterator[Commit]:
-        """Every commit in position order: for replay and audit."""
+        """Every commit in position order: for one-off upgrades of a service's data, replay and
+        audit."""
         ...
 
     async def unpublished(

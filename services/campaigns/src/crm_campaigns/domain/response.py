@@ -1,4 +1,4 @@
-"""A customer's responses to one campaign: commands, state and the pure decider.
+"""A customer's responses to one campaign: commands, state, one decision per command, evolve.
 
 One stream per (campaign, customer) keeps a busy campaign from becoming a
 single hot stream that every response would contend on.
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from crm_campaigns_contracts.events import CampaignResponseRecorded, Channel, ResponseKind
-from crm_kernel.domain.decider import Decider
+from crm_kernel.domain.decider import Decider, Decisions
 from crm_kernel.domain.events import DomainEvent
 from pydantic import BaseModel, ConfigDict
 
@@ -29,12 +29,19 @@ class RecordResponse(BaseModel):
     responded_at: datetime
 
 
+ResponseCommand = RecordResponse
+
+
 @dataclass(frozen=True)
 class Responses:
     seen: frozenset[tuple[ResponseKind, datetime]] = field(default_factory=frozenset)
 
 
-def decide(state: Responses, command: RecordResponse) -> list[DomainEvent]:
+decide: Decisions[Responses, ResponseCommand] = Decisions()
+
+
+@decide.on(RecordResponse)
+def record(state: Responses, command: RecordResponse) -> list[DomainEvent]:
     if (command.response, command.responded_at) in state.seen:
         return []  # the same response reported twice: already recorded
     return [CampaignResponseRecorded(**command.model_dump())]
@@ -46,6 +53,6 @@ def evolve(state: Responses, event: DomainEvent) -> Responses:
     return state
 
 
-response_decider: Decider[Responses, RecordResponse] = Decider(
+response_decider: Decider[Responses, ResponseCommand] = Decider(
     initial_state=Responses, decide=decide, evolve=evolve
 )

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from crm_campaigns_contracts.events import Channel, ResponseKind
 from crm_kernel.application import CommandHandler
-from crm_kernel.auth import Principal
-from crm_kernel.domain.envelope import utcnow
-from crm_kernel.http import CommandAccepted, command_metadata, require_scope
+from crm_kernel.domain.envelope import Metadata, utcnow
+from crm_kernel.http import CommandAccepted, accept, write_metadata
 from crm_kernel.openapi import COMMAND_ERRORS
 from crm_kernel.request_body import RequestBody
-from crm_kernel.runtime import handler_for
+from crm_kernel.runtime import handler_of
 from crm_kernel.timeinput import OccurredAt
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import Field
 
-from crm_campaigns.domain.response import RecordResponse, stream_of
+from crm_campaigns.domain.response import (
+    RecordResponse,
+    ResponseCommand,
+    Responses,
+    response_decider,
+    stream_of,
+)
 
 router = APIRouter(tags=["campaigns"], responses=COMMAND_ERRORS)
-Writer = Annotated[Principal, Depends(require_scope("campaigns:write"))]
-Responses = Annotated[CommandHandler[Any, Any], Depends(handler_for("response"))]
+Write = Annotated[Metadata, Depends(write_metadata("campaigns:write"))]
+ResponseHandler = Annotated[
+    CommandHandler[Responses, ResponseCommand], Depends(handler_of(response_decider))
+]
 
 
 class RecordResponseRequest(RequestBody):
@@ -33,17 +40,14 @@ class RecordResponseRequest(RequestBody):
 
 @router.post("/campaigns/{campaign_id}/responses", status_code=201, response_model=CommandAccepted)
 async def record_response(
-    campaign_id: UUID,
-    body: RecordResponseRequest,
-    request: Request,
-    principal: Writer,
-    responses: Responses,
+    campaign_id: UUID, body: RecordResponseRequest, metadata: Write, responses: ResponseHandler
 ) -> CommandAccepted:
     command = RecordResponse(campaign_id=str(campaign_id), **body.model_dump(mode="json"))
-    result = await responses.handle(
+    return await accept(
+        responses,
         stream_of(command.campaign_id, command.customer_id),
         command,
         # The response happened when the customer responded, not when it reached us.
-        command_metadata(request, principal).model_copy(update={"occurred_at": body.responded_at}),
+        metadata.happened_at(body.responded_at),
+        CommandAccepted,
     )
-    return CommandAccepted.of(result)

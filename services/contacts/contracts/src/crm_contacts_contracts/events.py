@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from crm_kernel.domain.events import DomainEvent, OptionalPersonalStr, PersonalStr
 from pydantic import Field, field_validator
@@ -64,6 +65,21 @@ class ConsentChannel(StrEnum):
 class ConsentPurpose(StrEnum):
     MARKETING = "marketing"
     SERVICE = "service"
+
+
+def may_contact(purpose: ConsentPurpose, given: bool | None) -> bool:
+    """Marketing needs an explicit opt-in; service contact is allowed unless opted out.
+    `given`: the customer's last word for the channel and purpose (True: opted in, False:
+    opted out, None: never said)."""
+    if purpose is ConsentPurpose.MARKETING:
+        return given is True
+    return given is not False
+
+
+# How long a call or meeting took: up to a day. Declared once for the request, the command and
+# the event.
+MAX_DURATION_S = 86_400
+DurationSeconds = Annotated[int, Field(ge=0, le=MAX_DURATION_S)]
 
 
 class InteractionChannel(StrEnum):
@@ -390,7 +406,7 @@ class InteractionLogged(DomainEvent):
     subject: str | None = None
     summary: OptionalPersonalStr = None
     outcome: str | None = None
-    duration_s: int | None = Field(default=None, ge=0)
+    duration_s: DurationSeconds | None = None
     handled_by: str | None = None
     occurred_at: datetime
     answered_at: datetime | None = None

@@ -9,10 +9,8 @@ index is derived from the contacts event store and can be rebuilt from it.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import hmac
-import unicodedata
 from typing import Any
 
 from crm_kernel.domain.events import ERASED
@@ -20,24 +18,15 @@ from crm_kernel.ports.keystore import KeyStore
 from crm_kernel.privacy import decrypt_value, encrypt_value
 from pymongo.asynchronous.database import AsyncDatabase
 
+from crm_contacts.domain.duplicates import similar
+
 LOOKUP_KEY_OWNER = "lookup:contacts-duplicates"
-NAME_SIMILARITY = 0.85
 Document = dict[str, Any]
 
 
-def _plain_name(name: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+class MongoDuplicateIndex:
+    """The duplicate lookup (crm_contacts.application.ports.DuplicateLookup) in MongoDB."""
 
-
-def similar(a: str, b: str) -> bool:
-    x, y = _plain_name(a), _plain_name(b)
-    if not x or not y:
-        return False  # an unknown name resembles nothing
-    return difflib.SequenceMatcher(None, x, y).ratio() >= NAME_SIMILARITY
-
-
-class DuplicateIndex:
     def __init__(self, db: AsyncDatabase[Document], keys: KeyStore) -> None:
         self._values = db["duplicate_values"]
         self._members = db["organisation_members"]
@@ -76,7 +65,7 @@ class DuplicateIndex:
             return []
         owners = [m["customer_id"] for m in doc["members"]]
         keys = await self._keys.get_many(owners)
-        found = []
+        found: list[str] = []
         for member in doc["members"]:
             cid = member["customer_id"]
             other = decrypt_value(keys.get(cid), cid, "name", member["name"])

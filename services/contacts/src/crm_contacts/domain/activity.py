@@ -11,7 +11,7 @@ from crm_contacts_contracts.events import (
     ActivityKind,
     ActivityScheduled,
 )
-from crm_kernel.domain.decider import Decider
+from crm_kernel.domain.decider import Decider, Decisions
 from crm_kernel.domain.errors import ConflictError, DomainError, GoneError, NotFoundError
 from crm_kernel.domain.events import DomainEvent
 from pydantic import BaseModel, ConfigDict
@@ -62,29 +62,40 @@ class Activity:
     status: str = "none"
 
 
-def decide(state: Activity, command: ActivityCommand) -> list[DomainEvent]:
-    if isinstance(command, ScheduleActivity):
-        if state.scheduled:
-            raise ConflictError(f"activity {command.activity_id} is scheduled already")
-        if not command.customer.registered:
-            raise NotFoundError(f"unknown customer {command.customer_id}", field="customer_id")
-        if command.customer.erased:
-            raise GoneError(f"customer {command.customer_id} was erased")
-        if command.ends_at <= command.starts_at:
-            raise DomainError("ends_at must be after starts_at", field="ends_at")
-        return [ActivityScheduled(**command.model_dump(exclude={"customer"}))]
+decide: Decisions[Activity, ActivityCommand] = Decisions()
+
+
+@decide.on(ScheduleActivity)
+def schedule(state: Activity, command: ScheduleActivity) -> list[DomainEvent]:
+    if state.scheduled:
+        raise ConflictError(f"activity {command.activity_id} is scheduled already")
+    if not command.customer.registered:
+        raise NotFoundError(f"unknown customer {command.customer_id}", field="customer_id")
+    if command.customer.erased:
+        raise GoneError(f"customer {command.customer_id} was erased")
+    if command.ends_at <= command.starts_at:
+        raise DomainError("ends_at must be after starts_at", field="ends_at")
+    return [ActivityScheduled(**command.model_dump(exclude={"customer"}))]
+
+
+def still_scheduled(state: Activity, command: CancelActivity | CompleteActivity) -> None:
     if not state.scheduled:
         raise NotFoundError(f"unknown activity {command.activity_id}")
     if state.status != "scheduled":
         raise ConflictError(f"activity {command.activity_id} is {state.status} already")
-    if isinstance(command, CancelActivity):
-        return [
-            ActivityCancelled(
-                activity_id=command.activity_id,
-                customer_id=state.customer_id,
-                reason=command.reason,
-            )
-        ]
+
+
+@decide.on(CancelActivity, guard=still_scheduled)
+def cancel(state: Activity, command: CancelActivity) -> list[DomainEvent]:
+    return [
+        ActivityCancelled(
+            activity_id=command.activity_id, customer_id=state.customer_id, reason=command.reason
+        )
+    ]
+
+
+@decide.on(CompleteActivity, guard=still_scheduled)
+def complete(state: Activity, command: CompleteActivity) -> list[DomainEvent]:
     return [
         ActivityCompleted(
             activity_id=command.activity_id, customer_id=state.customer_id, outcome=command.outcome

@@ -6,7 +6,17 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 from crm_contacts_contracts.events import ContactPointKind
+from crm_kernel.text import collapse_spaces
 from email_validator import EmailNotValidError, validate_email
+
+# Every kind of phone number: one family for normalising, limits and duplicate matching.
+PHONE_KINDS = frozenset(
+    {ContactPointKind.LANDLINE, ContactPointKind.MOBILE, ContactPointKind.WHATSAPP}
+)
+# Kinds whose value is a web address.
+WEB_KINDS = frozenset(
+    {ContactPointKind.WEBSITE, ContactPointKind.FACEBOOK, ContactPointKind.LINKEDIN}
+)
 
 
 def normalise_email(value: str) -> str:
@@ -57,11 +67,11 @@ def normalise(kind: ContactPointKind, value: str) -> str:
     """The normal form of a contact point, or ValueError saying what is wrong."""
     if kind is ContactPointKind.EMAIL:
         return normalise_email(value)
-    if kind in (ContactPointKind.LANDLINE, ContactPointKind.MOBILE, ContactPointKind.WHATSAPP):
+    if kind in PHONE_KINDS:
         return normalise_phone(value)
-    if kind in (ContactPointKind.WEBSITE, ContactPointKind.FACEBOOK, ContactPointKind.LINKEDIN):
+    if kind in WEB_KINDS:
         return normalise_url(value)
-    text = " ".join(value.split())
+    text = collapse_spaces(value)
     if not text:
         raise ValueError("must not be blank")
     return text

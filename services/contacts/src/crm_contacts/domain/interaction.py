@@ -1,4 +1,4 @@
-"""Interactions (the communication history): commands, state and the pure decider.
+"""Interactions (the communication history): commands, state, one decision per command.
 
 One stream per interaction. An interaction that arrives twice from the same sender (same
 source and external id) maps to the same stream and is recorded once.
@@ -14,14 +14,15 @@ from crm_contacts_contracts.events import (
     ConsentChannel,
     ConsentPurpose,
     Direction,
+    DurationSeconds,
     InteractionAnswered,
     InteractionChannel,
     InteractionLogged,
 )
-from crm_kernel.domain.decider import Decider
+from crm_kernel.domain.decider import Decider, Decisions
 from crm_kernel.domain.errors import DomainError, GoneError, NotFoundError
 from crm_kernel.domain.events import DomainEvent
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 # Channels under consent rules; meetings, chats and in-platform messages are not.
 CONSENT_CHANNEL = {
@@ -64,7 +65,7 @@ class LogInteraction(BaseModel):
     subject: str | None = None
     summary: str | None = None
     outcome: str | None = None
-    duration_s: int | None = Field(default=None, ge=0)
+    duration_s: DurationSeconds | None = None
     handled_by: str | None = None
     occurred_at: datetime
     answered_at: datetime | None = None
@@ -80,6 +81,9 @@ class AnswerInteraction(BaseModel):
     answered_at: datetime
 
 
+InteractionCommand = LogInteraction | AnswerInteraction
+
+
 @dataclass(frozen=True)
 class Interaction:
     logged: bool = False
@@ -88,23 +92,30 @@ class Interaction:
     answered: bool = False
 
 
-def decide(state: Interaction, command: LogInteraction | AnswerInteraction) -> list[DomainEvent]:
-    if isinstance(command, LogInteraction):
-        if state.logged:
-            return []  # the same interaction again (a redelivery): recorded already
-        facts = command.customer
-        if not facts.registered:
-            raise NotFoundError(f"unknown customer {command.customer_id}", field="customer_id")
-        if facts.erased:
-            raise GoneError(f"customer {command.customer_id} was erased")
-        if command.direction is Direction.OUTBOUND and not facts.may_contact:
-            raise DomainError(
-                f"the customer does not allow {command.purpose} contact by {command.channel}",
-                field="channel",
-            )
-        if command.answered_at is not None and command.answered_at < command.occurred_at:
-            raise DomainError("answered_at is before occurred_at", field="answered_at")
-        return [InteractionLogged(**command.model_dump(exclude={"customer"}))]
+decide: Decisions[Interaction, InteractionCommand] = Decisions()
+
+
+@decide.on(LogInteraction)
+def log(state: Interaction, command: LogInteraction) -> list[DomainEvent]:
+    if state.logged:
+        return []  # the same interaction again (a redelivery): recorded already
+    facts = command.customer
+    if not facts.registered:
+        raise NotFoundError(f"unknown customer {command.customer_id}", field="customer_id")
+    if facts.erased:
+        raise GoneError(f"customer {command.customer_id} was erased")
+    if command.direction is Direction.OUTBOUND and not facts.may_contact:
+        raise DomainError(
+            f"the customer does not allow {command.purpose} contact by {command.channel}",
+            field="channel",
+        )
+    if command.answered_at is not None and command.answered_at < command.occurred_at:
+        raise DomainError("answered_at is before occurred_at", field="answered_at")
+    return [InteractionLogged(**command.model_dump(exclude={"customer"}))]
+
+
+@decide.on(AnswerInteraction)
+def answer(state: Interaction, command: AnswerInteraction) -> list[DomainEvent]:
     if not state.logged or state.customer_id is None or state.occurred_at is None:
         raise NotFoundError(f"unknown interaction {command.interaction_id}")
     if state.answered:
@@ -134,6 +145,6 @@ def evolve(state: Interaction, event: DomainEvent) -> Interaction:
     return state
 
 
-interaction_decider: Decider[Interaction, LogInteraction | AnswerInteraction] = Decider(
+interaction_decider: Decider[Interaction, InteractionCommand] = Decider(
     initial_state=Interaction, decide=decide, evolve=evolve
 )

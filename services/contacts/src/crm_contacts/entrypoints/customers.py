@@ -18,19 +18,20 @@ from crm_contacts_contracts.events import (
     PartyKind,
     PersonalDateKind,
 )
+from crm_kernel.application import CommandResult
 from crm_kernel.domain.envelope import utcnow
 from crm_kernel.domain.errors import DomainError
-from crm_kernel.http import CommandAccepted
+from crm_kernel.http import CommandAccepted, accept
 from crm_kernel.openapi import SUBJECT_COMMAND_ERRORS
 from crm_kernel.request_body import Line, OptionalLine, OptionalText, RequestBody, Text
 from crm_kernel.timeinput import OccurredAt
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, field_validator
 
-from crm_contacts.application.contacts import Outcome
+from crm_contacts.application.duplicates import Outcome
 from crm_contacts.domain import customer as c
 from crm_contacts.domain.contact_points import normalise_email, normalise_phone
-from crm_contacts.entrypoints.dependencies import App, Meta, Reader
+from crm_contacts.entrypoints.dependencies import CustomerHandler, Meta, Reader, UseCases
 
 router = APIRouter(prefix="/customers", tags=["customers"], responses=SUBJECT_COMMAND_ERRORS)
 
@@ -48,14 +49,23 @@ class Accepted(CommandAccepted):
     possible_duplicates: list[Duplicate] = []
 
 
-def accepted(customer_id: UUID | str, outcome: Outcome | Any) -> Accepted:
+def accepted(customer_id: UUID | str, outcome: Outcome | CommandResult) -> Accepted:
+    """The answer of a use case: its result, and the likely duplicates it reported."""
     if isinstance(outcome, Outcome):
-        return Accepted(
+        return Accepted.of(
+            outcome.result,
             customer_id=UUID(str(customer_id)),
             possible_duplicates=[Duplicate(**d.__dict__) for d in outcome.possible_duplicates],
-            **CommandAccepted.of(outcome.result).model_dump(),
         )
-    return Accepted(customer_id=UUID(str(customer_id)), **CommandAccepted.of(outcome).model_dump())
+    return Accepted.of(outcome, customer_id=UUID(str(customer_id)))
+
+
+async def handled(
+    customers: CustomerHandler, customer_id: UUID, command: c.Command, meta: Meta
+) -> Accepted:
+    """The answer of a command on the customer's own stream alone."""
+    stream = c.stream_of(command.customer_id)
+    return await accept(customers, stream, command, meta, Accepted, customer_id=customer_id)
 
 
 class RegisterCustomerRequest(RequestBody):
@@ -87,10 +97,10 @@ class RegisterCustomerRequest(RequestBody):
 
 
 @router.post("", status_code=201, response_model=Accepted)
-async def register_customer(body: RegisterCustomerRequest, app: App, meta: Meta) -> Accepted:
+async def register_customer(body: RegisterCustomerRequest, app: UseCases, meta: Meta) -> Accepted:
     """Register a person or organisation. Likely duplicates are reported, not refused."""
     command = c.RegisterCustomer(**body.model_dump(mode="json"))
-    return accepted(body.customer_id, await app.register(command, meta))
+    return accepted(body.customer_id, await app.registration.register(command, meta))
 
 
 class RenameRequest(RequestBody):
@@ -98,9 +108,11 @@ class RenameRequest(RequestBody):
 
 
 @router.post("/{customer_id}/name", response_model=Accepted)
-async def rename(customer_id: UUID, body: RenameRequest, app: App, meta: Meta) -> Accepted:
+async def rename(
+    customer_id: UUID, body: RenameRequest, customers: CustomerHandler, meta: Meta
+) -> Accepted:
     cmd = c.RenameCustomer(customer_id=str(customer_id), name=body.name)
-    return accepted(customer_id, await app.customer(cmd, meta))
+    return await handled(customers, customer_id, cmd, meta)
 
 
 class ContactPointRequest(RequestBody):
@@ -113,29 +125,35 @@ class ContactPointRequest(RequestBody):
 
 @router.post("/{customer_id}/contact-points", status_code=201, response_model=Accepted)
 async def add_contact_point(
-    customer_id: UUID, body: ContactPointRequest, app: App, meta: Meta
+    customer_id: UUID, body: ContactPointRequest, app: UseCases, meta: Meta
 ) -> Accepted:
     """Add an e-mail, phone, address, website or social profile (normalised; E.164 phones)."""
     cmd = c.AddContactPoint(customer_id=str(customer_id), **body.model_dump())
-    return accepted(customer_id, await app.add_contact_point(cmd, meta))
+    return accepted(customer_id, await app.registration.add_contact_point(cmd, meta))
 
 
 @router.post("/{customer_id}/contact-points/{point_id}/verify", response_model=Accepted)
-async def verify_contact_point(customer_id: UUID, point_id: str, app: App, meta: Meta) -> Accepted:
+async def verify_contact_point(
+    customer_id: UUID, point_id: str, customers: CustomerHandler, meta: Meta
+) -> Accepted:
     cmd = c.VerifyContactPoint(customer_id=str(customer_id), point_id=point_id)
-    return accepted(customer_id, await app.customer(cmd, meta))
+    return await handled(customers, customer_id, cmd, meta)
 
 
 @router.post("/{customer_id}/contact-points/{point_id}/primary", response_model=Accepted)
-async def make_primary(customer_id: UUID, point_id: str, app: App, meta: Meta) -> Accepted:
+async def make_primary(
+    customer_id: UUID, point_id: str, customers: CustomerHandler, meta: Meta
+) -> Accepted:
     cmd = c.SetPrimaryContactPoint(customer_id=str(customer_id), point_id=point_id)
-    return accepted(customer_id, await app.customer(cmd, meta))
+    return await handled(customers, customer_id, cmd, meta)
 
 
 @router.delete("/{customer_id}/contact-points/{point_id}", response_model=Accepted)
-async def remove_contact_point(customer_id: UUID, point_id: str, app: App, meta: Meta) -> Accepted:
+async def remove_contact_point(
+    customer_id: UUID, point_id: str, app: UseCases, meta: Meta
+) -> Accepted:
     cmd = c.RemoveContactPoint(customer_id=str(customer_id), point_id=point_id)
-    return accepted(customer_id, await app.remove_contact_point(cmd, meta))
+    return accepted(customer_id, await app.registration.remove_contact_point(cmd, meta))
 
 
 class PreferredChannelRequest(RequestBody):
@@ -144,10 +162,10 @@ class PreferredChannelRequest(RequestBody):
 
 @router.put("/{customer_id}/preferred-channel", response_model=Accepted)
 async def preferred_channel(
-    customer_id: UUID, body: PreferredChannelRequest, app: App, meta: Meta
+    customer_id: UUID, body: PreferredChannelRequest, customers: CustomerHandler, meta: Meta
 ) -> Accepted:
     cmd = c.SetPreferredChannel(customer_id=str(customer_id), channel=body.channel)
-    return accepted(customer_id, await app.customer(cmd, meta))
+    return await handled(customers, customer_id, cmd, meta)
 
 
 class OwnerRequest(RequestBody):
@@ -155,9 +173,11 @@ class OwnerRequest(RequestBody):
 
 
 @router.put("/{customer_id}/owner", response_model=Accepted)
-async def assign_owner(customer_id: UUID, body: OwnerRequest, app: App, meta: Meta) -> Accepted:
+async def assign_owner(
+    customer_id: UUID, body: OwnerRequest, customers: CustomerHandler, meta: Meta
+) -> Accepted:
     cmd = c.AssignOwner(customer_id=str(customer_id), owner=body.owner)
-    return accepted(customer_id, await app.customer(cmd, meta))
+    return await handled(customers, customer_id, cmd, meta)
 
 
 class AcquisitionRequest(RequestBody):
@@ -167,11 +187,11 @@ class AcquisitionRequest(RequestBody):
 
 @router.put("/{customer_id}/acquisition", response_model=Accepted)
 async def acquisition(
-    customer_id: UUID, body: AcquisitionRequest, app: App, meta: Meta
+    customer_id: UUID, body: AcquisitionRequest, customers: CustomerHandler, meta: Meta
 ) -> Accepted:
     """How the customer found us."""
     cmd = c.RecordAcquisitionChannel(customer_id=str(customer_id), **body.model_dump())
-    return accepted(customer_id, await app.customer(cmd, meta))
+    return await handled(customers, customer_id, cmd, meta)
 
 
 class PersonalDateRequest(RequestBody):
@@ -182,10 +202,10 @@ class PersonalDateRequest(RequestBody):
 
 @router.post("/{customer_id}/personal-dates", status_code=201, response_model=Accepted)
 async def personal_date(
-    customer_id: UUID, body: PersonalDateRequest, app: App, meta: Meta
+    customer_id: UUID, body: PersonalDateRequest, customers: CustomerHandler, meta: Meta
 ) -> Accepted:
     cmd = c.RecordPersonalDate(customer_id=str(customer_id), **body.model_dump())
-    return accepted(customer_id, await app.customer(cmd, meta))
+    return await handled(customers, customer_id, cmd, meta)
 
 
 class FamilyNoteRequest(RequestBody):
@@ -193,9 +213,11 @@ class FamilyNoteRequest(RequestBody):
 
 
 @router.post("/{customer_id}/family-notes", status_code=201, response_model=Accepted)
-async def family_note(customer_id: UUID, body: FamilyNoteRequest, app: App, meta: Meta) -> Accepted:
+async def family_note(
+    customer_id: UUID, body: FamilyNoteRequest, customers: CustomerHandler, meta: Meta
+) -> Accepted:
     cmd = c.RecordFamilyNote(customer_id=str(customer_id), note=body.note)
-    return accepted(customer_id, await app.customer(cmd, meta))
+    return await handled(customers, customer_id, cmd, meta)
 
 
 class InterestRequest(RequestBody):
@@ -204,25 +226,29 @@ class InterestRequest(RequestBody):
 
 
 @router.post("/{customer_id}/interests", status_code=201, response_model=Accepted)
-async def interest(customer_id: UUID, body: InterestRequest, app: App, meta: Meta) -> Accepted:
+async def interest(
+    customer_id: UUID, body: InterestRequest, customers: CustomerHandler, meta: Meta
+) -> Accepted:
     """A hobby, or a membership of a group or association."""
     cmd = c.AddInterest(customer_id=str(customer_id), **body.model_dump())
-    return accepted(customer_id, await app.customer(cmd, meta))
+    return await handled(customers, customer_id, cmd, meta)
 
 
 TAG = re.compile(r"^[\w-]{1,40}$")
 
 
 @router.put("/{customer_id}/tags/{tag}", response_model=Accepted)
-async def add_tag(customer_id: UUID, tag: str, app: App, meta: Meta) -> Accepted:
+async def add_tag(customer_id: UUID, tag: str, customers: CustomerHandler, meta: Meta) -> Accepted:
     cmd = c.AddTag(customer_id=str(customer_id), tag=_tag(tag))
-    return accepted(customer_id, await app.customer(cmd, meta))
+    return await handled(customers, customer_id, cmd, meta)
 
 
 @router.delete("/{customer_id}/tags/{tag}", response_model=Accepted)
-async def remove_tag(customer_id: UUID, tag: str, app: App, meta: Meta) -> Accepted:
+async def remove_tag(
+    customer_id: UUID, tag: str, customers: CustomerHandler, meta: Meta
+) -> Accepted:
     cmd = c.RemoveTag(customer_id=str(customer_id), tag=_tag(tag))
-    return accepted(customer_id, await app.customer(cmd, meta))
+    return await handled(customers, customer_id, cmd, meta)
 
 
 def _tag(tag: str) -> str:
@@ -238,17 +264,19 @@ class LinkRequest(RequestBody):
 
 
 @router.post("/{customer_id}/organisations", status_code=201, response_model=Accepted)
-async def link(customer_id: UUID, body: LinkRequest, app: App, meta: Meta) -> Accepted:
+async def link(customer_id: UUID, body: LinkRequest, app: UseCases, meta: Meta) -> Accepted:
     """Link a person to an organisation with a role (a B2B contact)."""
-    outcome = await app.link_to_organisation(
+    outcome = await app.organisations.link(
         str(customer_id), str(body.organisation_id), body.role, meta
     )
     return accepted(customer_id, outcome)
 
 
 @router.delete("/{customer_id}/organisations/{organisation_id}", response_model=Accepted)
-async def unlink(customer_id: UUID, organisation_id: UUID, app: App, meta: Meta) -> Accepted:
-    return accepted(customer_id, await app.end_link(str(customer_id), str(organisation_id), meta))
+async def unlink(customer_id: UUID, organisation_id: UUID, app: UseCases, meta: Meta) -> Accepted:
+    return accepted(
+        customer_id, await app.organisations.end_link(str(customer_id), str(organisation_id), meta)
+    )
 
 
 class LifecycleRequest(RequestBody):
@@ -257,10 +285,12 @@ class LifecycleRequest(RequestBody):
 
 
 @router.put("/{customer_id}/lifecycle", response_model=Accepted)
-async def lifecycle(customer_id: UUID, body: LifecycleRequest, app: App, meta: Meta) -> Accepted:
+async def lifecycle(
+    customer_id: UUID, body: LifecycleRequest, customers: CustomerHandler, meta: Meta
+) -> Accepted:
     """prospect -> active -> inactive -> closed; back to active is a reactivation."""
     cmd = c.ChangeLifecycle(customer_id=str(customer_id), **body.model_dump())
-    return accepted(customer_id, await app.customer(cmd, meta))
+    return await handled(customers, customer_id, cmd, meta)
 
 
 class ConsentRequest(RequestBody):
@@ -272,7 +302,9 @@ class ConsentRequest(RequestBody):
 
 
 @router.post("/{customer_id}/consents", response_model=Accepted)
-async def consent(customer_id: UUID, body: ConsentRequest, app: App, meta: Meta) -> Accepted:
+async def consent(
+    customer_id: UUID, body: ConsentRequest, customers: CustomerHandler, meta: Meta
+) -> Accepted:
     """Opt in or out of contact on a channel for a purpose, with its source and time."""
     at: datetime = body.at or utcnow()
     kind = c.GiveConsent if body.status == "opt_in" else c.WithdrawConsent
@@ -283,8 +315,8 @@ async def consent(customer_id: UUID, body: ConsentRequest, app: App, meta: Meta)
         source=body.source,
         at=at,
     )
-    given = meta.model_copy(update={"occurred_at": body.at})  # when given, if it says
-    return accepted(customer_id, await app.customer(cmd, given))
+    given = meta.happened_at(body.at)  # when given, if it says
+    return await handled(customers, customer_id, cmd, given)
 
 
 class MergeRequest(RequestBody):
@@ -292,9 +324,11 @@ class MergeRequest(RequestBody):
 
 
 @router.post("/{customer_id}/merge", response_model=Accepted)
-async def merge(customer_id: UUID, body: MergeRequest, app: App, meta: Meta) -> Accepted:
+async def merge(customer_id: UUID, body: MergeRequest, app: UseCases, meta: Meta) -> Accepted:
     """Fold this customer into `survivor_id`; its history stays and its id redirects."""
-    return accepted(customer_id, await app.merge(str(customer_id), str(body.survivor_id), meta))
+    return accepted(
+        customer_id, await app.merging.merge(str(customer_id), str(body.survivor_id), meta)
+    )
 
 
 class ErasureRequest(RequestBody):
@@ -309,13 +343,13 @@ class ErasureRequest(RequestBody):
 
 
 @router.post("/{customer_id}/erasure", response_model=Accepted)
-async def erase(customer_id: UUID, body: ErasureRequest, app: App, meta: Meta) -> Accepted:
+async def erase(customer_id: UUID, body: ErasureRequest, app: UseCases, meta: Meta) -> Accepted:
     """Right to be forgotten: deletes the customer's data key (crypto-shredding)."""
-    result = await app.erase(str(customer_id), body.requested_by, body.reason, meta)
+    result = await app.erasure.erase(str(customer_id), body.requested_by, body.reason, meta)
     return accepted(customer_id, result)
 
 
 @router.get("/{customer_id}/export")
-async def export(customer_id: UUID, app: App, _: Reader) -> dict[str, Any]:
+async def export(customer_id: UUID, app: UseCases, _: Reader) -> dict[str, Any]:
     """Right of access: all the contacts context holds on the customer, as JSON."""
-    return await app.export(str(customer_id))
+    return await app.export.export(str(customer_id))

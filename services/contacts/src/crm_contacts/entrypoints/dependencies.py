@@ -1,28 +1,41 @@
-"""What every contacts route needs: the use cases, the caller, and the command metadata."""
+"""What the contacts routes need: the use cases, the command handlers, the caller, and the
+command metadata, each typed."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
+from crm_kernel.application import CommandHandler
 from crm_kernel.auth import Principal
 from crm_kernel.domain.envelope import Metadata
-from crm_kernel.http import command_metadata, require_scope
+from crm_kernel.http import require_scope, write_metadata
+from crm_kernel.runtime import handler_of
 from fastapi import Depends, Request
 
-from crm_contacts.application.contacts import ContactsApp
+from crm_contacts.application.use_cases import ContactsUseCases
+from crm_contacts.domain.activity import Activity, ActivityCommand, activity_decider
+from crm_contacts.domain.customer import Command, Customer, customer_decider
+from crm_contacts.domain.interaction import (
+    Interaction,
+    InteractionCommand,
+    interaction_decider,
+)
 
 
-async def contacts_app(request: Request) -> ContactsApp:
-    app: ContactsApp = request.app.state.contacts
-    return app
+async def use_cases(request: Request) -> ContactsUseCases:
+    found: ContactsUseCases = request.app.state.contacts
+    return found
 
 
-async def writer_metadata(
-    request: Request, principal: Annotated[Principal, Depends(require_scope("contacts:write"))]
-) -> Metadata:
-    return command_metadata(request, principal)
-
-
-App = Annotated[ContactsApp, Depends(contacts_app)]
-Meta = Annotated[Metadata, Depends(writer_metadata)]
+UseCases = Annotated[ContactsUseCases, Depends(use_cases)]
+CustomerHandler = Annotated[
+    CommandHandler[Customer, Command], Depends(handler_of(customer_decider))
+]
+InteractionHandler = Annotated[
+    CommandHandler[Interaction, InteractionCommand], Depends(handler_of(interaction_decider))
+]
+ActivityHandler = Annotated[
+    CommandHandler[Activity, ActivityCommand], Depends(handler_of(activity_decider))
+]
+Meta = Annotated[Metadata, Depends(write_metadata("contacts:write"))]
 Reader = Annotated[Principal, Depends(require_scope("contacts:read"))]

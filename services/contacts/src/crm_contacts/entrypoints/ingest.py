@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 import structlog
+from aiokafka import ConsumerRecord
 from crm_kernel.adapters.kafka_handoff import keep_only
 from crm_kernel.adapters.kafka_subscriber import KafkaDeadLetters
 from crm_kernel.domain.envelope import Metadata
@@ -24,7 +25,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from pydantic import ConfigDict, Field, ValidationError
 
-from crm_contacts.application.contacts import ContactsApp
+from crm_contacts.application.interactions import InteractionLogging
 from crm_contacts.domain.interaction import interaction_id_for
 from crm_contacts.entrypoints.interactions import InteractionFields
 
@@ -61,7 +62,7 @@ NOT_PERSONAL = (
 )
 
 
-def subscribe_ingest(broker: KafkaBroker, app: ContactsApp) -> None:
+def subscribe_ingest(broker: KafkaBroker, interactions: InteractionLogging) -> None:
     rejected = KafkaDeadLetters(
         broker,
         REJECTED_TOPIC,
@@ -82,6 +83,8 @@ def subscribe_ingest(broker: KafkaBroker, app: ContactsApp) -> None:
     )
     async def on_interaction(body: Any, message: KafkaMessage) -> None:
         record = message.raw_message
+        if not isinstance(record, ConsumerRecord):  # one record a call: not a batch subscriber
+            raise TypeError(f"expected one Kafka record, got {type(record).__name__}")
         try:
             fields = IngestedInteraction.model_validate_json(record.value or b"")
         except ValidationError as error:
@@ -93,7 +96,7 @@ def subscribe_ingest(broker: KafkaBroker, app: ContactsApp) -> None:
         data = fields.model_dump(mode="json")
         data["interaction_id"] = interaction_id_for(fields.source, fields.external_id)
         try:
-            await app.log_interaction(data, metadata)
+            await interactions.log(data, metadata)
         except ConflictError:
             raise  # a concurrent write of the same interaction: retry, it will deduplicate
         except DomainError as error:

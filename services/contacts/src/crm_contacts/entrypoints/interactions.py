@@ -8,19 +8,25 @@ from crm_contacts_contracts.events import (
     ActivityKind,
     ConsentPurpose,
     Direction,
+    DurationSeconds,
     InteractionChannel,
 )
 from crm_kernel.domain.envelope import utcnow
-from crm_kernel.http import CommandAccepted
+from crm_kernel.http import CommandAccepted, accept
 from crm_kernel.openapi import SUBJECT_COMMAND_ERRORS
 from crm_kernel.request_body import Line, OptionalLine, OptionalText, RequestBody
 from crm_kernel.timeinput import IsoDateTime, OccurredAt
 from fastapi import APIRouter
 from pydantic import Field
 
-from crm_contacts.domain import activity
+from crm_contacts.domain import activity, interaction
 from crm_contacts.domain.interaction import interaction_id_for
-from crm_contacts.entrypoints.dependencies import App, Meta
+from crm_contacts.entrypoints.dependencies import (
+    ActivityHandler,
+    InteractionHandler,
+    Meta,
+    UseCases,
+)
 
 router = APIRouter(tags=["interactions"], responses=SUBJECT_COMMAND_ERRORS)
 
@@ -35,7 +41,7 @@ class InteractionFields(RequestBody):
     subject: OptionalLine = Field(default=None, max_length=200)
     summary: OptionalText = Field(default=None, max_length=5000)
     outcome: OptionalLine = Field(default=None, max_length=200)
-    duration_s: int | None = Field(default=None, ge=0, le=86_400, strict=True)  # not `false`
+    duration_s: DurationSeconds | None = Field(default=None, strict=True)  # not `false`
     handled_by: OptionalLine = Field(default=None, max_length=100)
     occurred_at: OccurredAt = Field(default_factory=utcnow)
     answered_at: OccurredAt | None = None
@@ -50,11 +56,13 @@ class InteractionAccepted(CommandAccepted):
 
 
 @router.post("/interactions", status_code=201, response_model=InteractionAccepted)
-async def log_interaction(body: LogInteractionRequest, app: App, meta: Meta) -> InteractionAccepted:
+async def log_interaction(
+    body: LogInteractionRequest, app: UseCases, meta: Meta
+) -> InteractionAccepted:
     """Log a contact through any channel. Outbound contact must respect the customer's consent."""
     fields = body.model_dump(mode="json")
-    happened = meta.model_copy(update={"occurred_at": body.occurred_at})
-    result = await app.log_interaction({**fields, "source": "api"}, happened)
+    happened = meta.happened_at(body.occurred_at)
+    result = await app.interactions.log({**fields, "source": "api"}, happened)
     return InteractionAccepted.of(result, interaction_id=fields["interaction_id"])
 
 
@@ -64,12 +72,20 @@ class AnswerRequest(RequestBody):
 
 @router.post("/interactions/{interaction_id}/answer", response_model=InteractionAccepted)
 async def answer(
-    interaction_id: UUID, body: AnswerRequest, app: App, meta: Meta
+    interaction_id: UUID, body: AnswerRequest, interactions: InteractionHandler, meta: Meta
 ) -> InteractionAccepted:
     """The customer answered: responsiveness is measured from this."""
-    happened = meta.model_copy(update={"occurred_at": body.answered_at})
-    result = await app.answer_interaction(str(interaction_id), body.answered_at, happened)
-    return InteractionAccepted.of(result, interaction_id=str(interaction_id))
+    command = interaction.AnswerInteraction(
+        interaction_id=str(interaction_id), answered_at=body.answered_at
+    )
+    return await accept(
+        interactions,
+        interaction.stream_of(command.interaction_id),
+        command,
+        meta.happened_at(body.answered_at),
+        InteractionAccepted,
+        interaction_id=command.interaction_id,
+    )
 
 
 class ScheduleRequest(RequestBody):
@@ -89,10 +105,10 @@ class ActivityAccepted(CommandAccepted):
 
 
 @router.post("/activities", status_code=201, response_model=ActivityAccepted, tags=["activities"])
-async def schedule(body: ScheduleRequest, app: App, meta: Meta) -> ActivityAccepted:
+async def schedule(body: ScheduleRequest, app: UseCases, meta: Meta) -> ActivityAccepted:
     """Schedule a call, meeting or follow-up; it shows in the owner's iCalendar feed."""
     fields = body.model_dump(mode="json")
-    result = await app.schedule_activity(fields, meta)
+    result = await app.activities.schedule(fields, meta)
     return ActivityAccepted.of(result, activity_id=fields["activity_id"])
 
 
@@ -104,22 +120,26 @@ class CloseActivityRequest(RequestBody):
     "/activities/{activity_id}/cancel", response_model=ActivityAccepted, tags=["activities"]
 )
 async def cancel(
-    activity_id: UUID, body: CloseActivityRequest, app: App, meta: Meta
+    activity_id: UUID, body: CloseActivityRequest, activities: ActivityHandler, meta: Meta
 ) -> ActivityAccepted:
-    cmd = activity.CancelActivity(activity_id=str(activity_id), reason=body.note)
-    result = await app.activity(cmd, meta)
-    return ActivityAccepted.of(result, activity_id=str(activity_id))
+    command = activity.CancelActivity(activity_id=str(activity_id), reason=body.note)
+    stream = activity.stream_of(command.activity_id)
+    return await accept(
+        activities, stream, command, meta, ActivityAccepted, activity_id=command.activity_id
+    )
 
 
 @router.post(
     "/activities/{activity_id}/complete", response_model=ActivityAccepted, tags=["activities"]
 )
 async def complete(
-    activity_id: UUID, body: CloseActivityRequest, app: App, meta: Meta
+    activity_id: UUID, body: CloseActivityRequest, activities: ActivityHandler, meta: Meta
 ) -> ActivityAccepted:
-    cmd = activity.CompleteActivity(activity_id=str(activity_id), outcome=body.note)
-    result = await app.activity(cmd, meta)
-    return ActivityAccepted.of(result, activity_id=str(activity_id))
+    command = activity.CompleteActivity(activity_id=str(activity_id), outcome=body.note)
+    stream = activity.stream_of(command.activity_id)
+    return await accept(
+        activities, stream, command, meta, ActivityAccepted, activity_id=command.activity_id
+    )
 
 
 __all__ = ["InteractionFields", "interaction_id_for", "router"]

@@ -19,6 +19,7 @@ from uuid import uuid4
 
 from crm_kernel.adapters.bulk import bulk_write_in_chunks
 from crm_kernel.adapters.lookups import find_by_ids
+from crm_kernel.domain.merges import MAX_MERGE_HOPS
 from pymongo import InsertOne, ReplaceOne
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -142,7 +143,7 @@ class BufferedReadStore:
 class MongoRedirects:
     """Merged customer ids and where they went: old id -> survivor id."""
 
-    MAX_HOPS = 16
+    MAX_HOPS = MAX_MERGE_HOPS
 
     def __init__(self, source: DatabaseSource, collection: str = "customer_redirects") -> None:
         self._source = source

@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from crm_contacts_contracts.events import CustomerType, Lifecycle
-from crm_kernel.adapters.kafka_topics import CONTEXTS
 from crm_kernel.auth import Principal
+from crm_kernel.contexts import CONTEXTS
 from crm_kernel.http import require_feed, require_scope
 from crm_kernel.openapi import CALENDAR, errors, text
 from crm_kernel.ports.keystore import KeyStore

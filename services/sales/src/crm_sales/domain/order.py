@@ -1,4 +1,4 @@
-"""The order aggregate: commands, state and the pure decider."""
+"""The order aggregate: commands, state, one decision per command, and evolve."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
-from crm_kernel.domain.decider import Decider
+from crm_kernel.domain.decider import Decider, Decisions
 from crm_kernel.domain.errors import ConflictError, DomainError
 from crm_kernel.domain.events import DomainEvent
-from crm_sales_contracts.events import OrderLine, OrderPlaced
+from crm_sales_contracts.events import Currency, OrderLine, OrderPlaced
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 
@@ -40,8 +40,11 @@ class PlaceOrder(BaseModel):
     order_id: str
     customer_id: str
     lines: tuple[OrderLine, ...]
-    currency: str
+    currency: Currency
     payment_method: PaymentMethod | None = None
+
+
+OrderCommand = PlaceOrder
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,11 @@ class Order:
     placed: bool = False
 
 
-def decide(state: Order, command: PlaceOrder) -> list[DomainEvent]:
+decide: Decisions[Order, OrderCommand] = Decisions()
+
+
+@decide.on(PlaceOrder)
+def place(state: Order, command: PlaceOrder) -> list[DomainEvent]:
     if state.placed:
         raise ConflictError(f"order {command.order_id} was placed already")
     if not command.lines:
@@ -64,6 +71,6 @@ def evolve(state: Order, event: DomainEvent) -> Order:
     return state
 
 
-order_decider: Decider[Order, PlaceOrder] = Decider(
+order_decider: Decider[Order, OrderCommand] = Decider(
     initial_state=Order, decide=decide, evolve=evolve
 )

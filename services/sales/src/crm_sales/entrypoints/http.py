@@ -2,28 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID, uuid4
 
 from crm_kernel.application import CommandHandler
-from crm_kernel.auth import Principal
-from crm_kernel.http import CommandAccepted, command_metadata, require_scope
+from crm_kernel.domain.envelope import Metadata
+from crm_kernel.http import CommandAccepted, accept, write_metadata
 from crm_kernel.openapi import COMMAND_ERRORS
-from crm_kernel.request_body import Line, Money, Quantity, RequestBody
-from crm_kernel.runtime import handler_for
+from crm_kernel.request_body import Line, RequestBody
+from crm_kernel.runtime import handler_of
 from crm_kernel.timeinput import OccurredAt
-from fastapi import APIRouter, Depends, Request
+from crm_sales_contracts.events import SKU, Currency, Money, Quantity
+from fastapi import APIRouter, Depends
 from pydantic import Field
 
-from crm_sales.domain.order import PaymentMethod, PlaceOrder, stream_of
+from crm_sales.domain.order import (
+    Order,
+    OrderCommand,
+    PaymentMethod,
+    PlaceOrder,
+    order_decider,
+    stream_of,
+)
 
 router = APIRouter(tags=["orders"], responses=COMMAND_ERRORS)
-Writer = Annotated[Principal, Depends(require_scope("sales:write"))]
-Orders = Annotated[CommandHandler[Any, Any], Depends(handler_for("order"))]
+Write = Annotated[Metadata, Depends(write_metadata("sales:write"))]
+Orders = Annotated[CommandHandler[Order, OrderCommand], Depends(handler_of(order_decider))]
 
 
 class OrderLineRequest(RequestBody):
-    sku: Line = Field(min_length=1, max_length=64)
+    sku: Annotated[Line, SKU]
     quantity: Quantity
     unit_price: Money
 
@@ -32,7 +40,7 @@ class PlaceOrderRequest(RequestBody):
     order_id: UUID = Field(default_factory=uuid4, description="Give one to make retries safe")
     customer_id: UUID
     lines: list[OrderLineRequest] = Field(min_length=1, max_length=500)
-    currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])
+    currency: Currency = Field(examples=["EUR"])
     payment_method: PaymentMethod | None = Field(
         default=None, description="Any letter case; stored in lower case"
     )
@@ -47,11 +55,14 @@ class OrderPlacedResponse(CommandAccepted):
 
 @router.post("/orders", status_code=201, response_model=OrderPlacedResponse)
 async def place_order(
-    body: PlaceOrderRequest, request: Request, principal: Writer, orders: Orders
+    body: PlaceOrderRequest, metadata: Write, orders: Orders
 ) -> OrderPlacedResponse:
     command = PlaceOrder.model_validate(body.model_dump(mode="json", exclude={"occurred_at"}))
-    metadata = command_metadata(request, principal).model_copy(
-        update={"occurred_at": body.occurred_at}
+    return await accept(
+        orders,
+        stream_of(command.order_id),
+        command,
+        metadata.happened_at(body.occurred_at),
+        OrderPlacedResponse,
+        order_id=body.order_id,
     )
-    result = await orders.handle(stream_of(command.order_id), command, metadata)
-    return OrderPlacedResponse(order_id=body.order_id, **CommandAccepted.of(result).model_dump())

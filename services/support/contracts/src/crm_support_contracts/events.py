@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from crm_kernel.domain.events import DomainEvent, PersonalStr
+from pydantic import Field
+
+# Bounds shared by the request, the command and the event. Personal fields (the description)
+# carry none here: on the wire and in the store they hold ciphertext, which is longer.
+CHANNEL = Field(min_length=1, max_length=40)
+SUBJECT = Field(min_length=1, max_length=200)
+CaseChannel = Annotated[str, CHANNEL]
+CaseSubject = Annotated[str, SUBJECT]
 
 
 class CaseKind(StrEnum):
@@ -30,6 +39,6 @@ class CaseOpened(DomainEvent):
     customer_id: str
     kind: CaseKind
     priority: Priority
-    channel: str
-    subject: str
+    channel: CaseChannel
+    subject: CaseSubject
     description: PersonalStr

@@ -1,13 +1,13 @@
-"""The support case aggregate: commands, state and the pure decider."""
+"""The support case aggregate: commands, state, one decision per command, and evolve."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crm_kernel.domain.decider import Decider
+from crm_kernel.domain.decider import Decider, Decisions
 from crm_kernel.domain.errors import ConflictError
 from crm_kernel.domain.events import DomainEvent
-from crm_support_contracts.events import CaseKind, CaseOpened, Priority
+from crm_support_contracts.events import CaseChannel, CaseKind, CaseOpened, CaseSubject, Priority
 from pydantic import BaseModel, ConfigDict
 
 
@@ -22,9 +22,12 @@ class OpenCase(BaseModel):
     customer_id: str
     kind: CaseKind
     priority: Priority
-    channel: str
-    subject: str
+    channel: CaseChannel
+    subject: CaseSubject
     description: str
+
+
+CaseCommand = OpenCase
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,11 @@ class Case:
     opened: bool = False
 
 
-def decide(state: Case, command: OpenCase) -> list[DomainEvent]:
+decide: Decisions[Case, CaseCommand] = Decisions()
+
+
+@decide.on(OpenCase)
+def open_case(state: Case, command: OpenCase) -> list[DomainEvent]:
     if state.opened:
         raise ConflictError(f"case {command.case_id} is open already")
     return [CaseOpened(**command.model_dump())]
@@ -44,4 +51,4 @@ def evolve(state: Case, event: DomainEvent) -> Case:
     return state
 
 
-case_decider: Decider[Case, OpenCase] = Decider(initial_state=Case, decide=decide, evolve=evolve)
+case_decider: Decider[Case, CaseCommand] = Decider(initial_state=Case, decide=decide, evolve=evolve)

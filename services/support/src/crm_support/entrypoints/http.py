@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID, uuid4
 
 from crm_kernel.application import CommandHandler
-from crm_kernel.auth import Principal
-from crm_kernel.http import CommandAccepted, command_metadata, require_scope
+from crm_kernel.domain.envelope import Metadata
+from crm_kernel.http import CommandAccepted, accept, write_metadata
 from crm_kernel.openapi import COMMAND_ERRORS
 from crm_kernel.request_body import Line, RequestBody, Text
-from crm_kernel.runtime import handler_for
+from crm_kernel.runtime import handler_of
 from crm_kernel.timeinput import OccurredAt
-from crm_support_contracts.events import CaseKind, Priority
-from fastapi import APIRouter, Depends, Request
+from crm_support_contracts.events import CHANNEL, SUBJECT, CaseKind, Priority
+from fastapi import APIRouter, Depends
 from pydantic import Field
 
-from crm_support.domain.case import OpenCase, stream_of
+from crm_support.domain.case import Case, CaseCommand, OpenCase, case_decider, stream_of
 
 router = APIRouter(tags=["cases"], responses=COMMAND_ERRORS)
-Writer = Annotated[Principal, Depends(require_scope("support:write"))]
-Cases = Annotated[CommandHandler[Any, Any], Depends(handler_for("case"))]
+Write = Annotated[Metadata, Depends(write_metadata("support:write"))]
+Cases = Annotated[CommandHandler[Case, CaseCommand], Depends(handler_of(case_decider))]
 
 
 class OpenCaseRequest(RequestBody):
@@ -28,8 +28,8 @@ class OpenCaseRequest(RequestBody):
     customer_id: UUID
     kind: CaseKind
     priority: Priority = Priority.NORMAL
-    channel: Line = Field(default="email", min_length=1, max_length=40)
-    subject: Line = Field(min_length=1, max_length=200)
+    channel: Annotated[Line, CHANNEL] = "email"
+    subject: Annotated[Line, SUBJECT]
     description: Text = Field(min_length=1, max_length=10_000)
     occurred_at: OccurredAt | None = Field(
         default=None, description="When the customer raised it, if before now (an import)"
@@ -41,12 +41,13 @@ class CaseOpenedResponse(CommandAccepted):
 
 
 @router.post("/cases", status_code=201, response_model=CaseOpenedResponse)
-async def open_case(
-    body: OpenCaseRequest, request: Request, principal: Writer, cases: Cases
-) -> CaseOpenedResponse:
+async def open_case(body: OpenCaseRequest, metadata: Write, cases: Cases) -> CaseOpenedResponse:
     command = OpenCase.model_validate(body.model_dump(mode="json", exclude={"occurred_at"}))
-    metadata = command_metadata(request, principal).model_copy(
-        update={"occurred_at": body.occurred_at}
+    return await accept(
+        cases,
+        stream_of(command.case_id),
+        command,
+        metadata.happened_at(body.occurred_at),
+        CaseOpenedResponse,
+        case_id=body.case_id,
     )
-    result = await cases.handle(stream_of(command.case_id), command, metadata)
-    return CaseOpenedResponse(case_id=body.case_id, **CommandAccepted.of(result).model_dump())

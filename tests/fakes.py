@@ -1,4 +1,4 @@
-"""In-memory fakes of the kernel's ports, for fast unit tests only."""
+"""In-memory fakes of the kernel's ports, for fast unit tests."""
 
 from __future__ import annotations
 

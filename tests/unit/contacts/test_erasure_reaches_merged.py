@@ -4,45 +4,22 @@ is erased through its survivor (ADR 14): the contacts application with in-memory
 from __future__ import annotations
 
 import pytest
-from crm_contacts.application.contacts import ContactsApp
+from crm_contacts.application.use_cases import ContactsUseCases
 from crm_contacts.domain.customer import EraseCustomer, RegisterCustomer
 from crm_contacts_contracts.events import CustomerErased, CustomerType, PartyKind
-from crm_kernel.adapters.memory import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import GoneError
 
-from tests.support import customer_commands
+from tests.fakes import InMemoryEventStore, InMemoryKeyStore
+from tests.unit.contacts.builders import use_cases
 
 META = Metadata(actor="t")
 
 
-class NoIndex:
-    """The duplicate index, reduced to what these commands use."""
-
-    def __init__(self) -> None:
-        self.forgotten: list[str] = []
-
-    async def owners_of(self, kind: str, value: str) -> list[str]:
-        return []
-
-    async def add_value(self, customer_id: str, kind: str, value: str) -> None:
-        pass
-
-    async def forget(self, customer_id: str) -> None:
-        self.forgotten.append(customer_id)
-
-
-async def contacts_with(*names: str) -> tuple[ContactsApp, InMemoryEventStore, InMemoryKeyStore]:
-    store, keys = InMemoryEventStore(), InMemoryKeyStore()
-    customers = customer_commands(store, keys, InMemoryPublisher())
-    app = ContactsApp(
-        customers=customers,
-        interactions=customers,
-        activities=customers,
-        index=NoIndex(),  # type: ignore[arg-type]
-        keys=keys,
-        store=store,
-    )
+async def contacts_with(
+    *names: str,
+) -> tuple[ContactsUseCases, InMemoryEventStore, InMemoryKeyStore]:
+    app, store, keys = use_cases()
     for name in names:
         register = RegisterCustomer(
             customer_id=name,
@@ -51,7 +28,7 @@ async def contacts_with(*names: str) -> tuple[ContactsApp, InMemoryEventStore, I
             name=f"Person {name}",
             email=f"{name}@example.com",
         )
-        await app.register(register, META)
+        await app.registration.register(register, META)
     return app, store, keys
 
 
@@ -65,36 +42,38 @@ async def erasures(store: InMemoryEventStore, customer_id: str) -> list[Customer
 
 async def test_erasing_a_survivor_shreds_every_customer_merged_into_it_transitively() -> None:
     app, store, keys = await contacts_with("a", "b", "c", "other")
-    await app.merge("c", "b", META)  # c into b, then b into a
-    await app.merge("b", "a", META)
-    await app.erase("a", "dpo", "GDPR", META)
+    await app.merging.merge("c", "b", META)  # c into b, then b into a
+    await app.merging.merge("b", "a", META)
+    await app.erasure.erase("a", "dpo", "GDPR", META)
     assert keys.erased == {"a", "b", "c"} and set(keys.keys) == {"other"}
     for merged in ("b", "c"):
         [erased] = await erasures(store, merged)
         assert erased.survivor_id == "a" and erased.requested_by == "dpo"
-    assert (await app.state("b")).erased and (await app.state("c")).erased
-    export = await app.export("c")
+    assert (await app.customers.state("b")).erased and (await app.customers.state("c")).erased
+    export = await app.export.export("c")
     assert export["erased"] and "c@example.com" not in str(export)
 
 
 async def test_erasing_a_merged_id_erases_it_through_its_survivor() -> None:
     app, _store, keys = await contacts_with("a", "b", "c")
-    await app.merge("c", "b", META)
-    await app.merge("b", "a", META)
-    result = await app.erase("c", "dpo", "GDPR", META)
+    await app.merging.merge("c", "b", META)
+    await app.merging.merge("b", "a", META)
+    result = await app.erasure.erase("c", "dpo", "GDPR", META)
     assert result.stream_id == "customer-a"
-    assert (await app.state("a")).erased
+    assert (await app.customers.state("a")).erased
     assert keys.erased == {"a", "b", "c"}
     with pytest.raises(GoneError, match="erased"):
-        await app.erase("b", "dpo", "again", META)
+        await app.erasure.erase("b", "dpo", "again", META)
 
 
 async def test_an_erasure_cut_short_is_finished_by_asking_again() -> None:
     app, store, keys = await contacts_with("a", "b")
-    await app.merge("b", "a", META)
+    await app.merging.merge("b", "a", META)
     # The survivor's erasure was recorded, then the service died before shredding anything.
-    await app.customer(EraseCustomer(customer_id="a", requested_by="dpo", reason="GDPR"), META)
+    await app.customers.handle(
+        EraseCustomer(customer_id="a", requested_by="dpo", reason="GDPR"), META
+    )
     with pytest.raises(GoneError):
-        await app.erase("b", "dpo", "GDPR", META)
+        await app.erasure.erase("b", "dpo", "GDPR", META)
     assert keys.erased == {"a", "b"}
     assert len(await erasures(store, "b")) == 1

@@ -8,7 +8,7 @@ from crm_contacts.domain import customer as c
 from crm_contacts_contracts import events as ev
 from crm_kernel.domain.errors import DomainError
 
-from tests.unit.test_contacts_domain import CID, given, point, registered, when
+from tests.unit.contacts.builders import CID, given, point, registered, when
 
 
 def tags(n: int) -> list[c.AddTag]:

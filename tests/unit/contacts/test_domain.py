@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from crm_contacts.domain import activity as a
@@ -14,36 +14,7 @@ from crm_kernel.domain.errors import ConflictError, DomainError, GoneError, NotF
 from crm_kernel.domain.events import as_current
 from pydantic import ValidationError
 
-T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
-CID = "c1"
-
-
-def given(*commands: c.Command) -> list:
-    history: list = []
-    for command in commands:
-        history += c.decide(c.customer_decider.fold(history), command)
-    return history
-
-
-def when(history: list, command: c.Command) -> list:
-    return c.decide(c.customer_decider.fold(history), command)
-
-
-def registered(
-    kind: ev.PartyKind = ev.PartyKind.PERSON, cid: str = CID, **extra
-) -> c.RegisterCustomer:
-    return c.RegisterCustomer(
-        customer_id=cid,
-        kind=kind,
-        customer_type=ev.CustomerType.CONSUMER,
-        name="Ana  García",
-        **extra,
-    )
-
-
-def point(kind: ev.ContactPointKind, value: str, pid: str = "p1", **extra) -> c.AddContactPoint:
-    return c.AddContactPoint(customer_id=CID, point_id=pid, kind=kind, value=value, **extra)
-
+from tests.unit.contacts.builders import CID, T0, given, point, registered, when
 
 # --- normalisation --------------------------------------------------------------------------
 
@@ -506,7 +477,7 @@ def test_the_state_knows_the_name_and_its_changes() -> None:
 
 
 def test_names_are_similar_without_accents_and_case_but_blank_is_never_similar() -> None:
-    from crm_contacts.adapters.duplicate_index import similar
+    from crm_contacts.domain.duplicates import similar
 
     assert similar("José María Pérez", "jose maria perez")
     assert not similar("José María Pérez", "Ana Ortiz")

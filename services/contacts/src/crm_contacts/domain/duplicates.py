@@ -1,0 +1,30 @@
+"""What makes two customers look alike: the same e-mail, the same phone number (of any kind),
+or a similar name among one organisation's contacts. Advisory: reported, never refused."""
+
+from __future__ import annotations
+
+import difflib
+
+from crm_contacts_contracts.events import ContactPointKind, DuplicateReason
+from crm_kernel.text import collapse_spaces, without_accents
+
+from crm_contacts.domain.contact_points import PHONE_KINDS
+
+NAME_SIMILARITY = 0.85
+# The reason a match gives: a code, never the e-mail or phone that matched (it outlives erasure).
+REASONS = {"email": DuplicateReason.SAME_EMAIL, "phone": DuplicateReason.SAME_PHONE}
+
+
+def lookup_kind(kind: ContactPointKind) -> str | None:
+    """Which lookup a point's value goes to: e-mails match e-mails, every kind of phone number
+    matches every other; other kinds are not matched."""
+    if kind is ContactPointKind.EMAIL:
+        return "email"
+    return "phone" if kind in PHONE_KINDS else None
+
+
+def similar(a: str, b: str) -> bool:
+    x, y = collapse_spaces(without_accents(a)), collapse_spaces(without_accents(b))
+    if not x or not y:
+        return False  # an unknown name resembles nothing
+    return difflib.SequenceMatcher(None, x, y).ratio() >= NAME_SIMILARITY

@@ -54,6 +54,16 @@ class ContactPointKind(StrEnum):
     OTHER_SOCIAL = "other_social"
 
 
+# Every kind of phone number, and the kinds whose value is a web address: one family each for
+# normalising, limits, duplicate matching and search, on the write side and the read side.
+PHONE_KINDS = frozenset(
+    {ContactPointKind.LANDLINE, ContactPointKind.MOBILE, ContactPointKind.WHATSAPP}
+)
+WEB_KINDS = frozenset(
+    {ContactPointKind.WEBSITE, ContactPointKind.FACEBOOK, ContactPointKind.LINKEDIN}
+)
+
+
 class ConsentChannel(StrEnum):
     EMAIL = "email"
     SMS = "sms"

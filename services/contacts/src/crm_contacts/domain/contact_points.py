@@ -5,18 +5,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import phonenumbers
-from crm_contacts_contracts.events import ContactPointKind
+from crm_contacts_contracts.events import PHONE_KINDS, WEB_KINDS, ContactPointKind
 from crm_kernel.text import collapse_spaces
 from email_validator import EmailNotValidError, validate_email
-
-# Every kind of phone number: one family for normalising, limits and duplicate matching.
-PHONE_KINDS = frozenset(
-    {ContactPointKind.LANDLINE, ContactPointKind.MOBILE, ContactPointKind.WHATSAPP}
-)
-# Kinds whose value is a web address.
-WEB_KINDS = frozenset(
-    {ContactPointKind.WEBSITE, ContactPointKind.FACEBOOK, ContactPointKind.LINKEDIN}
-)
 
 
 def normalise_email(value: str) -> str:

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import difflib
 
-from crm_contacts_contracts.events import ContactPointKind, DuplicateReason
+from crm_contacts_contracts.events import PHONE_KINDS, ContactPointKind, DuplicateReason
 from crm_kernel.text import collapse_spaces, without_accents
-
-from crm_contacts.domain.contact_points import PHONE_KINDS
 
 NAME_SIMILARITY = 0.85
 # The reason a match gives: a code, never the e-mail or phone that matched (it outlives erasure).

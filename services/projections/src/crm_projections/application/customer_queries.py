@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from crm_kernel.domain.merges import MAX_MERGE_HOPS
 from crm_kernel.ports.keystore import KeyStore
 from crm_kernel.privacy import unseal_all
 
@@ -20,7 +21,6 @@ from crm_projections.domain import customer_360
 from crm_projections.domain.customer_360.search import CustomerCriteria
 
 Document = dict[str, Any]
-MAX_MERGE_HOPS = 16
 Clock = Literal["recorded", "occurred"]
 
 

@@ -14,6 +14,9 @@ CHANNEL = Field(min_length=1, max_length=40)
 SUBJECT = Field(min_length=1, max_length=200)
 CaseChannel = Annotated[str, CHANNEL]
 CaseSubject = Annotated[str, SUBJECT]
+# Who works a case: an agent's or a team's handle, as owners are named elsewhere.
+ASSIGNEE = Field(min_length=1, max_length=100)
+Assignee = Annotated[str, ASSIGNEE]
 
 
 class CaseKind(StrEnum):
@@ -42,3 +45,13 @@ class CaseOpened(DomainEvent):
     channel: CaseChannel
     subject: CaseSubject
     description: PersonalStr
+
+
+class CaseAssigned(DomainEvent):
+    """A case was given to an agent or a team to work (again, when it changes hands)."""
+
+    event_type = "crm.support.CaseAssigned.v1"
+
+    case_id: str
+    customer_id: str
+    assignee: Assignee

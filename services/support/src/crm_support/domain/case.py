@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from crm_kernel.domain.decider import Decider, Decisions
-from crm_kernel.domain.errors import ConflictError
+from crm_kernel.domain.errors import ConflictError, NotFoundError
 from crm_kernel.domain.events import DomainEvent
-from crm_support_contracts.events import CaseChannel, CaseKind, CaseOpened, CaseSubject, Priority
+from crm_support_contracts.events import (
+    Assignee,
+    CaseAssigned,
+    CaseChannel,
+    CaseKind,
+    CaseOpened,
+    CaseSubject,
+    Priority,
+)
 from pydantic import BaseModel, ConfigDict
 
 
@@ -27,12 +35,21 @@ class OpenCase(BaseModel):
     description: str
 
 
-CaseCommand = OpenCase
+class AssignCase(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    assignee: Assignee
+
+
+CaseCommand = OpenCase | AssignCase
 
 
 @dataclass(frozen=True)
 class Case:
     opened: bool = False
+    customer_id: str = ""
+    assignee: str | None = None
 
 
 decide: Decisions[Case, CaseCommand] = Decisions()
@@ -45,9 +62,24 @@ def open_case(state: Case, command: OpenCase) -> list[DomainEvent]:
     return [CaseOpened(**command.model_dump())]
 
 
+@decide.on(AssignCase)
+def assign_case(state: Case, command: AssignCase) -> list[DomainEvent]:
+    if not state.opened:
+        raise NotFoundError(f"no case {command.case_id}: open it first")
+    if state.assignee == command.assignee:
+        return []  # assigned so already: a retry changes nothing
+    return [
+        CaseAssigned(
+            case_id=command.case_id, customer_id=state.customer_id, assignee=command.assignee
+        )
+    ]
+
+
 def evolve(state: Case, event: DomainEvent) -> Case:
     if isinstance(event, CaseOpened):
-        return Case(opened=True)
+        return replace(state, opened=True, customer_id=event.customer_id)
+    if isinstance(event, CaseAssigned):
+        return replace(state, assignee=event.assignee)
     return state
 
 

@@ -12,11 +12,18 @@ from crm_kernel.openapi import COMMAND_ERRORS
 from crm_kernel.request_body import Line, RequestBody, Text
 from crm_kernel.runtime import handler_of
 from crm_kernel.timeinput import OccurredAt
-from crm_support_contracts.events import CHANNEL, SUBJECT, CaseKind, Priority
+from crm_support_contracts.events import ASSIGNEE, CHANNEL, SUBJECT, CaseKind, Priority
 from fastapi import APIRouter, Depends
 from pydantic import Field
 
-from crm_support.domain.case import Case, CaseCommand, OpenCase, case_decider, stream_of
+from crm_support.domain.case import (
+    AssignCase,
+    Case,
+    CaseCommand,
+    OpenCase,
+    case_decider,
+    stream_of,
+)
 
 router = APIRouter(tags=["cases"], responses=COMMAND_ERRORS)
 Write = Annotated[Metadata, Depends(write_metadata("support:write"))]
@@ -51,3 +58,15 @@ async def open_case(body: OpenCaseRequest, metadata: Write, cases: Cases) -> Cas
         CaseOpenedResponse,
         case_id=body.case_id,
     )
+
+
+class AssignCaseRequest(RequestBody):
+    assignee: Annotated[Line, ASSIGNEE] = Field(description="The agent or team who works it")
+
+
+@router.put("/cases/{case_id}/assignee", response_model=CommandAccepted)
+async def assign_case(
+    case_id: UUID, body: AssignCaseRequest, metadata: Write, cases: Cases
+) -> CommandAccepted:
+    command = AssignCase(case_id=str(case_id), assignee=body.assignee)
+    return await accept(cases, stream_of(command.case_id), command, metadata, CommandAccepted)

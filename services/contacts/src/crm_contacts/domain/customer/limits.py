@@ -7,10 +7,9 @@ Records over a limit from before keep what they have; removing makes room again.
 
 from __future__ import annotations
 
-from crm_contacts_contracts.events import ContactPointKind
+from crm_contacts_contracts.events import PHONE_KINDS, WEB_KINDS, ContactPointKind
 from crm_kernel.domain.errors import DomainError
 
-from crm_contacts.domain.contact_points import PHONE_KINDS, WEB_KINDS
 from crm_contacts.domain.customer.state import Customer
 
 MAX_TAGS = 100

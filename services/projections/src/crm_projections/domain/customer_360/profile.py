@@ -31,6 +31,7 @@ from crm_contacts_contracts.events import (
     TagRemoved,
     duplicate_reason,
 )
+from crm_contacts_contracts.events import may_contact as contact_allowed
 from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.domain.events import ERASED
 
@@ -281,12 +282,18 @@ def _consent_withdrawn(doc: Document, event: ConsentWithdrawn, envelope: EventEn
     _state_consent(doc, event.channel, event.purpose, statement)
 
 
+STATED = {"opt_in": True, "opt_out": False}
+
+
 def may_contact(consent: Document, channel: str) -> dict[str, bool]:
-    """Marketing needs an opt-in; service contact is allowed unless opted out."""
+    """The contacts context's rule (`crm_contacts_contracts.events.may_contact`) for each
+    purpose, from the last statement this view holds for the channel."""
     statements = consent.get(channel, {})
     return {
-        "marketing": statements.get("marketing", {}).get("status") == "opt_in",
-        "service": statements.get("service", {}).get("status") != "opt_out",
+        purpose.value: contact_allowed(
+            purpose, STATED.get(statements.get(purpose.value, {}).get("status", ""))
+        )
+        for purpose in ConsentPurpose
     }
 
 

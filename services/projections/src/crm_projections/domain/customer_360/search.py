@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
+
+from crm_contacts_contracts.events import PHONE_KINDS
+from crm_kernel.text import without_accents
 
 from crm_projections.domain.customer_360.profile import registration
 
 Document = dict[str, Any]
-PHONE_KINDS = ("mobile", "landline", "whatsapp")
 
 
 def terms(text: str) -> list[str]:
     """Lower-case words without accents: what a name search matches on."""
-    plain = unicodedata.normalize("NFKD", text.casefold())
-    letters = "".join(c if c.isalnum() else " " for c in plain if not unicodedata.combining(c))
+    letters = "".join(c if c.isalnum() else " " for c in without_accents(text))
     return sorted(set(letters.split()))
 
 

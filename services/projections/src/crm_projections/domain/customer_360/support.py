@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm_kernel.domain.envelope import EventEnvelope
-from crm_support_contracts.events import CaseKind, CaseOpened
+from crm_support_contracts.events import CaseAssigned, CaseKind, CaseOpened
 
 from crm_projections.domain.customer_360.lists import unite, upsert
 from crm_projections.domain.customer_360.section import Section
@@ -38,6 +38,14 @@ def _case_opened(doc: Document, event: CaseOpened, envelope: EventEnvelope) -> N
         "status": "open",
     }
     support["cases"] = upsert(support["cases"], case, "opened_at", "id")
+
+
+@FOLDS.on(CaseAssigned)
+def _case_assigned(doc: Document, event: CaseAssigned, envelope: EventEnvelope) -> None:
+    # Same stream as its CaseOpened, so always folded after it.
+    for case in doc["support"]["cases"]:
+        if case["id"] == event.case_id:
+            case["assignee"] = event.assignee
 
 
 def absorb(survivor: Document, merged: Document) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crm_contacts_contracts.events import CustomerRegistered, CustomerType, PartyKind
-from crm_kernel.domain.envelope import Metadata, wrap
+from crm_kernel.domain.envelope import EventEnvelope, Metadata, wrap
 from crm_kernel.domain.events import ERASED
 from crm_kernel.privacy import PREFIX, seal_all, unseal_all
 
@@ -57,3 +57,28 @@ async def test_a_ciphertext_cannot_be_moved_to_another_customer() -> None:
     swapped = b.model_copy(update={"data": {**b.data, "name": a.data["name"]}})
     [opened] = await unseal_all([swapped], keys)
     assert opened.data["name"] == ERASED
+
+
+async def test_an_unsealed_event_validated_on_decoding_is_not_validated_again(
+    monkeypatch,
+) -> None:
+    keys = InMemoryKeyStore()
+    [sealed] = await seal_all(registered(), keys)
+    decoded = EventEnvelope.model_validate_json(sealed.model_dump_json())
+    decoded.event()  # as the wire decoder does
+    expected = registered()[0].event()
+    validations: list[object] = []
+    original = CustomerRegistered.model_validate.__func__  # type: ignore[attr-defined]
+
+    def counting(cls, *args, **kwargs):
+        validations.append(args)
+        return original(cls, *args, **kwargs)
+
+    monkeypatch.setattr(CustomerRegistered, "model_validate", classmethod(counting))
+    [opened] = await unseal_all([decoded], keys)
+    assert opened.event() == expected
+    assert opened.event().name == "Ana García"  # the decrypted value, in the typed event too
+    assert validations == []
+    await keys.delete("c1")
+    [erased] = await unseal_all([decoded], keys)
+    assert erased.event().name == ERASED and erased.data["name"] == ERASED

@@ -78,10 +78,12 @@ def unseal(envelope: EventEnvelope, key: bytes | None) -> EventEnvelope:
     fields = _fields_of(envelope.type)
     if not fields:
         return envelope
-    data = dict(envelope.data)
-    for field in fields:
-        data[field] = decrypt_value(key, envelope.customer_id, field, data.get(field))
-    return envelope.model_copy(update={"data": data})
+    return envelope.with_values(
+        {
+            field: decrypt_value(key, envelope.customer_id, field, envelope.data.get(field))
+            for field in fields
+        }
+    )
 
 
 def needs_key(envelope: EventEnvelope) -> bool:

@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 from crm_kernel.application import CommandHandler
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.http import CommandAccepted, accept, write_metadata
-from crm_kernel.openapi import COMMAND_ERRORS
+from crm_kernel.openapi import COMMAND_ERRORS, SUBJECT_COMMAND_ERRORS
 from crm_kernel.request_body import Line, RequestBody, Text
 from crm_kernel.runtime import handler_of
 from crm_kernel.timeinput import OccurredAt
@@ -64,7 +64,11 @@ class AssignCaseRequest(RequestBody):
     assignee: Annotated[Line, ASSIGNEE] = Field(description="The agent or team who works it")
 
 
-@router.put("/cases/{case_id}/assignee", response_model=CommandAccepted)
+@router.put(
+    "/cases/{case_id}/assignee",
+    response_model=CommandAccepted,
+    responses=SUBJECT_COMMAND_ERRORS,  # 404: no such case
+)
 async def assign_case(
     case_id: UUID, body: AssignCaseRequest, metadata: Write, cases: Cases
 ) -> CommandAccepted:

@@ -3,13 +3,13 @@ owners' calendar feeds. Notes (personal data) stay out of it."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from typing import Any
 
 from crm_contacts_contracts.events import ActivityCancelled, ActivityCompleted, ActivityScheduled
 from crm_kernel.domain.envelope import EventEnvelope
 
+from crm_projections.domain.copies import copy_of
 from crm_projections.domain.folds import Folds
 from crm_projections.domain.wire_values import json_time, occurred
 
@@ -59,7 +59,7 @@ def _completed(doc: Document, event: ActivityCompleted, envelope: EventEnvelope)
 
 
 def fold(document: Document, envelopes: Iterable[EventEnvelope]) -> Document:
-    doc = copy.deepcopy(document)
+    doc = copy_of(document)
     for envelope in envelopes:
         if envelope.stream_version <= doc["applied"].get(envelope.stream_id, 0):
             continue

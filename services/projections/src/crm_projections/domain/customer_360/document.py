@@ -10,13 +10,13 @@ replay give the same document. Structure: docs/read-models.md (schema_version 2)
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from typing import Any
 
 from crm_contacts_contracts.events import CustomerErased, CustomerMerged
 from crm_kernel.domain.envelope import EventEnvelope
 
+from crm_projections.domain.copies import copy_of
 from crm_projections.domain.customer_360 import interactions, marketing, profile, sales, support
 from crm_projections.domain.customer_360.search import search_fields
 from crm_projections.domain.folds import Folds
@@ -79,7 +79,7 @@ FOLDS = Folds.union(*(section.folds for section in SECTIONS), OWN_FOLDS)
 
 def fold(document: Document, envelopes: Iterable[EventEnvelope]) -> Document:
     """The document with `envelopes` applied; the input is not changed."""
-    doc = copy.deepcopy(document)
+    doc = copy_of(document)
     for envelope in envelopes:
         if envelope.stream_version <= doc["applied"].get(envelope.stream_id, 0):
             continue  # redelivered or replayed: applied already

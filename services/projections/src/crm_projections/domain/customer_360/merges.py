@@ -4,13 +4,13 @@ the way the live projector does."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from typing import Any
 
 from crm_contacts_contracts.events import CustomerMerged
 from crm_kernel.domain.envelope import EventEnvelope
 
+from crm_projections.domain.copies import copy_of
 from crm_projections.domain.customer_360.document import (
     SCHEMA_VERSION,
     SECTIONS,
@@ -34,7 +34,7 @@ def absorb(survivor: Document, merged: Document, events: Iterable[EventEnvelope]
     would have been redirected there: an order placed meanwhile for the merged id is kept."""
     if merged["_id"] in survivor["merged_from"]:
         return fold(survivor, (e for e in events if not is_event(e, CustomerMerged)))
-    doc = copy.deepcopy(survivor)
+    doc = copy_of(survivor)
     doc["merged_from"] = sorted({*doc["merged_from"], merged["_id"], *merged["merged_from"]})
     for section in SECTIONS:
         section.absorb(doc, merged)

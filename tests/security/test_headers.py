@@ -8,7 +8,7 @@ import httpx
 from fastapi.testclient import TestClient
 
 from tests.processes import Running
-from tests.unit.test_http import app
+from tests.unit.kernel.test_http import app
 
 
 def test_every_answer_carries_the_security_headers() -> None:

@@ -20,8 +20,8 @@ from crm_kernel.relay import Relay
 from fastapi.testclient import TestClient
 
 from tests.fakes import InMemoryEventStore, InMemoryPublisher
-from tests.unit.test_http import app
-from tests.unit.test_publish_bounds import commands, register
+from tests.unit.kernel.test_http import app
+from tests.unit.kernel.test_publish_bounds import commands, register
 
 
 def test_only_a_short_token_is_taken_as_correlation_id() -> None:

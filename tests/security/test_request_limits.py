@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from tests.unit.test_http import app
+from tests.unit.kernel.test_http import app
 
 
 def test_a_body_above_the_limit_is_refused_before_it_is_read() -> None:

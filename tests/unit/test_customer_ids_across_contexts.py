@@ -26,7 +26,7 @@ from crm_support.domain.case import OpenCase, case_decider
 from crm_support_contracts.events import CaseKind, Priority
 
 from tests.fakes import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
-from tests.unit.test_customer_360 import (
+from tests.unit.projections.test_customer_360 import (
     CUSTOMER,
     T0,
     case,
@@ -36,8 +36,14 @@ from tests.unit.test_customer_360 import (
     registered,
     response,
 )
-from tests.unit.test_merge_rebuild import MERGED, SURVIVOR, in_order, merge_history, project
-from tests.unit.test_merge_rebuild import order as order_for
+from tests.unit.projections.test_merge_rebuild import (
+    MERGED,
+    SURVIVOR,
+    in_order,
+    merge_history,
+    project,
+)
+from tests.unit.projections.test_merge_rebuild import order as order_for
 
 # --- read side: pending until the registration is folded -------------------------------------
 

@@ -9,7 +9,7 @@ from crm_projections.domain.customer_360 import empty, fold
 from crm_support.domain.case import AssignCase, case_decider
 from crm_support_contracts.events import CaseAssigned, CaseKind, CaseOpened, Priority
 
-from tests.unit.test_customer_360 import CUSTOMER, T0, envelopes
+from tests.unit.projections.test_customer_360 import CUSTOMER, T0, envelopes
 
 OPENED = CaseOpened(
     case_id="s1",

@@ -10,7 +10,7 @@ from aiokafka.structs import ConsumerRecord
 from crm_kernel import wire
 from crm_kernel.adapters.kafka_subscriber import BatchHealth, RetryPolicy, process_records
 
-from tests.unit.test_customer_360 import registered
+from tests.unit.projections.test_customer_360 import registered
 
 
 class NoDeadLetters:

@@ -20,7 +20,7 @@ from crm_projections.domain.wire_values import json_decimal, json_time
 from crm_sales_contracts.events import OrderLine, OrderPlaced
 from pydantic import TypeAdapter
 
-SOURCE = Path(__file__).resolve().parents[2] / "services/projections/src/crm_projections"
+SOURCE = Path(__file__).resolve().parents[3] / "services/projections/src/crm_projections"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 # How pydantic spells values on the wire: what the read models must store.
 DATETIME, DECIMAL = TypeAdapter(datetime), TypeAdapter(Decimal)

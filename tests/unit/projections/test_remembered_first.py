@@ -10,8 +10,8 @@ from crm_projections.application.remembered_first import RememberedFirst
 from crm_projections.application.write_signals import WriteSignals
 
 from tests.fakes import InMemoryKeyStore
-from tests.unit.test_customer_360 import CUSTOMER, order, registered
-from tests.unit.test_write_signals import NoRedirects
+from tests.unit.projections.test_customer_360 import CUSTOMER, order, registered
+from tests.unit.projections.test_write_signals import NoRedirects
 
 Document = dict[str, Any]
 

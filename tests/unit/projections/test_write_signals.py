@@ -9,7 +9,7 @@ from crm_projections.application.customer_360 import Customer360Projector
 from crm_projections.application.write_signals import WriteSignals
 
 from tests.fakes import InMemoryKeyStore
-from tests.unit.test_customer_360 import CUSTOMER, order, registered
+from tests.unit.projections.test_customer_360 import CUSTOMER, order, registered
 
 Document = dict[str, Any]
 

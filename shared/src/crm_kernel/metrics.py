@@ -17,3 +17,8 @@ SNAPSHOTS = Counter(
     "Snapshots of stream state: used, ignored (stale, corrupt, old code, unreadable), written",
     ["outcome"],
 )
+CONSUMER_RESTARTS = Counter(
+    "crm_consumer_restarts_total",
+    "Group consumers restarted by their watchdog after stalling with records waiting",
+    ["group"],
+)

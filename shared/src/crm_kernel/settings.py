@@ -68,6 +68,11 @@ class ServiceSettings(BaseSettings):
     # out pauses (a VM migration, a debugger, the benchmark's paused platforms) without a
     # rebalance; shorter hands a dead instance's partitions over sooner.
     consumer_session_timeout_ms: int = Field(default=10_000, ge=6_000, le=1_800_000)
+    # A projector that holds partitions with records waiting and delivers none for this long
+    # is restarted by its watchdog (ADR 24): a consumer can stall after a broker restart
+    # without an error. Longer than a slow batch's bounds would be pointless: batches in hand
+    # are never counted as quiet.
+    consumer_stall_s: float = Field(default=30.0, ge=1.0, le=3600.0)
 
     def database_for(self, service: str) -> str:
         return self.database or f"crm_{service}"

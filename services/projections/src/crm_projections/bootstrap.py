@@ -15,6 +15,7 @@ from crm_kernel.adapters.kafka_topics import (
     ensure_topics,
     partitions_of,
 )
+from crm_kernel.adapters.kafka_watchdog import ConsumerWatchdog, kafka_lag_probe
 from crm_kernel.adapters.mongo import mongo_client, vault_client
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
 from crm_kernel.adapters.mongo_revocations import MongoRevocations
@@ -85,7 +86,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
     )
     dlt = dead_letter_topic(CONTEXT)
     health = BatchHealth()
-    subscribe_batches(
+    consumer = subscribe_batches(
         broker,
         topics=EVENT_TOPICS,
         group_id=settings.consumer_group or LIVE_GROUP,
@@ -95,6 +96,13 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         fetch_max_wait_ms=settings.fetch_max_wait_ms,
         session_timeout_ms=settings.consumer_session_timeout_ms,
         health=health,
+        stall_after_s=settings.consumer_stall_s,
+    )
+    watchdog = ConsumerWatchdog(
+        consumer.subscriber,
+        consumer.progress,
+        consumer.group_id,
+        lag_probe=kafka_lag_probe(settings.kafka_bootstrap),
     )
 
     @asynccontextmanager
@@ -106,7 +114,8 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         await models.timeline.ensure_indexes()
         await broker.start()
         try:
-            yield
+            async with watchdog.watching():
+                yield
         finally:
             await broker.stop()
             for client in {
@@ -118,7 +127,11 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         title="CRM projections",
         auth=TokenAuth.of(settings, MongoRevocations(keys_database)),
         lifespan=lifespan,
-        readiness=[*readiness_checks(mongo, broker, settings, vault), _projector(health)],
+        readiness=[
+            *readiness_checks(mongo, broker, settings, vault),
+            _projector(health),
+            watchdog.check,
+        ],
     )
     app.state.models = models
     app.state.read_your_writes = ReadYourWrites(models.customers, signals, ownership)

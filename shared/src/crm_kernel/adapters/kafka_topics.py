@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-from aiokafka import TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -79,3 +79,38 @@ async def partitions_of(bootstrap: str, topics: list[str]) -> list[TopicPartitio
     return sorted(
         TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]
     )
+
+
+async def records_behind(
+    bootstrap: str, group: str, partitions: frozenset[TopicPartition] | set[TopicPartition]
+) -> int:
+    """How many records of these partitions lie past the group's committed offsets (from the
+    log start where it committed none), asked with clients of its own."""
+    if not partitions:
+        return 0
+    wanted = sorted(partitions)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, client_id="crm-lag", **client_options()
+    )
+    offsets = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        client_id="crm-lag",
+        enable_auto_commit=False,
+        **client_options(),
+    )
+    await admin.start()
+    try:
+        await offsets.start()
+        try:
+            committed = await admin.list_consumer_group_offsets(group, partitions=wanted)
+            ends = await offsets.end_offsets(wanted)
+            starts = await offsets.beginning_offsets(wanted)
+        finally:
+            await offsets.stop()
+    finally:
+        await admin.close()
+    behind = 0
+    for tp in wanted:
+        done = committed[tp].offset if tp in committed and committed[tp].offset >= 0 else -1
+        behind += max(0, ends[tp] - max(done, starts[tp]))
+    return behind

@@ -16,6 +16,7 @@ from crm_kernel.domain.envelope import Metadata, wrap
 from crm_local.synthetic import registered, stream_of
 from crm_projections.entrypoints.admin import rebuild_into
 from crm_sales_contracts.events import OrderLine, OrderPlaced
+from crm_support_contracts import events as s
 
 from tests.support import (
     differences,
@@ -32,7 +33,8 @@ T0 = datetime(2026, 2, 1, 9, tzinfo=UTC)
 
 def history(customers: list[str]):
     """A small but varied history: registrations, contact points, orders, interactions,
-    an activity, and a merge followed by an order for the merged id."""
+    an activity, a support case assigned and handed over, and a merge (of the case's
+    customer) followed by an order for the merged id."""
     events = []
     for n, cid in enumerate(customers):
         events += registered(cid, n, "test", T0 + timedelta(minutes=n))
@@ -61,6 +63,17 @@ def history(customers: list[str]):
         ends_at=T0 + timedelta(minutes=15),
     )
     events += stream_of([call], f"activity-{customers[0]}", "test")
+    case = {"case_id": f"s-{customers[0]}", "customer_id": customers[0]}
+    opened = s.CaseOpened(
+        **case,
+        kind=s.CaseKind.RETURN,
+        priority=s.Priority.HIGH,
+        channel="phone",
+        subject="Broken lamp",
+        description="private",
+    )
+    assigned = [s.CaseAssigned(**case, assignee=a) for a in ("marta", "team-returns")]
+    events += stream_of([opened, *assigned], f"case-{customers[0]}", "desk", T0)
     events += wrap(
         [c.CustomerMerged(customer_id=customers[0], survivor_id=customers[1])],
         source="crm.contacts",
@@ -97,6 +110,8 @@ async def test_two_rebuilds_equal_the_live_read_models(infra, unique):
         survivor = await service.models.customers.get(customers[1])
     assert survivor["merged_from"] == [customers[0]]
     assert survivor["sales"]["orders_count"] == 5  # its own two, the merged two, the late one
+    [case] = survivor["support"]["cases"]  # the merged customer's, handed over to a team
+    assert (case["id"], case["assignee"]) == (f"s-{customers[0]}", "team-returns")
 
     first, second = f"t_{unique}_r1", f"t_{unique}_r2"
     for target in (first, second):

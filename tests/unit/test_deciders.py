@@ -1,13 +1,9 @@
-"""Given events / when command / then events (or a refusal), for each context's decider."""
+"""Given events / when command / then events (or a refusal), for the contacts and support
+deciders (sales' and campaigns' are in tests/unit/sales and tests/unit/campaigns)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from decimal import Decimal
-
 import pytest
-from crm_campaigns.domain.response import RecordResponse, response_decider
-from crm_campaigns_contracts.events import CampaignResponseRecorded, Channel, ResponseKind
 from crm_contacts.domain.customer import RegisterCustomer, customer_decider
 from crm_contacts_contracts.events import (
     ContactPointAdded,
@@ -18,10 +14,8 @@ from crm_contacts_contracts.events import (
     PrimaryContactPointSet,
 )
 from crm_kernel.domain.decider import Decider
-from crm_kernel.domain.errors import ConflictError, DomainError
+from crm_kernel.domain.errors import ConflictError
 from crm_kernel.domain.events import DomainEvent
-from crm_sales.domain.order import PlaceOrder, order_decider
-from crm_sales_contracts.events import OrderLine, OrderPlaced
 from crm_support.domain.case import OpenCase, case_decider
 from crm_support_contracts.events import CaseKind, CaseOpened, Priority
 
@@ -63,56 +57,6 @@ def test_registering_a_customer_twice_is_refused() -> None:
     given = then(customer_decider, [], REGISTER)
     with pytest.raises(ConflictError, match="already registered"):
         then(customer_decider, given, REGISTER)
-
-
-PLACE = PlaceOrder(
-    order_id="o1",
-    customer_id="c1",
-    currency="EUR",
-    lines=(
-        OrderLine(sku="A", quantity=2, unit_price=Decimal("10.50")),
-        OrderLine(sku="B", quantity=1, unit_price=Decimal("3.00")),
-    ),
-)
-
-
-def test_placing_an_order_totals_its_lines() -> None:
-    [event] = then(order_decider, [], PLACE)
-    assert isinstance(event, OrderPlaced)
-    assert event.total == Decimal("24.00")
-    assert event.customer_key() == "c1"
-
-
-def test_an_order_without_lines_is_refused() -> None:
-    with pytest.raises(DomainError, match="at least one line") as refused:
-        then(order_decider, [], PLACE.model_copy(update={"lines": ()}))
-    assert refused.value.field == "lines"
-
-
-def test_placing_the_same_order_twice_is_refused() -> None:
-    with pytest.raises(ConflictError):
-        then(order_decider, then(order_decider, [], PLACE), PLACE)
-
-
-RESPONSE = RecordResponse(
-    campaign_id="k1",
-    customer_id="c1",
-    response=ResponseKind.CLICKED,
-    channel=Channel.EMAIL,
-    responded_at=datetime(2026, 1, 5, 10, tzinfo=UTC),
-)
-
-
-def test_a_campaign_response_is_recorded_once() -> None:
-    given = then(response_decider, [], RESPONSE)
-    assert [type(e) for e in given] == [CampaignResponseRecorded]
-    assert then(response_decider, given, RESPONSE) == []
-
-
-def test_a_later_response_of_the_same_kind_is_a_new_fact() -> None:
-    given = then(response_decider, [], RESPONSE)
-    later = RESPONSE.model_copy(update={"responded_at": datetime(2026, 1, 6, tzinfo=UTC)})
-    assert len(then(response_decider, given, later)) == 1
 
 
 OPEN = OpenCase(

@@ -14,12 +14,20 @@ from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.ports.keystore import KeyStore
 from crm_kernel.privacy import unseal_all
 
+from crm_projections.application.fold_and_save import (
+    Batch,
+    Folded,
+    Known,
+    changes,
+    fold_batch,
+    read,
+    until_saved,
+)
 from crm_projections.application.ports import ReadStore, Redirects
 from crm_projections.domain import customer_360
 from crm_projections.domain.folds import is_event
 
 Document = dict[str, Any]
-MAX_CONFLICT_ROUNDS = 10
 
 
 def _as_stored(saved: dict[str, tuple[int, Document]], lost: set[str]) -> dict[str, Document]:
@@ -32,10 +40,6 @@ def _holds(doc: Document | None, envelope: EventEnvelope) -> bool:
     if doc is None or not customer_360.is_pending_merge(doc):
         return False
     return bool(envelope.stream_version <= doc["applied"].get(envelope.stream_id, 0))
-
-
-def _without_rev(doc: Document | None) -> Document | None:
-    return {k: v for k, v in doc.items() if k != "_rev"} if doc else None
 
 
 class Customer360Projector:
@@ -81,32 +85,13 @@ class Customer360Projector:
                 # so are the events a merging document holds already (a no-op there).
                 own = is_event(envelope, CustomerMerged) or _holds(loaded.get(cid), envelope)
                 by_customer[cid if own else targets[cid]].append(envelope)
-            pending = dict(by_customer)
-            known = {i: loaded.get(i) for i in ids}
-            for _ in range(MAX_CONFLICT_ROUNDS):
-                pending = {i: by_customer[i] for i in await self._round(pending, known)}
-                known = {}  # a lost race means the stored documents changed: read them again
-                if not pending:
-                    break
-            else:
-                raise RuntimeError(f"{len(pending)} documents kept losing write races")
+            await until_saved(by_customer, self._round, {i: loaded.get(i) for i in ids})
         metrics.EVENTS_PROJECTED.inc(len(envelopes))
 
-    async def _round(
-        self, batch: dict[str, list[EventEnvelope]], known: dict[str, Document | None]
-    ) -> set[str]:
+    async def _round(self, batch: Batch, known: Known) -> set[str]:
         """Fold and store; returns the ids that lost a write race and must be folded again.
         `known` holds documents already read (None: not there)."""
-        unknown = [i for i in batch if i not in known]
-        current = {i: doc for i in batch if (doc := known.get(i)) is not None}
-        if unknown:
-            current |= await self._store.load_many(unknown)
-        folded: dict[str, tuple[int, Document | None, Document]] = {}
-        for cid, events in batch.items():
-            before = current.get(cid)
-            base = _without_rev(before)
-            after = customer_360.fold(base or customer_360.empty(cid), events)
-            folded[cid] = ((before or {}).get("_rev", 0), base, after)
+        folded = await fold_batch(self._store, batch, customer_360.empty, customer_360.fold, known)
 
         merges = {
             cid: f[2]["merged_into"]
@@ -116,21 +101,19 @@ class Customer360Projector:
         outside = [s for s in merges.values() if s not in folded]
         survivors = await self._store.load_many(outside) if outside else {}
         for survivor_id in outside:
-            before = survivors.get(survivor_id)
-            base = _without_rev(before) or customer_360.empty(survivor_id)
-            folded[survivor_id] = ((before or {}).get("_rev", 0), _without_rev(before), base)
+            folded[survivor_id] = read(survivors.get(survivor_id), survivor_id, customer_360.empty)
         for merged_id, survivor_id in merges.items():
             rev, base, doc = folded[survivor_id]
             # With the batch's events for the merged id: if the survivor has it already (a
             # failed tombstone write), those it lacks are folded onto it, not lost.
             absorbed = customer_360.absorb(doc, folded[merged_id][2], batch.get(merged_id, []))
-            folded[survivor_id] = (rev, base, absorbed)
+            folded[survivor_id] = Folded(rev, base, absorbed)
 
         # Survivors are written before the merged documents become tombstones, so a crash in
         # between leaves the history in both places, never in neither (absorb is idempotent).
         # The merged documents are written with them, marked as merging (`merged_into`): until
         # the tombstone is, events for the merged id they do not hold go to the survivor.
-        first = {cid: (rev, after) for cid, (rev, base, after) in folded.items() if after != base}
+        first = changes(folded)
         skipped = sum(
             len(batch[c])
             for c, (_, base, after) in folded.items()

@@ -8,6 +8,14 @@ from typing import Any
 
 from crm_kernel.domain.envelope import EventEnvelope
 
+from crm_projections.application.fold_and_save import (
+    MAX_ROUNDS,
+    Batch,
+    Known,
+    changes,
+    fold_batch,
+    until_saved,
+)
 from crm_projections.application.ports import ReadStore
 
 Document = dict[str, Any]
@@ -20,7 +28,7 @@ class DocumentProjector:
         key: Callable[[EventEnvelope], str | None],
         empty: Callable[[str], Document],
         fold: Callable[[Document, Iterable[EventEnvelope]], Document],
-        max_rounds: int = 10,
+        max_rounds: int = MAX_ROUNDS,
     ) -> None:
         self._store, self._key, self._empty, self._fold = store, key, empty, fold
         self._max_rounds = max_rounds
@@ -31,17 +39,8 @@ class DocumentProjector:
             key = self._key(envelope)
             if key is not None:
                 batch[key].append(envelope)
-        pending = dict(batch)
-        for _ in range(self._max_rounds):
-            if not pending:
-                return
-            current = await self._store.load_many(list(pending))
-            changed: dict[str, tuple[int, Document]] = {}
-            for key, events in pending.items():
-                before = current.get(key)
-                base = {k: v for k, v in before.items() if k != "_rev"} if before else None
-                after = self._fold(base or self._empty(key), events)
-                if after != base:
-                    changed[key] = ((before or {}).get("_rev", 0), after)
-            pending = {k: batch[k] for k in await self._store.save_many(changed)}
-        raise RuntimeError(f"{len(pending)} documents kept losing write races")
+        await until_saved(batch, self._round, {}, self._max_rounds)
+
+    async def _round(self, batch: Batch, known: Known) -> set[str]:
+        folded = await fold_batch(self._store, batch, self._empty, self._fold, known)
+        return await self._store.save_many(changes(folded))

@@ -10,7 +10,7 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import structlog
@@ -22,6 +22,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from crm_kernel.adapters.kafka_publisher import TopicPublisher, declare_event_publisher, new_broker
 from crm_kernel.adapters.kafka_topics import EVENT_TOPICS, ensure_topics
+from crm_kernel.adapters.kafka_watchdog import ConsumerWatchdog, WatchedConsumer, watchdog_for
 from crm_kernel.adapters.mongo import mongo_client, vault_client
 from crm_kernel.adapters.mongo_eventstore import MongoEventStore
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
@@ -92,6 +93,16 @@ class WriteService:
     store: MongoEventStore
     keys: MongoKeyStore
     database: AsyncDatabase[dict[str, Any]]
+    settings: ServiceSettings
+    readiness: list[ReadinessCheck] = field(default_factory=list)
+    watchdogs: list[ConsumerWatchdog] = field(default_factory=list)
+
+    def watch(self, consumer: WatchedConsumer) -> None:
+        """Give a group consumer of this service a watchdog (ADR 24), run beside it, and its
+        stall a say in readiness."""
+        watchdog = watchdog_for(consumer, self.settings.kafka_bootstrap)
+        self.watchdogs.append(watchdog)
+        self.readiness.append(watchdog.check)
 
 
 def build_write_service(
@@ -123,6 +134,7 @@ def build_write_service(
         )
         await broker.start()
         jobs = [asyncio.create_task(_logged(job(service))) for job in background]
+        jobs += [asyncio.create_task(watchdog.run()) for watchdog in service.watchdogs]
         stop = asyncio.Event()
         sweeper = asyncio.create_task(relay.run(settings.relay_interval_s, stop))
         try:
@@ -138,11 +150,12 @@ def build_write_service(
             if vault is not mongo:
                 await vault.close()
 
+    readiness = readiness_checks(mongo, broker, settings, vault)
     app = create_app(
         title=f"CRM {context}",
         auth=TokenAuth.of(settings, MongoRevocations(vault[settings.vault_database])),
         lifespan=lifespan,
-        readiness=readiness_checks(mongo, broker, settings, vault),
+        readiness=readiness,  # the list itself: consumers watched later add to it
         readiness_timeout_s=settings.readiness_timeout_s,
     )
     handlers = CommandHandlers(
@@ -158,7 +171,14 @@ def build_write_service(
     for router in routers:
         app.include_router(router)
     service = WriteService(
-        app=app, broker=broker, handlers=handlers, store=store, keys=keys, database=database
+        app=app,
+        broker=broker,
+        handlers=handlers,
+        store=store,
+        keys=keys,
+        database=database,
+        settings=settings,
+        readiness=readiness,
     )
     return service
 

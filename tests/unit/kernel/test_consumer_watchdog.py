@@ -166,3 +166,21 @@ async def test_a_stop_that_fails_still_starts_a_fresh_consumer() -> None:
     progress.assigned_now(PARTS)
     await advance(clock, watchdog, 35)
     assert subscriber.calls == ["start"]
+
+
+def test_every_group_consumer_of_the_platform_is_watched() -> None:
+    """The projector and the contacts ingest: each has a watchdog that readiness consults."""
+    from crm_contacts.bootstrap import create_service as contacts
+    from crm_kernel.settings import ServiceSettings
+    from crm_projections.bootstrap import create_service as projections
+
+    from tests.support import JWKS
+
+    settings = ServiceSettings(auth_jwks=JWKS, consumer_stall_s=12)
+    ingest = contacts(settings)
+    assert [w.group for w in ingest.watchdogs] == ["crm-contacts-ingest"]
+    assert ingest.watchdogs[0].progress.stall_after_s == 12
+    assert ingest.watchdogs[0].check in ingest.readiness
+    projector = projections(settings)
+    assert projector.watchdog.group == "crm-projections"
+    assert projector.watchdog.progress.stall_after_s == 12

@@ -33,7 +33,9 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
     index = MongoDuplicateIndex(service.database, service.keys)
     use_cases = contacts_use_cases(service.handlers, index, service.keys, service.store)
     service.app.state.contacts = use_cases
-    subscribe_ingest(service.broker, use_cases.interactions)
+    service.watch(
+        subscribe_ingest(service.broker, use_cases.interactions, settings.consumer_stall_s)
+    )
     return service
 
 

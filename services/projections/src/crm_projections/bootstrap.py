@@ -15,7 +15,7 @@ from crm_kernel.adapters.kafka_topics import (
     ensure_topics,
     partitions_of,
 )
-from crm_kernel.adapters.kafka_watchdog import ConsumerWatchdog, kafka_lag_probe
+from crm_kernel.adapters.kafka_watchdog import ConsumerWatchdog, watchdog_for
 from crm_kernel.adapters.mongo import mongo_client, vault_client
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
 from crm_kernel.adapters.mongo_revocations import MongoRevocations
@@ -48,6 +48,7 @@ class ProjectionsService:
     models: ReadModels
     database: ActiveDatabase
     mongo: AsyncMongoClient[dict[str, Any]]
+    watchdog: ConsumerWatchdog
 
 
 def create_service(settings: ServiceSettings | None = None) -> ProjectionsService:
@@ -98,12 +99,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         health=health,
         stall_after_s=settings.consumer_stall_s,
     )
-    watchdog = ConsumerWatchdog(
-        consumer.subscriber,
-        consumer.progress,
-        consumer.group_id,
-        lag_probe=kafka_lag_probe(settings.kafka_bootstrap),
-    )
+    watchdog = watchdog_for(consumer, settings.kafka_bootstrap)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -144,6 +140,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         models=models,
         database=database,
         mongo=mongo,
+        watchdog=watchdog,
     )
 
 

@@ -23,7 +23,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from crm_kernel import metrics, wire
-from crm_kernel.adapters.kafka_watchdog import ConsumerProgress, ProgressListener
+from crm_kernel.adapters.kafka_watchdog import WatchedConsumer, watched_subscriber
 from crm_kernel.domain.envelope import EventEnvelope
 
 log = structlog.get_logger(__name__)
@@ -169,16 +169,6 @@ def _raw_records(message: Any) -> Sequence[ConsumerRecord[Any, Any]]:
     return raw if isinstance(raw, tuple | list) else (raw,)
 
 
-@dataclass(frozen=True)
-class BatchConsumer:
-    """A registered batch consumer: its FastStream subscriber (which can be stopped and
-    started again) and what is known of its progress, for a watchdog."""
-
-    subscriber: Any
-    progress: ConsumerProgress
-    group_id: str
-
-
 def subscribe_batches(
     broker: KafkaBroker,
     *,
@@ -193,7 +183,7 @@ def subscribe_batches(
     session_timeout_ms: int = 10_000,
     health: BatchHealth | None = None,
     stall_after_s: float = 30.0,
-) -> BatchConsumer:
+) -> WatchedConsumer:
     """Register a batch consumer on `broker`: commit after the handler returns, never before.
     `listener` hears which partitions this instance is assigned."""
 
@@ -201,25 +191,26 @@ def subscribe_batches(
         # The kernel decodes records itself, so a bad body reaches the dead-letter path.
         return message.body
 
-    progress = ConsumerProgress(stall_after_s)
-    subscriber = broker.subscriber(
+    consumer = watched_subscriber(
+        broker,
         *topics,
         group_id=group_id,
+        stall_after_s=stall_after_s,
+        listener=listener,
         batch=True,
         max_records=max_records,
         batch_timeout_ms=100,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         partition_assignment_strategy=(RangePartitionAssignor,),
-        listener=ProgressListener(progress, listener),
         fetch_max_wait_ms=fetch_max_wait_ms,
         session_timeout_ms=session_timeout_ms,
         title=f"{group_id} projector",
     )
 
-    @subscriber(decoder=raw_body)
     async def on_batch(body: Any, message: KafkaMessage) -> None:
-        with progress.handling():
+        with consumer.progress.handling():
             await process_records(_raw_records(message), handler, dead_letters, retry, health)
 
-    return BatchConsumer(subscriber=subscriber, progress=progress, group_id=group_id)
+    consumer.handle_with(on_batch, decoder=raw_body)
+    return consumer

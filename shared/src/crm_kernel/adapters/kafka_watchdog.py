@@ -19,10 +19,11 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 from aiokafka import ConsumerRebalanceListener, TopicPartition
+from faststream.kafka import KafkaBroker
 
 from crm_kernel import metrics
 from crm_kernel.adapters.kafka_topics import records_behind
@@ -109,6 +110,39 @@ class ProgressListener(ConsumerRebalanceListener):  # type: ignore[misc]
             await self._inner.on_partitions_assigned(assigned)
 
 
+@dataclass(frozen=True)
+class WatchedConsumer:
+    """A registered group consumer: its FastStream subscriber (which can be stopped and
+    started again) and what is known of its progress."""
+
+    subscriber: Any
+    progress: ConsumerProgress
+    group_id: str
+
+    def handle_with(
+        self, handler: Callable[..., Awaitable[None]], decoder: Callable[[Any], Awaitable[Any]]
+    ) -> None:
+        """Register the handler (FastStream's decorator, untyped, applied here once)."""
+        self.subscriber(decoder=decoder)(handler)
+
+
+def watched_subscriber(
+    broker: KafkaBroker,
+    *topics: str,
+    group_id: str,
+    stall_after_s: float,
+    listener: ConsumerRebalanceListener | None = None,
+    **options: Any,
+) -> WatchedConsumer:
+    """A FastStream group subscriber whose rebalances feed a `ConsumerProgress`; its handler
+    reports each delivery with `progress.handling()`."""
+    progress = ConsumerProgress(stall_after_s)
+    subscriber = broker.subscriber(
+        *topics, group_id=group_id, listener=ProgressListener(progress, listener), **options
+    )
+    return WatchedConsumer(subscriber=subscriber, progress=progress, group_id=group_id)
+
+
 class Restartable(Protocol):
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
@@ -141,7 +175,7 @@ class ConsumerWatchdog:
 
     @contextlib.asynccontextmanager
     async def watching(self) -> AsyncIterator[None]:
-        task = asyncio.create_task(self._watch(), name=f"watchdog {self.group}")
+        task = asyncio.create_task(self.run(), name=f"watchdog {self.group}")
         try:
             yield
         finally:
@@ -149,7 +183,8 @@ class ConsumerWatchdog:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def _watch(self) -> None:
+    async def run(self) -> None:
+        """Look every `check_every_s` until cancelled."""
         while True:
             await asyncio.sleep(self.check_every_s)
             try:
@@ -192,6 +227,15 @@ class ConsumerWatchdog:
         self.progress.revoked()
         async with asyncio.timeout(self.restart_timeout_s):
             await self.subscriber.start()
+
+
+def watchdog_for(consumer: WatchedConsumer, bootstrap: str) -> ConsumerWatchdog:
+    return ConsumerWatchdog(
+        consumer.subscriber,
+        consumer.progress,
+        consumer.group_id,
+        lag_probe=kafka_lag_probe(bootstrap),
+    )
 
 
 def kafka_lag_probe(bootstrap: str) -> LagProbe:

@@ -16,6 +16,7 @@ import structlog
 from aiokafka import ConsumerRecord
 from crm_kernel.adapters.kafka_handoff import keep_only
 from crm_kernel.adapters.kafka_subscriber import KafkaDeadLetters
+from crm_kernel.adapters.kafka_watchdog import WatchedConsumer, watched_subscriber
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import ConflictError, DomainError
 from crm_kernel.request_body import Line
@@ -62,7 +63,9 @@ NOT_PERSONAL = (
 )
 
 
-def subscribe_ingest(broker: KafkaBroker, interactions: InteractionLogging) -> None:
+def subscribe_ingest(
+    broker: KafkaBroker, interactions: InteractionLogging, stall_after_s: float
+) -> WatchedConsumer:
     rejected = KafkaDeadLetters(
         broker,
         REJECTED_TOPIC,
@@ -72,36 +75,48 @@ def subscribe_ingest(broker: KafkaBroker, interactions: InteractionLogging) -> N
     async def raw_body(message: Any) -> Any:
         return message.body
 
-    @broker.subscriber(
+    consumer = watched_subscriber(
+        broker,
         INGEST_TOPIC,
         group_id=GROUP,
+        stall_after_s=stall_after_s,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
-        decoder=raw_body,
         title="crm.contacts.interactions.ingest:consume",
         description="Interactions from internal systems, as JSON (schema IngestedInteraction)",
     )
+
     async def on_interaction(body: Any, message: KafkaMessage) -> None:
-        record = message.raw_message
-        if not isinstance(record, ConsumerRecord):  # one record a call: not a batch subscriber
-            raise TypeError(f"expected one Kafka record, got {type(record).__name__}")
-        try:
-            fields = IngestedInteraction.model_validate_json(record.value or b"")
-        except ValidationError as error:
-            await rejected.send(record, f"invalid interaction: {validation_summary(error)}")
-            return
-        if unknown := _unknown_fields(record.value):
-            log.info("ingest fields ignored", fields=unknown, source=fields.source)
-        metadata = Metadata(actor=f"ingest:{fields.source}", occurred_at=fields.occurred_at)
-        data = fields.model_dump(mode="json")
-        data["interaction_id"] = interaction_id_for(fields.source, fields.external_id)
-        try:
-            await interactions.log(data, metadata)
-        except ConflictError:
-            raise  # a concurrent write of the same interaction: retry, it will deduplicate
-        except DomainError as error:
-            log.info("interaction rejected", reason=error.message, source=fields.source)
-            await rejected.send(record, error.message)
+        with consumer.progress.handling():
+            await _ingest(message, interactions, rejected)
+
+    consumer.handle_with(on_interaction, decoder=raw_body)
+    return consumer
+
+
+async def _ingest(
+    message: KafkaMessage, interactions: InteractionLogging, rejected: KafkaDeadLetters
+) -> None:
+    record = message.raw_message
+    if not isinstance(record, ConsumerRecord):  # one record a call: not a batch subscriber
+        raise TypeError(f"expected one Kafka record, got {type(record).__name__}")
+    try:
+        fields = IngestedInteraction.model_validate_json(record.value or b"")
+    except ValidationError as error:
+        await rejected.send(record, f"invalid interaction: {validation_summary(error)}")
+        return
+    if unknown := _unknown_fields(record.value):
+        log.info("ingest fields ignored", fields=unknown, source=fields.source)
+    metadata = Metadata(actor=f"ingest:{fields.source}", occurred_at=fields.occurred_at)
+    data = fields.model_dump(mode="json")
+    data["interaction_id"] = interaction_id_for(fields.source, fields.external_id)
+    try:
+        await interactions.log(data, metadata)
+    except ConflictError:
+        raise  # a concurrent write of the same interaction: retry, it will deduplicate
+    except DomainError as error:
+        log.info("interaction rejected", reason=error.message, source=fields.source)
+        await rejected.send(record, error.message)
 
 
 def _unknown_fields(value: bytes | None) -> list[str]:

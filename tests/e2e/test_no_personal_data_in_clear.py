@@ -27,6 +27,7 @@ from crm_contacts.domain.contact_points import normalise_email, normalise_phone
 from crm_kernel.contexts import CONTEXTS
 from pymongo import AsyncMongoClient
 
+from tests.e2e.test_contacts import put
 from tests.e2e.test_walking_skeleton import post, token, view_when
 from tests.support import group_caught_up, wait_for
 
@@ -185,10 +186,14 @@ def drive(platform, s: Secrets, tag: str) -> tuple[str, str]:
     assert [d["customer_id"] for d in duplicate["possible_duplicates"]] == [customer], duplicate
     ok(post(platform, "contacts", f"/customers/{merged}/merge", {"survivor_id": customer}))
 
+    # Every free text is personal data: subjects, outcomes, titles, places and reasons too.
+    record_profile_reasons(platform, s, base)
     summary = s.text(
         "interaction summary",
         f"Dijo {s.word('preocupada')} por su {s.word('rodilla')} tras {s.word('Mallorca')}",
     )
+    subject = s.text("interaction subject", f"Pedido de {s.word('Gumersinda')}")
+    outcome = s.text("interaction outcome", f"Llamar a {s.word('Florinda')} {s.word('Zabala')}")
     ok(
         post(
             platform,
@@ -198,9 +203,9 @@ def drive(platform, s: Secrets, tag: str) -> tuple[str, str]:
                 "customer_id": customer,
                 "channel": "phone_call",
                 "direction": "inbound",
-                "subject": "Order follow-up",
+                "subject": subject,
                 "summary": summary,
-                "outcome": "resolved",
+                "outcome": outcome,
                 "duration_s": 180,
             },
             CONTACTS,
@@ -210,24 +215,7 @@ def drive(platform, s: Secrets, tag: str) -> tuple[str, str]:
         "activity notes",
         f"Ver {s.word('muestras')} para {s.word('Inmaculada')} en {s.word('Getafe')}",
     )
-    ok(
-        post(
-            platform,
-            "contacts",
-            "/activities",
-            {
-                "customer_id": customer,
-                "owner": "marta",
-                "kind": "meeting",
-                "title": "Review",
-                "starts_at": "2026-12-01T09:00:00Z",
-                "ends_at": "2026-12-01T10:00:00Z",
-                "location": "Office",
-                "notes": notes,
-            },
-            CONTACTS,
-        )
-    )
+    schedule_activities(platform, s, customer, notes)
     ok(
         post(
             platform,
@@ -263,13 +251,50 @@ def drive(platform, s: Secrets, tag: str) -> tuple[str, str]:
             {
                 "customer_id": customer,
                 "kind": "complaint",
-                "subject": "Broken lamp",
+                "subject": s.text("case subject", f"Lámpara de {s.word('Remedios')}"),
                 "description": description,
             },
             "support:write",
         )
     )
     return customer, merged
+
+
+def record_profile_reasons(platform, s: Secrets, base: str) -> None:
+    """How the customer found us and why their lifecycle changed, as free texts."""
+    detail = s.text("acquisition detail", f"Vino por {s.word('Leocadia')} {s.word('Urrutia')}")
+    ok(put(platform, f"{base}/acquisition", {"channel": "referral", "detail": detail}))
+    why = s.text("lifecycle reason", f"Se muda con {s.word('Hermenegildo')} a {s.word('Lugo')}")
+    ok(put(platform, f"{base}/lifecycle", {"lifecycle": "active", "reason": why}))
+
+
+def schedule_activities(platform, s: Secrets, customer: str, notes: str) -> None:
+    """Three activities with personal free texts: one cancelled, one completed, one open."""
+    title = s.text("activity title", f"Visita a {s.word('Casilda')} {s.word('Arrieta')}")
+    place = s.text("activity location", f"Calle {s.word('Membrillo')} 3, {s.word('Tomelloso')}")
+    for n, closed in enumerate(("cancel", "complete", None)):
+        scheduled = ok(
+            post(
+                platform,
+                "contacts",
+                "/activities",
+                {
+                    "customer_id": customer,
+                    "owner": "marta",
+                    "kind": "meeting",
+                    "title": title,
+                    "starts_at": f"2026-12-0{n + 1}T09:00:00Z",
+                    "ends_at": f"2026-12-0{n + 1}T10:00:00Z",
+                    "location": place,
+                    "notes": notes,
+                },
+                CONTACTS,
+            )
+        )
+        if closed is not None:
+            note = s.text(f"activity {closed} note", f"Por {s.word('Eulalia')} {s.word('Sarasa')}")
+            path = f"/activities/{scheduled['activity_id']}/{closed}"
+            ok(post(platform, "contacts", path, {"note": note}, CONTACTS))
 
 
 async def ingest(platform, s: Secrets, customer: str, label: str = "ingested summary") -> None:
@@ -283,7 +308,7 @@ async def ingest(platform, s: Secrets, customer: str, label: str = "ingested sum
         "customer_id": customer,
         "channel": "phone_call",
         "direction": "inbound",
-        "subject": "Invoice request",
+        "subject": s.text(f"{label}: subject", f"Factura de {s.word('Olegario')}"),
         "summary": summary,
         "duration_s": 240,
     }

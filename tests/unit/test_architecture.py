@@ -32,6 +32,35 @@ def test_every_event_marks_its_personal_data() -> None:
         "email",
         "phone",
     ]
-    assert events["crm.support.CaseOpened.v1"]["personal_data"] == ["description"]
+    assert events["crm.support.CaseOpened.v1"]["personal_data"] == ["subject", "description"]
     schema = events["crm.contacts.CustomerRegistered.v1"]["schema"]
     assert schema["properties"]["email"]["x-personal-data"] is True
+
+
+# Names that hold free text wherever they appear: such a field is personal data, whatever
+# its event (a subject or an outcome can name a person as easily as a note can).
+FREE_TEXT = {
+    "body", "comment", "description", "detail", "location", "message", "note", "notes",
+    "outcome", "reason", "reply", "review", "subject", "summary", "text", "title",
+}  # fmt: skip
+# Free texts kept in clear on purpose, each with why.
+CLEAR_ON_PURPOSE = {
+    # Why the customer was erased must outlive the erasure in the audit trail; the request
+    # asks for a role or ticket reference, not the customer's data (docs/security.md).
+    ("crm.contacts.CustomerErased.v1", "reason"),
+}
+
+
+def test_every_free_text_field_of_every_event_is_personal_data() -> None:
+    from crm_kernel.domain.events import REGISTRY, personal_fields
+
+    types = [e["type"] for e in catalogue.catalogue()["events"]]  # every context's, loaded
+    assert len(types) > 30
+    clear = set()
+    for event in map(REGISTRY.get, types):
+        personal = set(personal_fields(event))
+        for name, info in event.model_fields.items():
+            free = name in FREE_TEXT and info.annotation in (str, str | None)
+            if free and name not in personal and (event.event_type, name) not in CLEAR_ON_PURPOSE:
+                clear.add(f"{event.event_type}.{name}")
+    assert clear == set(), "free text must be PersonalStr (or listed in CLEAR_ON_PURPOSE)"

@@ -216,7 +216,7 @@ class AcquisitionChannelRecorded(DomainEvent):
 
     customer_id: str
     channel: AcquisitionChannel
-    detail: str | None = None
+    detail: OptionalPersonalStr = None
 
 
 class PersonalDateRecorded(DomainEvent):
@@ -295,7 +295,7 @@ class LifecycleChanged(DomainEvent):
     customer_id: str
     previous: Lifecycle
     lifecycle: Lifecycle
-    reason: str | None = None
+    reason: OptionalPersonalStr = None
 
 
 class ConsentGiven(DomainEvent):
@@ -413,9 +413,9 @@ class InteractionLogged(DomainEvent):
     channel: InteractionChannel
     direction: Direction
     purpose: ConsentPurpose = ConsentPurpose.SERVICE
-    subject: str | None = None
+    subject: OptionalPersonalStr = None
     summary: OptionalPersonalStr = None
-    outcome: str | None = None
+    outcome: OptionalPersonalStr = None
     duration_s: DurationSeconds | None = None
     handled_by: str | None = None
     occurred_at: datetime
@@ -444,10 +444,10 @@ class ActivityScheduled(DomainEvent):
     customer_id: str
     owner: str
     kind: ActivityKind
-    title: str
+    title: PersonalStr
     starts_at: datetime
     ends_at: datetime
-    location: str | None = None
+    location: OptionalPersonalStr = None
     notes: OptionalPersonalStr = None
 
 
@@ -458,7 +458,7 @@ class ActivityCancelled(DomainEvent):
 
     activity_id: str
     customer_id: str
-    reason: str | None = None
+    reason: OptionalPersonalStr = None
 
 
 class ActivityCompleted(DomainEvent):
@@ -468,4 +468,4 @@ class ActivityCompleted(DomainEvent):
 
     activity_id: str
     customer_id: str
-    outcome: str | None = None
+    outcome: OptionalPersonalStr = None

@@ -1,5 +1,6 @@
 """The activities read model: one document per scheduled call, meeting or follow-up, for the
-owners' calendar feeds. Notes (personal data) stay out of it."""
+owners' calendar feeds. Its title and location come as the event travelled, sealed under the
+customer's key (application.calendar opens them); notes stay out of it."""
 
 from __future__ import annotations
 

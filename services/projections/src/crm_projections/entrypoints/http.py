@@ -29,6 +29,7 @@ from pydantic import BaseModel
 from crm_projections.adapters.read_models import ReadModels
 from crm_projections.adapters.timeline_entries import public_entry
 from crm_projections.application import customer_queries
+from crm_projections.application.calendar import owners_activities
 from crm_projections.application.customer_queries import MergedTooOften
 from crm_projections.application.read_your_writes import NotCaughtUp, ReadYourWrites
 from crm_projections.domain.customer_360 import digits, public_view, terms
@@ -306,5 +307,7 @@ async def calendar(
     """The owner's calls, meetings and follow-ups as an iCalendar feed. Calendar apps that
     cannot send headers pass a feed token of this owner as `?access_token=` (`crm token issue
     --feed-owner <owner>`); no other token is taken from the URL."""
-    activities = await models(request).activity_feed.of_owner(owner, MAX_FEED)
+    activities = await owners_activities(
+        models(request).activity_feed, keys(request), owner, MAX_FEED
+    )
     return Response(ics_feed(owner, activities), media_type="text/calendar; charset=utf-8")

@@ -8,8 +8,9 @@ from typing import Annotated
 from crm_kernel.domain.events import DomainEvent, PersonalStr
 from pydantic import Field
 
-# Bounds shared by the request, the command and the event. Personal fields (the description)
-# carry none here: on the wire and in the store they hold ciphertext, which is longer.
+# Bounds shared by the request, the command and the event. Personal fields (the subject and
+# the description) carry them on the request and the command only: on the wire and in the
+# store they hold ciphertext, which is longer.
 CHANNEL = Field(min_length=1, max_length=40)
 SUBJECT = Field(min_length=1, max_length=200)
 CaseChannel = Annotated[str, CHANNEL]
@@ -34,7 +35,8 @@ class Priority(StrEnum):
 
 
 class CaseOpened(DomainEvent):
-    """A customer's service request was opened; the description may hold personal data."""
+    """A customer's service request was opened; its subject and description are free text,
+    personal data like every free text."""
 
     event_type = "crm.support.CaseOpened.v1"
 
@@ -43,7 +45,7 @@ class CaseOpened(DomainEvent):
     kind: CaseKind
     priority: Priority
     channel: CaseChannel
-    subject: CaseSubject
+    subject: PersonalStr
     description: PersonalStr
 
 

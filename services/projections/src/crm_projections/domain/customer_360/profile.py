@@ -335,6 +335,9 @@ def scrub(doc: Document) -> None:
             item["value"] = ERASED
         for item in profile["possible_duplicates"]:  # documents folded before reasons were codes
             item["reason"] = duplicate_reason(item["reason"]).value
+        acquisition = profile.get("acquisition")
+        if acquisition and acquisition.get("detail") is not None:
+            acquisition["detail"] = ERASED
     for point in doc["contact"]["points"]:
         point["value"] = ERASED
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm_kernel.domain.envelope import EventEnvelope
+from crm_kernel.domain.events import ERASED
 from crm_support_contracts.events import CaseAssigned, CaseKind, CaseOpened
 
 from crm_projections.domain.customer_360.lists import unite, upsert
@@ -55,4 +56,10 @@ def absorb(survivor: Document, merged: Document) -> None:
     mine["cases"] = unite(mine["cases"], theirs["cases"], "opened_at", "id")
 
 
-SECTION = Section(blank=blank, folds=FOLDS, absorb=absorb)
+def scrub(doc: Document) -> None:
+    """Case subjects are free text, personal like every free text."""
+    for case in doc["support"]["cases"]:
+        case["subject"] = ERASED
+
+
+SECTION = Section(blank=blank, folds=FOLDS, absorb=absorb, scrub=scrub)

@@ -45,6 +45,9 @@ class InMemoryEventStore:
     async def read_commit(self, commit_id: str) -> Commit | None:
         return next((c for c in self.commits if c.commit_id == commit_id), None)
 
+    def known_version(self, stream_id: str) -> int:
+        return sum(len(c.events) for c in self.commits if c.stream_id == stream_id)
+
     async def read_customer(self, customer_id: str) -> list[EventEnvelope]:
         return [e for c in self.commits for e in c.events if e.customer_id == customer_id]
 

@@ -106,6 +106,11 @@ class CommandHandler(Generic[S, C]):
         covers, unchanged: anything else (a reset store, a foreign document) is ignored."""
         if self._snapshots is None or self._codec is None:
             return None
+        if 0 < self._store.known_version(stream_id) < self._interval:
+            # No snapshot is made before `interval` events, and this process saw the stream
+            # shorter: most likely there is none, and one read per command is saved. Should
+            # another writer have taken it further, the whole fold is still right, only longer.
+            return None
         snapshot = await self._snapshots.get(stream_id)
         if snapshot is None:
             return None

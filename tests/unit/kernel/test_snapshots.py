@@ -139,6 +139,28 @@ async def test_a_command_on_a_long_stream_folds_only_the_events_after_its_snapsh
     assert "t999" in result.state.tags and result.version == 204
 
 
+class CountingSnapshots(InMemorySnapshotStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.gets = 0
+
+    async def get(self, stream_id: str):  # type: ignore[no-untyped-def]
+        self.gets += 1
+        return await super().get(stream_id)
+
+
+async def test_a_stream_this_process_saw_shorter_than_the_interval_is_not_looked_up() -> None:
+    store, keys, snapshots = InMemoryEventStore(), InMemoryKeyStore(), CountingSnapshots()
+    handler = snapshotting_customers(store, keys, InMemoryPublisher(), snapshots, 10)
+    await handler.handle(STREAM, REGISTER, META)
+    await tagged(handler, 3)  # 3 + 6 = 9 events: no snapshot can exist yet
+    assert snapshots.gets == 0 and STREAM not in snapshots.snapshots
+    await tagged(handler, 1, start=3)  # past the interval: snapshotted, then looked up
+    assert STREAM in snapshots.snapshots
+    await handler.handle(STREAM, tag(99), META)
+    assert snapshots.gets >= 1
+
+
 async def test_a_snapshot_of_personal_state_is_sealed_under_the_customers_key() -> None:
     handler, _, keys, snapshots = setup(interval=3)
     await handler.handle(STREAM, REGISTER, META)

@@ -223,6 +223,9 @@ class MongoEventStore:
     async def read_commit(self, commit_id: str) -> Commit | None:
         return await self._commit(commit_id)
 
+    def known_version(self, stream_id: str) -> int:
+        return self._recent.known_end(stream_id)[0]
+
     async def read_customer(self, customer_id: str) -> list[EventEnvelope]:
         cursor = self._commits.find(
             {"events.customer_id": customer_id}, sort=[("position", ASCENDING)]

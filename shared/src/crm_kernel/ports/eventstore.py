@@ -41,6 +41,11 @@ class EventStore(Protocol):
         """One commit by its id, None if the store has none by that id."""
         ...
 
+    def known_version(self, stream_id: str) -> int:
+        """A version this process knows the stream reached, without asking the store (other
+        writers may have taken it further); 0 when it knows nothing of the stream."""
+        ...
+
     async def read_customer(self, customer_id: str) -> list[EventEnvelope]:
         """Every event about one customer, in commit order: for the right of access."""
         ...

@@ -61,6 +61,7 @@ def test_a_lead_is_captured_assigned_worked_and_qualified(api: Any) -> None:
     answer = client.post("/leads", json=lead(lead_id=lead_id))
     assert answer.status_code == 201, answer.text
     assert answer.json()["lead_id"] == lead_id
+    assert answer.json()["customer_id"] == prospect_id_of(lead_id)
     assert answer.json()["stream_id"] == f"lead-{lead_id}"
     base = f"/leads/{lead_id}"
     assert client.put(f"{base}/owner", json={"owner": "marta"}).json()["version"] == 2

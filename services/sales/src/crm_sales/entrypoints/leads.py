@@ -39,6 +39,7 @@ from crm_sales.domain.lead import (
     RecycleLead,
     StartWorkOnLead,
     lead_decider,
+    prospect_id_of,
     stream_of,
 )
 
@@ -94,6 +95,10 @@ class CaptureLeadRequest(LeadStepRequest):
 
 class LeadCapturedResponse(CommandAccepted):
     lead_id: UUID
+    customer_id: UUID = Field(
+        description="The id the customer will have once the lead converts: its timeline "
+        "holds the lead's events now (ADR 26)"
+    )
 
 
 @router.post("/leads", status_code=201, response_model=LeadCapturedResponse)
@@ -108,6 +113,7 @@ async def capture_lead(
         metadata.happened_at(body.occurred_at),
         LeadCapturedResponse,
         lead_id=body.lead_id,
+        customer_id=prospect_id_of(command.lead_id),
     )
 
 

@@ -112,6 +112,33 @@ def test_an_estimated_value_and_its_currency_come_together(
     assert refused.value.status_code == 422 and refused.value.field == field
 
 
+def test_lines_are_stored_with_white_space_collapsed_and_texts_trimmed() -> None:
+    messy = CAPTURE.model_copy(
+        update={"person_name": "  Ana   Ruiz ", "owner": " marta ", "notes": " Met at\n the fair  "}
+    )
+    [event] = then([], messy)
+    assert isinstance(event, LeadCaptured)
+    assert (event.person_name, event.owner, event.notes) == (
+        "Ana Ruiz",
+        "marta",
+        "Met at\n the fair",
+    )
+    assert then([CAPTURED, ASSIGNED], AssignLead(lead_id=LEAD, owner=" marta")) == []
+
+
+@pytest.mark.parametrize(
+    "field", ["person_name", "company_name", "email", "phone", "owner", "notes"]
+)
+def test_a_blank_value_is_refused_naming_its_field(field: str) -> None:
+    with pytest.raises(DomainError, match=f"{field} must not be blank") as refused:
+        then([], CAPTURE.model_copy(update={field: " \t "}))
+    assert refused.value.status_code == 422 and refused.value.field == field
+    with pytest.raises(DomainError, match="note must not be blank"):
+        then([CAPTURED], disqualify(note="   "))
+    with pytest.raises(DomainError, match="owner must not be blank"):
+        then([CAPTURED], AssignLead(lead_id=LEAD, owner="  "))
+
+
 def test_a_lead_captured_already_is_refused_with_its_id() -> None:
     with pytest.raises(ConflictError, match="lead l1 was captured already"):
         then([CAPTURED], CAPTURE)

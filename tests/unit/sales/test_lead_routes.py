@@ -132,6 +132,7 @@ def test_a_lead_captured_after_the_fact_carries_when_it_came_in(api: Any) -> Non
         ({"currency": "euro"}, "currency"),
         ({"campaign_id": "spring"}, "campaign_id"),
         ({"person_name": None, "company_name": None}, "person_name"),
+        ({"company_name": "   "}, "company_name"),
         ({"currency": None}, "currency"),
         ({"occurred_at": 0}, "occurred_at"),
     ],

@@ -26,6 +26,7 @@ from uuid import UUID, uuid5
 from crm_kernel.domain.decider import Decider, Decisions
 from crm_kernel.domain.errors import ConflictError, DomainError, NotFoundError
 from crm_kernel.domain.events import DomainEvent
+from crm_kernel.text import collapse_spaces
 from crm_sales_contracts.events import (
     Currency,
     DisqualificationNote,
@@ -201,28 +202,42 @@ def _moves(state: Lead, command: LeadCommand) -> bool:
 decide: Decisions[Lead, LeadCommand] = Decisions()
 
 
+# A lead's one-line fields are stored with white space collapsed, its free texts trimmed;
+# neither may be blank.
+LINES = ("person_name", "company_name", "email", "phone", "owner")
+TEXTS = ("product_interest", "notes", "note")
+
+
+def _cleaned(field: str, value: str) -> str:
+    clean = collapse_spaces(value) if field in LINES else value.strip()
+    if not clean:
+        raise DomainError(f"{field} must not be blank", field=field)
+    return clean
+
+
 @decide.on(CaptureLead)
 def capture(state: Lead, command: CaptureLead) -> list[DomainEvent]:
     if state.status is not None:
         raise ConflictError(f"lead {command.lead_id} was captured already")
-    if command.person_name is None and command.company_name is None:
+    facts = command.model_dump()
+    facts |= {f: _cleaned(f, facts[f]) for f in (*LINES, *TEXTS) if facts.get(f) is not None}
+    if facts["person_name"] is None and facts["company_name"] is None:
         raise DomainError("a lead names a person or a company (or both)", field="person_name")
     if (command.estimated_value is None) != (command.currency is None):
         raise DomainError(
             "an estimated value needs its currency, and a currency its value",
             field="currency" if command.currency is None else "estimated_value",
         )
-    return [LeadCaptured(**command.model_dump(), customer_id=prospect_id_of(command.lead_id))]
+    return [LeadCaptured(**facts, customer_id=prospect_id_of(command.lead_id))]
 
 
 @decide.on(AssignLead, guard=_captured)
 def assign(state: Lead, command: AssignLead) -> list[DomainEvent]:
     """Any status: a new lead becomes assigned, any other keeps its status."""
-    if state.owner == command.owner:
+    owner = _cleaned("owner", command.owner)
+    if state.owner == owner:
         return []  # assigned so already: a retry changes nothing
-    return [
-        LeadAssigned(lead_id=command.lead_id, customer_id=state.customer_id, owner=command.owner)
-    ]
+    return [LeadAssigned(lead_id=command.lead_id, customer_id=state.customer_id, owner=owner)]
 
 
 @decide.on(StartWorkOnLead, guard=_captured)
@@ -252,18 +267,13 @@ def disqualify(state: Lead, command: DisqualifyLead) -> list[DomainEvent]:
         raise DomainError(
             f"the reason must be one of: {', '.join(command.reasons)}", field="reason"
         )
-    if state.status is LeadStatus.DISQUALIFIED and (state.reason, state.note) == (
-        reason,
-        command.note,
-    ):
+    note = None if command.note is None else _cleaned("note", command.note)
+    if state.status is LeadStatus.DISQUALIFIED and (state.reason, state.note) == (reason, note):
         return []  # disqualified so already: a retry changes nothing
     _moves(state, command)
     return [
         LeadDisqualified(
-            lead_id=command.lead_id,
-            customer_id=state.customer_id,
-            reason=reason,
-            note=command.note,
+            lead_id=command.lead_id, customer_id=state.customer_id, reason=reason, note=note
         )
     ]
 

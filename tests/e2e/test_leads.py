@@ -5,13 +5,19 @@ will have, readable there (its personal fields sealed on the way)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 import time
 import uuid
+from datetime import timedelta
+from pathlib import Path
 
 import httpx
+from crm_kernel.auth import ALL_SCOPES, issue_token
 from crm_sales.domain.lead import prospect_id_of
 
 from tests.e2e.test_walking_skeleton import count_events, post, token
+from tests.support import SECRET
 
 SALES = "sales:write"
 TIMELINE_TIMEOUT_S = 20
@@ -124,3 +130,53 @@ async def test_bad_values_get_422_and_illegal_moves_409_with_nothing_appended(pl
     forbidden = post(platform, "sales", f"{base}/work", {}, "sales:read")
     assert forbidden.status_code == 403
     assert await count_events(platform, "sales") == before
+
+
+# --- the README's example, pasted ----------------------------------------------------------
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_block(heading: str) -> str:
+    """The first bash block after `heading` in the README."""
+    after = README.read_text(encoding="utf-8").split(f"{heading}\n", 1)[1]
+    return after.split("```bash\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readmes_leads_example_works_pasted_in_order(platform) -> None:
+    # The helpers the README's "Try it" defines first, with a token of the tests' issuer.
+    helpers = [
+        line
+        for line in readme_block("## Try it").splitlines()
+        if line.startswith(("AUTH=", "id()", "after()"))
+    ]
+    assert len(helpers) == 3, helpers
+    value = issue_token(SECRET, "readme", list(ALL_SCOPES), timedelta(minutes=30))
+    lines = readme_block("### The sales context: leads").splitlines()
+    timeline = [line for line in lines if "/timeline" in line]
+    assert len(timeline) == 1  # read below, once the projector has it
+    kept = [line for line in lines if line not in timeline]
+    script = "\n".join([f"TOKEN={value}", *helpers, *kept, 'echo; echo "LEAD=$LEAD"'])
+    for port, service in (("8102", "sales"), ("8105", "projections")):
+        script = script.replace(f"localhost:{port}", platform.urls[service].removeprefix("http://"))
+    ran = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    printed, lead_id = ran.stdout.rsplit("LEAD=", 1)
+    answers = list(json_objects(printed))  # curl prints each answer without a line break
+    # Every command answered where its events landed, but the one the README shows refused.
+    refusals = [a["detail"] for a in answers if "detail" in a]
+    assert len(refusals) == 1, ran.stdout
+    assert "is qualified: only a disqualified lead is recycled" in refusals[0][0]["msg"]
+    assert len([a for a in answers if "stream_id" in a]) == 5, ran.stdout
+    types = [i["type"].split(".")[2] for i in timeline_when(platform, lead_id.strip(), 4)]
+    assert types == ["LeadCaptured", "LeadAssigned", "LeadWorkStarted", "LeadQualified"]
+
+
+def json_objects(text: str):
+    """The JSON values written one after another in `text`."""
+    decoder, text, at = json.JSONDecoder(), text.strip(), 0
+    while at < len(text):
+        found, at = decoder.raw_decode(text, at)
+        yield found
+        while at < len(text) and text[at].isspace():
+            at += 1

@@ -2,7 +2,9 @@
 
 A customer with distinctive personal values goes through every command that touches personal
 data, in every context, over HTTP and the ingest topic; a second customer with the same e-mail
-is reported as a duplicate and merged into the first; then the first is erased. Afterwards no
+is reported as a duplicate and merged into the first; then the first is erased. A sales lead
+with distinctive values of its own is captured and disqualified with a note (issue 12): it is
+sealed under the customer id it will have (ADR 26), which nobody erases here. Afterwards no
 Kafka topic, no database of the platform (event stores, vault, read models) and no service's
 log may hold any of those values: in clear, lower-cased, accent-folded, or (phones) in E.164.
 """
@@ -25,6 +27,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from crm_contacts.domain.contact_points import normalise_email, normalise_phone
 from crm_kernel.contexts import CONTEXTS
+from crm_sales.domain.lead import prospect_id_of
 from pymongo import AsyncMongoClient
 
 from tests.e2e.test_contacts import put
@@ -297,6 +300,50 @@ def schedule_activities(platform, s: Secrets, customer: str, notes: str) -> None
             ok(post(platform, "contacts", path, {"note": note}, CONTACTS))
 
 
+def drive_lead(platform, s: Secrets, tag: str) -> str:
+    """A lead holding every personal field, assigned and disqualified with a note; its id."""
+    lead_id = str(uuid.uuid4())
+    body = {
+        "lead_id": lead_id,
+        "person_name": s.add("lead's name", f"Eulalia Quiñones-{tag}"),
+        "company_name": s.text("lead's company", f"{s.word('Cerámicas')} {s.word('Benavente')}"),
+        "email": s.add("lead's e-mail", f"Eulalia.{tag}@Lead.Example"),
+        "phone": s.add("lead's phone", f"+34 6{digits(2)} {digits(3)} {digits(3)}"),
+        "product_interest": s.text(
+            "lead's product interest", f"{s.word('Candelabros')} para {s.word('Zaragoza')}"
+        ),
+        "estimated_value": "900.00",
+        "currency": "EUR",
+        "channel": "trade_fair",
+        "notes": s.text("lead's notes", f"Su {s.word('cuñado')} {s.word('Fermín')} vino"),
+    }
+    s.add("lead's e-mail: lower-cased", body["email"].lower())
+    s.add("lead's phone: digits", "".join(ch for ch in body["phone"] if ch.isdigit()))
+    ok(post(platform, "sales", "/leads", body, "sales:write"))
+    base = f"/leads/{lead_id}"
+    owner = httpx.put(
+        f"{platform.urls['sales']}{base}/owner",
+        json={"owner": "marta"},
+        headers=token(),
+        timeout=10,
+    )
+    ok(owner)
+    note = s.text(
+        "disqualification note", f"Se fue con {s.word('Cristalerías')} {s.word('Ordóñez')}"
+    )
+    disqualified = {"reason": "went with a competitor", "note": note}
+    ok(post(platform, "sales", f"{base}/disqualification", disqualified, "sales:write"))
+    return lead_id
+
+
+def lead_timeline(platform, lead_id: str) -> list[dict[str, Any]]:
+    answer = httpx.get(
+        f"{platform.urls['projections']}/customers/{prospect_id_of(lead_id)}/timeline",
+        headers=token("projections:read"),
+    )
+    return answer.json()["items"] if answer.status_code == 200 else []
+
+
 async def ingest(platform, s: Secrets, customer: str, label: str = "ingested summary") -> None:
     summary = s.text(
         label,
@@ -416,6 +463,7 @@ async def test_no_personal_data_in_clear_anywhere_after_erasure(platform) -> Non
     s = Secrets()
     tag = letters(8)
     customer, merged = await asyncio.to_thread(drive, platform, s, tag)
+    lead_id = await asyncio.to_thread(drive_lead, platform, s, tag)
     await ingest(platform, s, customer)
     view = await asyncio.to_thread(
         view_when,
@@ -429,6 +477,12 @@ async def test_no_personal_data_in_clear_anywhere_after_erasure(platform) -> Non
         ),
     )
     assert tag in json.dumps(view), view  # the values were readable before the erasure
+    await wait_for(
+        lambda: asyncio.to_thread(lambda: len(lead_timeline(platform, lead_id)) == 3),
+        20,
+        "the lead's events in its timeline",
+    )
+    assert tag in json.dumps(await asyncio.to_thread(lead_timeline, platform, lead_id))
 
     ok(
         post(

@@ -13,8 +13,11 @@ from crm_contacts_contracts import events as c
 from crm_kernel import wire
 from crm_kernel.adapters.kafka_topics import EVENT_TOPICS
 from crm_kernel.domain.envelope import Metadata, wrap
+from crm_kernel.domain.events import DomainEvent
 from crm_local.synthetic import registered, stream_of
 from crm_projections.entrypoints.admin import rebuild_into
+from crm_sales.domain.lead import prospect_id_of
+from crm_sales_contracts import events as sales
 from crm_sales_contracts.events import OrderLine, OrderPlaced
 from crm_support_contracts import events as s
 
@@ -33,8 +36,8 @@ T0 = datetime(2026, 2, 1, 9, tzinfo=UTC)
 
 def history(customers: list[str]):
     """A small but varied history: registrations, contact points, orders, interactions,
-    an activity, a support case assigned and handed over, and a merge (of the case's
-    customer) followed by an order for the merged id."""
+    an activity, a support case assigned and handed over, a lead through its lifecycle, and
+    a merge (of the case's customer) followed by an order for the merged id."""
     events = []
     for n, cid in enumerate(customers):
         events += registered(cid, n, "test", T0 + timedelta(minutes=n))
@@ -74,6 +77,7 @@ def history(customers: list[str]):
     )
     assigned = [s.CaseAssigned(**case, assignee=a) for a in ("marta", "team-returns")]
     events += stream_of([opened, *assigned], f"case-{customers[0]}", "desk", T0)
+    events += stream_of(lead_lifecycle(f"l-{customers[0]}"), f"lead-l-{customers[0]}", "web", T0)
     events += wrap(
         [c.CustomerMerged(customer_id=customers[0], survivor_id=customers[1])],
         source="crm.contacts",
@@ -84,6 +88,18 @@ def history(customers: list[str]):
     late = order(f"{customers[0]}-late", customers[0], "L", "1.00")
     events += stream_of([late], f"order-{customers[0]}-late", "shop")
     return events
+
+
+def lead_lifecycle(lead_id: str) -> list[DomainEvent]:
+    lead = {"lead_id": lead_id, "customer_id": prospect_id_of(lead_id)}
+    return [
+        sales.LeadCaptured(**lead, person_name="Ana", channel=sales.LeadChannel.WEB_FORM),
+        sales.LeadAssigned(**lead, owner="marta"),
+        sales.LeadWorkStarted(**lead),
+        sales.LeadDisqualified(**lead, reason="no budget", note="private"),
+        sales.LeadRecycled(**lead),
+        sales.LeadQualified(**lead),
+    ]
 
 
 def order(order_id: str, customer_id: str, sku: str, price: str) -> OrderPlaced:
@@ -108,7 +124,9 @@ async def test_two_rebuilds_equal_the_live_read_models(infra, unique):
             "live caught up",
         )
         survivor = await service.models.customers.get(customers[1])
+        lead = await service.models.customers.get(prospect_id_of(f"l-{customers[0]}"))
     assert survivor["merged_from"] == [customers[0]]
+    assert lead["events_applied"] == 6 and lead["profile"] is None  # pending (ADR 26)
     assert survivor["sales"]["orders_count"] == 5  # its own two, the merged two, the late one
     [case] = survivor["support"]["cases"]  # the merged customer's, handed over to a team
     assert (case["id"], case["assignee"]) == (f"s-{customers[0]}", "team-returns")

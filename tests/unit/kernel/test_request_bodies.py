@@ -23,6 +23,7 @@ from crm_kernel.relay import Relay
 from crm_kernel.timeinput import IsoDateTime, OccurredAt
 from crm_sales.domain.order import order_decider
 from crm_sales.entrypoints.http import router as sales
+from crm_sales.entrypoints.leads import router as leads
 from crm_support.domain.case import case_decider
 from crm_support.entrypoints.http import router as support
 from fastapi import APIRouter, FastAPI
@@ -35,6 +36,7 @@ from tests.support import SECRET, auth_for_tests
 
 ROUTERS = {
     "sales": sales,
+    "sales leads": leads,
     "support": support,
     "campaigns": campaigns,
     "contacts customers": customers,
@@ -59,6 +61,7 @@ BODIES: list[type[BaseModel]] = sorted(
 def test_the_routes_have_bodies_to_check() -> None:
     names = {model.__name__ for model in BODIES}
     assert {"PlaceOrderRequest", "OpenCaseRequest", "ScheduleRequest", "ConsentRequest"} <= names
+    assert {"CaptureLeadRequest", "DisqualifyLeadRequest", "LeadStepRequest"} <= names
     assert len(BODIES) >= 20
 
 

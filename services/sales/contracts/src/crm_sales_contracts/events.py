@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated
 
-from crm_kernel.domain.events import DomainEvent
+from crm_kernel.domain.events import DomainEvent, OptionalPersonalStr
 from pydantic import BaseModel, ConfigDict, Field
 
 # Each bound once, for the request, the command and the event alike (a request's text field
@@ -40,3 +41,113 @@ class OrderPlaced(DomainEvent):
     total: Decimal
     currency: Currency
     payment_method: str | None = None
+
+
+# --- leads (issue 12) ------------------------------------------------------------------------
+# Bounds of a lead's fields, once for the request, the command and the event. Personal fields
+# (names, contact details, every free text) carry theirs on the request and the command only:
+# on the event they hold ciphertext, which is longer than the text (ADR 23).
+LEAD_NAME = Field(min_length=1, max_length=200)
+LEAD_EMAIL = Field(min_length=3, max_length=254)
+LEAD_PHONE = Field(min_length=3, max_length=40)
+PRODUCT_INTEREST = Field(min_length=1, max_length=500)
+LEAD_NOTES = Field(min_length=1, max_length=10_000)
+DISQUALIFICATION_NOTE = Field(min_length=1, max_length=2_000)
+LeadName = Annotated[str, LEAD_NAME]
+LeadEmail = Annotated[str, LEAD_EMAIL]
+LeadPhone = Annotated[str, LEAD_PHONE]
+ProductInterest = Annotated[str, PRODUCT_INTEREST]
+LeadNotes = Annotated[str, LEAD_NOTES]
+DisqualificationNote = Annotated[str, DISQUALIFICATION_NOTE]
+# Who works a lead: a salesperson's handle, as owners are named elsewhere.
+LEAD_OWNER = Field(min_length=1, max_length=100)
+LeadOwner = Annotated[str, LEAD_OWNER]
+# A reason for disqualifying, one of the configured list (CRM_LEAD_DISQUALIFICATION_REASONS).
+DISQUALIFICATION_REASON = Field(min_length=1, max_length=100)
+DisqualificationReason = Annotated[str, DISQUALIFICATION_REASON]
+
+
+class LeadChannel(StrEnum):
+    """Where a lead came from."""
+
+    WEB_FORM = "web_form"
+    EMAIL = "email"
+    PHONE = "phone"
+    TRADE_FAIR = "trade_fair"
+    REFERRAL = "referral"
+    PARTNER = "partner"
+    CAMPAIGN = "campaign"
+    SOCIAL = "social"
+    OTHER = "other"
+
+
+class LeadCaptured(DomainEvent):
+    """A possible customer became known to a sales team through a channel. `customer_id` is
+    the id the customer will have once the lead converts (a UUID5 of the lead id): its key
+    seals the lead's personal data (names, contact details, product interest, notes), and an
+    erasure of that id shreds them (ADR 26)."""
+
+    event_type = "crm.sales.LeadCaptured.v1"
+
+    lead_id: str
+    customer_id: str
+    person_name: OptionalPersonalStr = None
+    company_name: OptionalPersonalStr = None
+    email: OptionalPersonalStr = None
+    phone: OptionalPersonalStr = None
+    product_interest: OptionalPersonalStr = None
+    estimated_value: Money | None = None
+    currency: Currency | None = None
+    channel: LeadChannel
+    campaign_id: str | None = None
+    owner: LeadOwner | None = None
+    notes: OptionalPersonalStr = None
+
+
+class LeadAssigned(DomainEvent):
+    """A lead was given to a salesperson to work (again, when it changes hands)."""
+
+    event_type = "crm.sales.LeadAssigned.v1"
+
+    lead_id: str
+    customer_id: str
+    owner: LeadOwner
+
+
+class LeadWorkStarted(DomainEvent):
+    """The lead's owner began working it (contacting, finding out the need)."""
+
+    event_type = "crm.sales.LeadWorkStarted.v1"
+
+    lead_id: str
+    customer_id: str
+
+
+class LeadQualified(DomainEvent):
+    """The lead was found worth pursuing: it may be converted."""
+
+    event_type = "crm.sales.LeadQualified.v1"
+
+    lead_id: str
+    customer_id: str
+
+
+class LeadDisqualified(DomainEvent):
+    """The lead was discarded, for a reason from the configured list and an optional note
+    (personal data)."""
+
+    event_type = "crm.sales.LeadDisqualified.v1"
+
+    lead_id: str
+    customer_id: str
+    reason: DisqualificationReason
+    note: OptionalPersonalStr = None
+
+
+class LeadRecycled(DomainEvent):
+    """A disqualified lead was taken up again: its owner works it once more."""
+
+    event_type = "crm.sales.LeadRecycled.v1"
+
+    lead_id: str
+    customer_id: str

@@ -1,0 +1,308 @@
+"""The lead aggregate: commands, state, one decision per command, and evolve.
+
+A lead moves through these statuses (ADR 26); any other move is refused with 409 and a
+message naming the rule, bad values with 422:
+
+    command      from                                        to
+    capture      (no lead yet)                               new; assigned if it names an owner
+    assign       new, assigned, working, qualified,          assigned from new; else unchanged
+                 disqualified
+    start work   assigned                                    working
+    qualify      working                                     qualified
+    disqualify   new, assigned, working, qualified           disqualified (a listed reason)
+    recycle      disqualified, with an owner                 working
+
+`converted` (from qualified) is reserved for the conversion of the next increment. A repeat
+that would change nothing (the same owner, work started already, qualified already, the same
+disqualification) records nothing; a command on a lead never captured is refused with 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from uuid import UUID, uuid5
+
+from crm_kernel.domain.decider import Decider, Decisions
+from crm_kernel.domain.errors import ConflictError, DomainError, NotFoundError
+from crm_kernel.domain.events import DomainEvent
+from crm_kernel.text import collapse_spaces
+from crm_sales_contracts.events import (
+    Currency,
+    DisqualificationNote,
+    DisqualificationReason,
+    LeadAssigned,
+    LeadCaptured,
+    LeadChannel,
+    LeadDisqualified,
+    LeadEmail,
+    LeadName,
+    LeadNotes,
+    LeadOwner,
+    LeadPhone,
+    LeadQualified,
+    LeadRecycled,
+    LeadWorkStarted,
+    Money,
+    ProductInterest,
+)
+from pydantic import BaseModel, ConfigDict
+
+# The namespace of the customer ids leads name (a UUID5 of the lead id): fixed forever, so a
+# redelivered conversion names the same customer.
+PROSPECTS = UUID("5b0c7f5e-2f4a-5d3e-9c1b-7a6e4d2c1f00")
+# Like Odoo's lost reasons and what sales teams use; a business sets its own list
+# (CRM_LEAD_DISQUALIFICATION_REASONS).
+DEFAULT_DISQUALIFICATION_REASONS = (
+    "too expensive",
+    "no budget",
+    "no need",
+    "went with a competitor",
+    "unreachable",
+    "duplicate",
+    "other",
+)
+
+
+def stream_of(lead_id: str) -> str:
+    return f"lead-{lead_id}"
+
+
+def prospect_id_of(lead_id: str) -> str:
+    """The id of the customer the lead may become: its personal data is sealed under it."""
+    return str(uuid5(PROSPECTS, lead_id))
+
+
+class LeadStatus(StrEnum):
+    NEW = "new"
+    ASSIGNED = "assigned"
+    WORKING = "working"
+    QUALIFIED = "qualified"
+    DISQUALIFIED = "disqualified"
+
+
+class CaptureLead(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    lead_id: str
+    person_name: LeadName | None = None
+    company_name: LeadName | None = None
+    email: LeadEmail | None = None
+    phone: LeadPhone | None = None
+    product_interest: ProductInterest | None = None
+    estimated_value: Money | None = None
+    currency: Currency | None = None
+    channel: LeadChannel
+    campaign_id: str | None = None
+    owner: LeadOwner | None = None
+    notes: LeadNotes | None = None
+
+
+class AssignLead(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    lead_id: str
+    owner: LeadOwner
+
+
+class StartWorkOnLead(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    lead_id: str
+
+
+class QualifyLead(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    lead_id: str
+
+
+class DisqualifyLead(BaseModel):
+    """`reasons`: the configured list the reason must come from (the service's settings)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    lead_id: str
+    reason: DisqualificationReason
+    note: DisqualificationNote | None = None
+    reasons: tuple[DisqualificationReason, ...]
+
+
+class RecycleLead(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    lead_id: str
+
+
+LeadCommand = (
+    CaptureLead | AssignLead | StartWorkOnLead | QualifyLead | DisqualifyLead | RecycleLead
+)
+
+
+@dataclass(frozen=True)
+class Lead:
+    status: LeadStatus | None = None  # None: never captured
+    customer_id: str = ""
+    owner: str | None = None
+    reason: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Move:
+    """A row of the transition table: the statuses a command moves a lead from, where to,
+    and the rule a refusal (409) names. `again`: a lead at `to` already records nothing (a
+    retry) instead of being refused."""
+
+    sources: frozenset[LeadStatus]
+    to: LeadStatus
+    rule: str
+    again: bool = False
+
+
+OPEN = frozenset({LeadStatus.NEW, LeadStatus.ASSIGNED, LeadStatus.WORKING, LeadStatus.QUALIFIED})
+MOVES: dict[type[LeadCommand], Move] = {
+    StartWorkOnLead: Move(
+        frozenset({LeadStatus.ASSIGNED}),
+        LeadStatus.WORKING,
+        "work starts on an assigned lead (assign an owner first)",
+        again=True,
+    ),
+    QualifyLead: Move(
+        frozenset({LeadStatus.WORKING}),
+        LeadStatus.QUALIFIED,
+        "only a lead being worked is qualified (start work first)",
+        again=True,
+    ),
+    DisqualifyLead: Move(OPEN, LeadStatus.DISQUALIFIED, "it was disqualified already"),
+    RecycleLead: Move(
+        frozenset({LeadStatus.DISQUALIFIED}),
+        LeadStatus.WORKING,
+        "only a disqualified lead is recycled",
+    ),
+}
+
+
+def _captured(state: Lead, command: LeadCommand) -> None:
+    if state.status is None:
+        raise NotFoundError(f"no lead {command.lead_id}: capture it first")
+
+
+def _moves(state: Lead, command: LeadCommand) -> bool:
+    """Whether the command moves the lead (False: a retry of a move made already); a 409
+    naming the rule if its status does not allow the move."""
+    move = MOVES[type(command)]
+    if move.again and state.status is move.to:
+        return False
+    if state.status not in move.sources:
+        raise ConflictError(f"lead {command.lead_id} is {state.status}: {move.rule}")
+    return True
+
+
+decide: Decisions[Lead, LeadCommand] = Decisions()
+
+
+# A lead's one-line fields are stored with white space collapsed, its free texts trimmed;
+# neither may be blank.
+LINES = ("person_name", "company_name", "email", "phone", "owner")
+TEXTS = ("product_interest", "notes", "note")
+
+
+def _cleaned(field: str, value: str) -> str:
+    clean = collapse_spaces(value) if field in LINES else value.strip()
+    if not clean:
+        raise DomainError(f"{field} must not be blank", field=field)
+    return clean
+
+
+@decide.on(CaptureLead)
+def capture(state: Lead, command: CaptureLead) -> list[DomainEvent]:
+    if state.status is not None:
+        raise ConflictError(f"lead {command.lead_id} was captured already")
+    facts = command.model_dump()
+    facts |= {f: _cleaned(f, facts[f]) for f in (*LINES, *TEXTS) if facts.get(f) is not None}
+    if facts["person_name"] is None and facts["company_name"] is None:
+        raise DomainError("a lead names a person or a company (or both)", field="person_name")
+    if (command.estimated_value is None) != (command.currency is None):
+        raise DomainError(
+            "an estimated value needs its currency, and a currency its value",
+            field="currency" if command.currency is None else "estimated_value",
+        )
+    return [LeadCaptured(**facts, customer_id=prospect_id_of(command.lead_id))]
+
+
+@decide.on(AssignLead, guard=_captured)
+def assign(state: Lead, command: AssignLead) -> list[DomainEvent]:
+    """Any status: a new lead becomes assigned, any other keeps its status."""
+    owner = _cleaned("owner", command.owner)
+    if state.owner == owner:
+        return []  # assigned so already: a retry changes nothing
+    return [LeadAssigned(lead_id=command.lead_id, customer_id=state.customer_id, owner=owner)]
+
+
+@decide.on(StartWorkOnLead, guard=_captured)
+def start_work(state: Lead, command: StartWorkOnLead) -> list[DomainEvent]:
+    if not _moves(state, command):
+        return []
+    return [LeadWorkStarted(lead_id=command.lead_id, customer_id=state.customer_id)]
+
+
+@decide.on(QualifyLead, guard=_captured)
+def qualify(state: Lead, command: QualifyLead) -> list[DomainEvent]:
+    if not _moves(state, command):
+        return []
+    return [LeadQualified(lead_id=command.lead_id, customer_id=state.customer_id)]
+
+
+def _listed(reason: str, reasons: tuple[str, ...]) -> str | None:
+    """The configured spelling of `reason` (matched in any letter case), None if unlisted."""
+    wanted = reason.strip().casefold()
+    return next((r for r in reasons if r.casefold() == wanted), None)
+
+
+@decide.on(DisqualifyLead, guard=_captured)
+def disqualify(state: Lead, command: DisqualifyLead) -> list[DomainEvent]:
+    reason = _listed(command.reason, command.reasons)
+    if reason is None:
+        raise DomainError(
+            f"the reason must be one of: {', '.join(command.reasons)}", field="reason"
+        )
+    note = None if command.note is None else _cleaned("note", command.note)
+    if state.status is LeadStatus.DISQUALIFIED and (state.reason, state.note) == (reason, note):
+        return []  # disqualified so already: a retry changes nothing
+    _moves(state, command)
+    return [
+        LeadDisqualified(
+            lead_id=command.lead_id, customer_id=state.customer_id, reason=reason, note=note
+        )
+    ]
+
+
+@decide.on(RecycleLead, guard=_captured)
+def recycle(state: Lead, command: RecycleLead) -> list[DomainEvent]:
+    _moves(state, command)
+    if state.owner is None:
+        raise ConflictError(
+            f"lead {command.lead_id} has no owner: a recycled lead is worked again, "
+            "assign an owner first"
+        )
+    return [LeadRecycled(lead_id=command.lead_id, customer_id=state.customer_id)]
+
+
+def evolve(state: Lead, event: DomainEvent) -> Lead:
+    if isinstance(event, LeadCaptured):
+        status = LeadStatus.NEW if event.owner is None else LeadStatus.ASSIGNED
+        return Lead(status=status, customer_id=event.customer_id, owner=event.owner)
+    if isinstance(event, LeadAssigned):
+        moved = LeadStatus.ASSIGNED if state.status is LeadStatus.NEW else state.status
+        return replace(state, status=moved, owner=event.owner)
+    if isinstance(event, LeadWorkStarted | LeadRecycled):
+        return replace(state, status=LeadStatus.WORKING, reason=None, note=None)
+    if isinstance(event, LeadQualified):
+        return replace(state, status=LeadStatus.QUALIFIED)
+    if isinstance(event, LeadDisqualified):
+        return replace(state, status=LeadStatus.DISQUALIFIED, reason=event.reason, note=event.note)
+    return state
+
+
+lead_decider: Decider[Lead, LeadCommand] = Decider(initial_state=Lead, decide=decide, evolve=evolve)

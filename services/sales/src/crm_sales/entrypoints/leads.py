@@ -1,0 +1,201 @@
+"""HTTP API of the sales context's leads: translates requests into lead commands."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID, uuid4
+
+from crm_kernel.application import CommandHandler
+from crm_kernel.domain.envelope import Metadata
+from crm_kernel.http import CommandAccepted, accept, write_metadata
+from crm_kernel.openapi import COMMAND_ERRORS, SUBJECT_COMMAND_ERRORS
+from crm_kernel.request_body import Line, OptionalLine, OptionalText, RequestBody
+from crm_kernel.runtime import handler_of
+from crm_kernel.timeinput import OccurredAt
+from crm_sales_contracts.events import (
+    DISQUALIFICATION_NOTE,
+    DISQUALIFICATION_REASON,
+    LEAD_EMAIL,
+    LEAD_NAME,
+    LEAD_NOTES,
+    LEAD_OWNER,
+    LEAD_PHONE,
+    PRODUCT_INTEREST,
+    Currency,
+    LeadChannel,
+    Money,
+)
+from fastapi import APIRouter, Depends, Request
+from pydantic import Field
+from pydantic.fields import FieldInfo
+
+from crm_sales.domain.lead import (
+    AssignLead,
+    CaptureLead,
+    DisqualifyLead,
+    Lead,
+    LeadCommand,
+    QualifyLead,
+    RecycleLead,
+    StartWorkOnLead,
+    lead_decider,
+    prospect_id_of,
+    stream_of,
+)
+
+# Every route: 409 when the lead's status does not allow the move (the message names the rule)
+# or a concurrent write won, 410 when its customer id was erased, 422 for invalid values; the
+# routes on a lead also 404 when it was never captured.
+router = APIRouter(tags=["leads"], responses=COMMAND_ERRORS)
+Write = Annotated[Metadata, Depends(write_metadata("sales:write"))]
+Leads = Annotated[CommandHandler[Lead, LeadCommand], Depends(handler_of(lead_decider))]
+
+
+async def _reasons(request: Request) -> tuple[str, ...]:
+    reasons: tuple[str, ...] = request.app.state.lead_disqualification_reasons
+    return reasons
+
+
+Reasons = Annotated[tuple[str, ...], Depends(_reasons)]
+
+
+def bounded(bounds: FieldInfo, **overrides: Any) -> Any:
+    """A request field with the contract's bounds (`bounds`) and its own `overrides`, merged
+    into the field so the text check (`Line`, `Text`) reports characters, not "items"."""
+    return FieldInfo.merge_field_infos(bounds, **overrides)
+
+
+def optional(bounds: FieldInfo, **overrides: Any) -> Any:
+    """An optional request field (default None) with the contract's bounds."""
+    return bounded(bounds, default=None, **overrides)
+
+
+class LeadStepRequest(RequestBody):
+    """A step of a lead's lifecycle; `{}` when it happens now."""
+
+    occurred_at: OccurredAt | None = Field(
+        default=None, description="When it happened, if before now (recorded after the fact)"
+    )
+
+
+class CaptureLeadRequest(LeadStepRequest):
+    lead_id: UUID = Field(default_factory=uuid4, description="Give one to make retries safe")
+    person_name: OptionalLine = optional(LEAD_NAME, description="A person, a company or both")
+    company_name: OptionalLine = optional(LEAD_NAME)
+    email: OptionalLine = optional(LEAD_EMAIL)
+    phone: OptionalLine = optional(LEAD_PHONE)
+    product_interest: OptionalText = optional(PRODUCT_INTEREST)
+    estimated_value: Money | None = Field(default=None, description="With its currency")
+    currency: Currency | None = Field(default=None, examples=["EUR"])
+    channel: LeadChannel
+    campaign_id: UUID | None = Field(default=None, description="The campaign it came from")
+    owner: OptionalLine = optional(LEAD_OWNER, description="Assigned at once if given")
+    notes: OptionalText = optional(LEAD_NOTES)
+
+
+class LeadCapturedResponse(CommandAccepted):
+    lead_id: UUID
+    customer_id: UUID = Field(
+        description="The id the customer will have once the lead converts: its timeline "
+        "holds the lead's events now (ADR 26)"
+    )
+
+
+@router.post("/leads", status_code=201, response_model=LeadCapturedResponse)
+async def capture_lead(
+    body: CaptureLeadRequest, metadata: Write, leads: Leads
+) -> LeadCapturedResponse:
+    command = CaptureLead.model_validate(body.model_dump(mode="json", exclude={"occurred_at"}))
+    return await accept(
+        leads,
+        stream_of(command.lead_id),
+        command,
+        metadata.happened_at(body.occurred_at),
+        LeadCapturedResponse,
+        lead_id=body.lead_id,
+        customer_id=prospect_id_of(command.lead_id),
+    )
+
+
+async def _step(
+    leads: CommandHandler[Lead, LeadCommand],
+    command: LeadCommand,
+    metadata: Metadata,
+    body: LeadStepRequest,
+) -> CommandAccepted:
+    return await accept(
+        leads,
+        stream_of(command.lead_id),
+        command,
+        metadata.happened_at(body.occurred_at),
+        CommandAccepted,
+    )
+
+
+class AssignLeadRequest(LeadStepRequest):
+    owner: Line = bounded(LEAD_OWNER, description="The salesperson who works it")
+
+
+@router.put(
+    "/leads/{lead_id}/owner", response_model=CommandAccepted, responses=SUBJECT_COMMAND_ERRORS
+)
+async def assign_lead(
+    lead_id: UUID, body: AssignLeadRequest, metadata: Write, leads: Leads
+) -> CommandAccepted:
+    return await _step(leads, AssignLead(lead_id=str(lead_id), owner=body.owner), metadata, body)
+
+
+@router.post(
+    "/leads/{lead_id}/work", response_model=CommandAccepted, responses=SUBJECT_COMMAND_ERRORS
+)
+async def start_work_on_lead(
+    lead_id: UUID, body: LeadStepRequest, metadata: Write, leads: Leads
+) -> CommandAccepted:
+    """An assigned lead's owner begins working it."""
+    return await _step(leads, StartWorkOnLead(lead_id=str(lead_id)), metadata, body)
+
+
+@router.post(
+    "/leads/{lead_id}/qualification",
+    response_model=CommandAccepted,
+    responses=SUBJECT_COMMAND_ERRORS,
+)
+async def qualify_lead(
+    lead_id: UUID, body: LeadStepRequest, metadata: Write, leads: Leads
+) -> CommandAccepted:
+    """A lead being worked is found worth pursuing."""
+    return await _step(leads, QualifyLead(lead_id=str(lead_id)), metadata, body)
+
+
+class DisqualifyLeadRequest(LeadStepRequest):
+    reason: Line = bounded(
+        DISQUALIFICATION_REASON,
+        description="One of CRM_LEAD_DISQUALIFICATION_REASONS, in any letter case",
+        examples=["no budget"],
+    )
+    note: OptionalText = optional(DISQUALIFICATION_NOTE)
+
+
+@router.post(
+    "/leads/{lead_id}/disqualification",
+    response_model=CommandAccepted,
+    responses=SUBJECT_COMMAND_ERRORS,
+)
+async def disqualify_lead(
+    lead_id: UUID, body: DisqualifyLeadRequest, metadata: Write, leads: Leads, reasons: Reasons
+) -> CommandAccepted:
+    """The lead is discarded, for a listed reason and an optional note."""
+    command = DisqualifyLead(
+        lead_id=str(lead_id), reason=body.reason, note=body.note, reasons=reasons
+    )
+    return await _step(leads, command, metadata, body)
+
+
+@router.post(
+    "/leads/{lead_id}/recycling", response_model=CommandAccepted, responses=SUBJECT_COMMAND_ERRORS
+)
+async def recycle_lead(
+    lead_id: UUID, body: LeadStepRequest, metadata: Write, leads: Leads
+) -> CommandAccepted:
+    """A disqualified lead with an owner is worked again."""
+    return await _step(leads, RecycleLead(lead_id=str(lead_id)), metadata, body)

@@ -1,0 +1,182 @@
+"""Leads over HTTP on the whole platform (issue 12, first increment; ADR 26): captured,
+assigned, worked and qualified, or disqualified and recycled; bad values get 422 and illegal
+moves 409, with nothing appended. The lead's events reach the timeline of the customer id it
+will have, readable there (its personal fields sealed on the way)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+from crm_kernel.auth import ALL_SCOPES, issue_token
+from crm_sales.domain.lead import prospect_id_of
+
+from tests.e2e.test_walking_skeleton import count_events, post, token
+from tests.support import SECRET
+
+SALES = "sales:write"
+TIMELINE_TIMEOUT_S = 20
+
+
+def put(platform, path: str, body: dict) -> httpx.Response:
+    return httpx.put(f"{platform.urls['sales']}{path}", json=body, headers=token(SALES), timeout=10)
+
+
+def ok(response: httpx.Response, status: int = 200) -> dict:
+    assert response.status_code == status, f"{response.request.url}: {response.text}"
+    return response.json()
+
+
+def timeline_when(platform, lead_id: str, count: int) -> list[dict]:
+    """The timeline of the lead's customer id once it holds `count` events (bounded)."""
+    url = f"{platform.urls['projections']}/customers/{prospect_id_of(lead_id)}/timeline"
+    deadline, items = time.monotonic() + TIMELINE_TIMEOUT_S, []
+    while time.monotonic() < deadline:
+        response = httpx.get(url, headers=token("projections:read"), params={"context": "sales"})
+        if response.status_code == 200:
+            items = response.json()["items"]
+            if len(items) >= count:
+                return items
+        time.sleep(0.1)
+    raise AssertionError(f"timeline of lead {lead_id} not at {count} events: {items}")
+
+
+def capture(platform, **fields) -> str:
+    lead_id = str(uuid.uuid4())
+    body = {
+        "lead_id": lead_id,
+        "person_name": "Ana Ruiz",
+        "company_name": "Lámparas Ruiz SL",
+        "email": "ana@ruiz.example",
+        "channel": "trade_fair",
+        "estimated_value": "2400.00",
+        "currency": "EUR",
+        **fields,
+    }
+    answer = ok(post(platform, "sales", "/leads", body, SALES), 201)
+    assert (answer["lead_id"], answer["customer_id"]) == (lead_id, prospect_id_of(lead_id))
+    return lead_id
+
+
+def test_a_lead_is_captured_assigned_worked_and_qualified(platform) -> None:
+    lead_id = capture(platform, occurred_at="2026-03-05T10:00:00Z")
+    base = f"/leads/{lead_id}"
+    ok(put(platform, f"{base}/owner", {"owner": "marta"}))
+    ok(post(platform, "sales", f"{base}/work", {}, SALES))
+    qualified = ok(post(platform, "sales", f"{base}/qualification", {}, SALES))
+    assert (qualified["stream_id"], qualified["version"]) == (f"lead-{lead_id}", 4)
+
+    items = timeline_when(platform, lead_id, 4)
+    assert [i["type"] for i in items] == [
+        "crm.sales.LeadCaptured.v1",
+        "crm.sales.LeadAssigned.v1",
+        "crm.sales.LeadWorkStarted.v1",
+        "crm.sales.LeadQualified.v1",
+    ]
+    captured = items[0]
+    assert captured["occurred_at"].startswith("2026-03-05T10:00:00")
+    assert captured["data"]["person_name"] == "Ana Ruiz"  # sealed on the way, readable here
+    assert captured["data"]["owner"] is None and items[1]["data"]["owner"] == "marta"
+
+
+def test_a_lead_is_disqualified_for_a_listed_reason_and_recycled(platform) -> None:
+    lead_id = capture(platform, owner="luis")
+    base = f"/leads/{lead_id}"
+    ok(
+        post(
+            platform,
+            "sales",
+            f"{base}/disqualification",
+            {"reason": "No Budget", "note": "frozen until Q3"},
+            SALES,
+        )
+    )
+    ok(post(platform, "sales", f"{base}/recycling", {}, SALES))
+    items = timeline_when(platform, lead_id, 3)
+    assert [i["type"].split(".")[2] for i in items] == [
+        "LeadCaptured",
+        "LeadDisqualified",
+        "LeadRecycled",
+    ]
+    disqualified = items[1]["data"]
+    assert (disqualified["reason"], disqualified["note"]) == ("no budget", "frozen until Q3")
+
+
+async def test_bad_values_get_422_and_illegal_moves_409_with_nothing_appended(platform) -> None:
+    lead_id = capture(platform)
+    base = f"/leads/{lead_id}"
+    before = await count_events(platform, "sales")
+
+    unknown = post(platform, "sales", "/leads", {"person_name": "X", "channel": "fax"}, SALES)
+    assert unknown.status_code == 422
+    assert [e["loc"] for e in unknown.json()["detail"]] == [["body", "channel"]]
+    misspelt = {"person_name": "X", "channel": "web_form", "nots": "x"}
+    unknown_field = post(platform, "sales", "/leads", misspelt, SALES)
+    assert unknown_field.status_code == 422
+    assert [e["loc"] for e in unknown_field.json()["detail"]] == [["body", "nots"]]
+    reason = post(platform, "sales", f"{base}/disqualification", {"reason": "meh"}, SALES)
+    assert reason.status_code == 422 and reason.json()["detail"][0]["loc"] == ["body", "reason"]
+    assert "one of: too expensive" in reason.json()["detail"][0]["msg"]
+
+    illegal = post(platform, "sales", f"{base}/qualification", {}, SALES)
+    assert illegal.status_code == 409, illegal.text
+    assert "is new: only a lead being worked is qualified" in illegal.json()["detail"][0]["msg"]
+    assert post(platform, "sales", f"/leads/{uuid.uuid4()}/work", {}, SALES).status_code == 404
+    forbidden = post(platform, "sales", f"{base}/work", {}, "sales:read")
+    assert forbidden.status_code == 403
+    assert await count_events(platform, "sales") == before
+
+
+# --- the README's example, pasted ----------------------------------------------------------
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_block(heading: str) -> str:
+    """The first bash block after `heading` in the README."""
+    after = README.read_text(encoding="utf-8").split(f"{heading}\n", 1)[1]
+    return after.split("```bash\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readmes_leads_example_works_pasted_in_order(platform) -> None:
+    # The helpers the README's "Try it" defines first, with a token of the tests' issuer.
+    helpers = [
+        line
+        for line in readme_block("## Try it").splitlines()
+        if line.startswith(("AUTH=", "id()", "after()"))
+    ]
+    assert len(helpers) == 3, helpers
+    value = issue_token(SECRET, "readme", list(ALL_SCOPES), timedelta(minutes=30))
+    lines = readme_block("### The sales context: leads").splitlines()
+    timeline = [line for line in lines if "/timeline" in line]
+    assert len(timeline) == 1  # read below, once the projector has it
+    kept = [line for line in lines if line not in timeline]
+    script = "\n".join([f"TOKEN={value}", *helpers, *kept, 'echo; echo "LEAD=$LEAD"'])
+    for port, service in (("8102", "sales"), ("8105", "projections")):
+        script = script.replace(f"localhost:{port}", platform.urls[service].removeprefix("http://"))
+    ran = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    printed, lead_id = ran.stdout.rsplit("LEAD=", 1)
+    answers = list(json_objects(printed))  # curl prints each answer without a line break
+    # Every command answered where its events landed, but the one the README shows refused.
+    refusals = [a["detail"] for a in answers if "detail" in a]
+    assert len(refusals) == 1, ran.stdout
+    assert "is qualified: only a disqualified lead is recycled" in refusals[0][0]["msg"]
+    assert len([a for a in answers if "stream_id" in a]) == 5, ran.stdout
+    types = [i["type"].split(".")[2] for i in timeline_when(platform, lead_id.strip(), 4)]
+    assert types == ["LeadCaptured", "LeadAssigned", "LeadWorkStarted", "LeadQualified"]
+
+
+def json_objects(text: str):
+    """The JSON values written one after another in `text`."""
+    decoder, text, at = json.JSONDecoder(), text.strip(), 0
+    while at < len(text):
+        found, at = decoder.raw_decode(text, at)
+        yield found
+        while at < len(text) and text[at].isspace():
+            at += 1

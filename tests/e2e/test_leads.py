@@ -137,6 +137,21 @@ async def test_bad_values_get_422_and_illegal_moves_409_with_nothing_appended(pl
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
+def test_an_erased_lead_reads_as_erased_and_takes_no_more_commands(platform) -> None:
+    lead_id = capture(platform, notes=f"Su hermana Rosalía {uuid.uuid4().hex[:6]}")
+    base = f"/leads/{lead_id}"
+    erasure = {"requested_by": "the data subject, ticket DPO-12", "reason": "GDPR art. 17"}
+    ok(post(platform, "sales", f"{base}/erasure", erasure, SALES))
+    items = timeline_when(platform, lead_id, 2)
+    captured = next(i for i in items if i["type"] == "crm.sales.LeadCaptured.v1")
+    assert captured["data"]["person_name"] == "[erased]", captured
+    assert captured["data"]["notes"] == "[erased]" and captured["data"]["channel"] == "trade_fair"
+    erased = next(i for i in items if i["type"] == "crm.sales.LeadErased.v1")
+    assert erased["data"]["requested_by"] == erasure["requested_by"]  # the audit trail keeps it
+    assert put(platform, f"{base}/owner", {"owner": "marta"}).status_code == 410
+    assert post(platform, "sales", f"{base}/erasure", erasure, SALES).status_code == 410
+
+
 def readme_block(heading: str) -> str:
     """The first bash block after `heading` in the README."""
     after = README.read_text(encoding="utf-8").split(f"{heading}\n", 1)[1]

@@ -48,6 +48,7 @@ CLEAR_ON_PURPOSE = {
     # Why the customer was erased must outlive the erasure in the audit trail; the request
     # asks for a role or ticket reference, not the customer's data (docs/security.md).
     ("crm.contacts.CustomerErased.v1", "reason"),
+    ("crm.sales.LeadErased.v1", "reason"),
     # One of the configured list (CRM_LEAD_DISQUALIFICATION_REASONS), checked by the decider:
     # a label, not free text; the free note beside it is personal.
     ("crm.sales.LeadDisqualified.v1", "reason"),

@@ -42,3 +42,16 @@ Line = Annotated[str, _AS_LINE, _LINE]
 OptionalLine = Annotated[str | None, _AS_LINE, _LINE]
 Text = Annotated[str, _AS_TEXT, _TEXT]
 OptionalText = Annotated[str | None, _AS_TEXT, _TEXT]
+
+
+class ErasureRequest(RequestBody):
+    """Right to be forgotten, in every context that holds a person's data."""
+
+    # Both outlive the erasure in the audit trail: a role or ticket, not the person's data.
+    requested_by: Line = Field(
+        min_length=1,
+        max_length=200,
+        examples=["the data subject, ticket DPO-1234"],
+        description="Who asked, as a role or ticket reference (kept after the erasure)",
+    )
+    reason: Text = Field(min_length=1, max_length=500, examples=["GDPR art. 17 request"])

@@ -23,7 +23,14 @@ from crm_kernel.domain.envelope import utcnow
 from crm_kernel.domain.errors import DomainError
 from crm_kernel.http import CommandAccepted, accept
 from crm_kernel.openapi import SUBJECT_COMMAND_ERRORS
-from crm_kernel.request_body import Line, OptionalLine, OptionalText, RequestBody, Text
+from crm_kernel.request_body import (
+    ErasureRequest,
+    Line,
+    OptionalLine,
+    OptionalText,
+    RequestBody,
+    Text,
+)
 from crm_kernel.timeinput import OccurredAt
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, field_validator
@@ -329,17 +336,6 @@ async def merge(customer_id: UUID, body: MergeRequest, app: UseCases, meta: Meta
     return accepted(
         customer_id, await app.merging.merge(str(customer_id), str(body.survivor_id), meta)
     )
-
-
-class ErasureRequest(RequestBody):
-    # Both outlive the erasure in the audit trail: a role or ticket, not the customer's data.
-    requested_by: Line = Field(
-        min_length=1,
-        max_length=200,
-        examples=["the data subject, ticket DPO-1234"],
-        description="Who asked, as a role or ticket reference (kept after the erasure)",
-    )
-    reason: Text = Field(min_length=1, max_length=500, examples=["GDPR art. 17 request"])
 
 
 @router.post("/{customer_id}/erasure", response_model=Accepted)

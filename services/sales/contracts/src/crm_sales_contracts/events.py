@@ -151,3 +151,16 @@ class LeadRecycled(DomainEvent):
 
     lead_id: str
     customer_id: str
+
+
+class LeadErased(DomainEvent):
+    """Right to be forgotten for a lead that never converted: the key of the customer id it
+    would have had is shredded, so its personal data is unreadable everywhere. Who asked and
+    why outlive the erasure in the audit trail (a role or ticket, not the person's data)."""
+
+    event_type = "crm.sales.LeadErased.v1"
+
+    lead_id: str
+    customer_id: str
+    requested_by: str
+    reason: str

@@ -11,6 +11,7 @@ message naming the rule, bad values with 422:
     qualify      working                                     qualified
     disqualify   new, assigned, working, qualified           disqualified (a listed reason)
     recycle      disqualified, with an owner                 working
+    erase        any                                         erased (410 for every command after)
 
 `converted` (from qualified) is reserved for the conversion of the next increment. A repeat
 that would change nothing (the same owner, work started already, qualified already, the same
@@ -21,10 +22,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 from uuid import UUID, uuid5
 
 from crm_kernel.domain.decider import Decider, Decisions
-from crm_kernel.domain.errors import ConflictError, DomainError, NotFoundError
+from crm_kernel.domain.errors import ConflictError, DomainError, GoneError, NotFoundError
 from crm_kernel.domain.events import DomainEvent
 from crm_kernel.text import collapse_spaces
 from crm_sales_contracts.events import (
@@ -36,6 +38,7 @@ from crm_sales_contracts.events import (
     LeadChannel,
     LeadDisqualified,
     LeadEmail,
+    LeadErased,
     LeadName,
     LeadNotes,
     LeadOwner,
@@ -134,8 +137,24 @@ class RecycleLead(BaseModel):
     lead_id: str
 
 
+class EraseLead(BaseModel):
+    """Erase the person behind a lead that never converted (the use case shreds its key)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    lead_id: str
+    requested_by: str
+    reason: str
+
+
 LeadCommand = (
-    CaptureLead | AssignLead | StartWorkOnLead | QualifyLead | DisqualifyLead | RecycleLead
+    CaptureLead
+    | AssignLead
+    | StartWorkOnLead
+    | QualifyLead
+    | DisqualifyLead
+    | RecycleLead
+    | EraseLead
 )
 
 
@@ -146,6 +165,7 @@ class Lead:
     owner: str | None = None
     reason: str | None = None
     note: str | None = None
+    erased: bool = False
 
 
 @dataclass(frozen=True)
@@ -186,6 +206,8 @@ MOVES: dict[type[LeadCommand], Move] = {
 def _captured(state: Lead, command: LeadCommand) -> None:
     if state.status is None:
         raise NotFoundError(f"no lead {command.lead_id}: capture it first")
+    if state.erased:
+        raise GoneError(f"lead {command.lead_id} was erased: nothing more is recorded about it")
 
 
 def _moves(state: Lead, command: LeadCommand) -> bool:
@@ -289,20 +311,36 @@ def recycle(state: Lead, command: RecycleLead) -> list[DomainEvent]:
     return [LeadRecycled(lead_id=command.lead_id, customer_id=state.customer_id)]
 
 
+@decide.on(EraseLead, guard=_captured)
+def erase(state: Lead, command: EraseLead) -> list[DomainEvent]:
+    """Any status: the lead is erased (the guard answers 410 once it was)."""
+    return [
+        LeadErased(
+            lead_id=command.lead_id,
+            customer_id=state.customer_id,
+            requested_by=command.requested_by,
+            reason=command.reason,
+        )
+    ]
+
+
 def evolve(state: Lead, event: DomainEvent) -> Lead:
     if isinstance(event, LeadCaptured):
         status = LeadStatus.NEW if event.owner is None else LeadStatus.ASSIGNED
         return Lead(status=status, customer_id=event.customer_id, owner=event.owner)
+    changes: dict[str, Any] = {}
     if isinstance(event, LeadAssigned):
         moved = LeadStatus.ASSIGNED if state.status is LeadStatus.NEW else state.status
-        return replace(state, status=moved, owner=event.owner)
-    if isinstance(event, LeadWorkStarted | LeadRecycled):
-        return replace(state, status=LeadStatus.WORKING, reason=None, note=None)
-    if isinstance(event, LeadQualified):
-        return replace(state, status=LeadStatus.QUALIFIED)
-    if isinstance(event, LeadDisqualified):
-        return replace(state, status=LeadStatus.DISQUALIFIED, reason=event.reason, note=event.note)
-    return state
+        changes = {"status": moved, "owner": event.owner}
+    elif isinstance(event, LeadWorkStarted | LeadRecycled):
+        changes = {"status": LeadStatus.WORKING, "reason": None, "note": None}
+    elif isinstance(event, LeadQualified):
+        changes = {"status": LeadStatus.QUALIFIED}
+    elif isinstance(event, LeadDisqualified):
+        changes = {"status": LeadStatus.DISQUALIFIED, "reason": event.reason, "note": event.note}
+    elif isinstance(event, LeadErased):
+        changes = {"erased": True, "reason": None, "note": None}
+    return replace(state, **changes)
 
 
 lead_decider: Decider[Lead, LeadCommand] = Decider(initial_state=Lead, decide=decide, evolve=evolve)

@@ -9,7 +9,7 @@ from crm_kernel.application import CommandHandler
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.http import CommandAccepted, accept, write_metadata
 from crm_kernel.openapi import COMMAND_ERRORS, SUBJECT_COMMAND_ERRORS
-from crm_kernel.request_body import Line, OptionalLine, OptionalText, RequestBody
+from crm_kernel.request_body import ErasureRequest, Line, OptionalLine, OptionalText, RequestBody
 from crm_kernel.runtime import handler_of
 from crm_kernel.timeinput import OccurredAt
 from crm_sales_contracts.events import (
@@ -29,6 +29,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 from pydantic.fields import FieldInfo
 
+from crm_sales.application.lead_erasure import LeadErasure
 from crm_sales.domain.lead import (
     AssignLead,
     CaptureLead,
@@ -199,3 +200,23 @@ async def recycle_lead(
 ) -> CommandAccepted:
     """A disqualified lead with an owner is worked again."""
     return await _step(leads, RecycleLead(lead_id=str(lead_id)), metadata, body)
+
+
+async def _lead_erasure(request: Request) -> LeadErasure:
+    erasure: LeadErasure = request.app.state.lead_erasure
+    return erasure
+
+
+Erasures = Annotated[LeadErasure, Depends(_lead_erasure)]
+
+
+@router.post(
+    "/leads/{lead_id}/erasure", response_model=CommandAccepted, responses=SUBJECT_COMMAND_ERRORS
+)
+async def erase_lead(
+    lead_id: UUID, body: ErasureRequest, metadata: Write, erasures: Erasures
+) -> CommandAccepted:
+    """Right to be forgotten for a lead that never converted: shreds the key its personal
+    data is sealed under; 410 for every command on it after."""
+    result = await erasures.erase(str(lead_id), body.requested_by, body.reason, metadata)
+    return CommandAccepted.of(result)

@@ -1,17 +1,23 @@
-"""Sales' lead events on the read side (ADR 26): no fold wants them yet, so the 360 document of
-the customer id a lead will have stays pending with every section blank, folds them
-idempotently, and the timeline keeps each one as it travelled (sealed personal fields)."""
+"""Sales' lead events on the read side (ADR 26): a lead is no customer until it converts, so
+its events make no 360 document (live, in a rebuild and as of any time) and no lead is listed
+among the pending customers; the timeline of the id it will have keeps each one as it
+travelled (sealed personal fields)."""
 
 from __future__ import annotations
 
+from crm_contacts_contracts.events import CustomerRegistered, CustomerType, PartyKind
 from crm_kernel import wire
 from crm_kernel.domain.events import DomainEvent
 from crm_kernel.privacy import PREFIX, new_key, seal
 from crm_projections.adapters.timeline_entries import entry, envelope_of
+from crm_projections.application.customer_360 import Customer360Projector
 from crm_projections.domain import activities
-from crm_projections.domain.customer_360 import empty, fold, public_view
+from crm_projections.domain.customer_360 import about_a_customer, as_of
 
+from tests.fakes import InMemoryKeyStore
 from tests.unit.projections.test_customer_360 import T0, envelopes
+from tests.unit.projections.test_remembered_first import RevisionStore
+from tests.unit.projections.test_write_signals import NoRedirects
 from tests.unit.sales.test_lead import (
     ASSIGNED,
     CAPTURED,
@@ -34,17 +40,29 @@ def test_the_lead_events_travel_and_decode_as_their_contracts() -> None:
         assert decoded.key == CUSTOMER  # one lead's events on one partition
 
 
-def test_the_360_document_of_a_leads_customer_id_stays_pending_and_blank() -> None:
-    doc = fold(empty(CUSTOMER), HISTORY)
-    bookkeeping = {"applied", "events_applied", "last_event_at"}
-    assert {k: v for k, v in doc.items() if k not in bookkeeping} == {
-        k: v for k, v in empty(CUSTOMER).items() if k not in bookkeeping
-    }
-    assert doc["events_applied"] == len(LIFECYCLE)
-    assert doc["applied"] == {"lead-l1": len(LIFECYCLE)}
-    assert public_view(doc)["registration"] == "pending"
-    assert fold(doc, HISTORY) == doc  # redelivered: nothing changes
+async def test_a_leads_events_make_no_360_document() -> None:
+    store = RevisionStore()
+    await Customer360Projector(store, NoRedirects(), InMemoryKeyStore()).handle(HISTORY)
+    assert store.docs == {} and store.loads == []  # not even read
+    assert not any(about_a_customer(e) for e in HISTORY)
+    assert as_of(CUSTOMER, HISTORY) is None
     assert all(activities.key(e) is None for e in HISTORY)
+
+
+async def test_beside_a_customers_events_a_leads_are_left_out_of_the_document() -> None:
+    store = RevisionStore()
+    projector = Customer360Projector(store, NoRedirects(), InMemoryKeyStore())
+    converted = CustomerRegistered(
+        customer_id=CUSTOMER,
+        kind=PartyKind.PERSON,
+        customer_type=CustomerType.CONSUMER,
+        name="Ana Ruiz",
+    )
+    await projector.handle(
+        [*HISTORY, *envelopes(f"customer-{CUSTOMER}", "crm.contacts", [converted], T0)]
+    )
+    doc = store.docs[CUSTOMER]
+    assert "lead-l1" not in doc["applied"] and doc["profile"] is not None
 
 
 def test_the_timeline_keeps_each_lead_event_sealed_as_it_travelled() -> None:

@@ -56,6 +56,9 @@ class Customer360Projector:
         self._on_written = on_written  # hands the stored documents to readers waiting for them
 
     async def handle(self, envelopes: list[EventEnvelope]) -> None:
+        envelopes = [e for e in envelopes if customer_360.about_a_customer(e)]
+        if not envelopes:
+            return
         with metrics.BATCH_SECONDS.time():
             ids = sorted({str(e.customer_id) for e in envelopes if e.customer_id is not None})
             # Keys and documents are read at once: the customer id travels in clear.

@@ -35,6 +35,14 @@ SECTIONS = (
     interactions.SECTION,
 )
 OWN_FOLDS = Folds()
+NOT_YET_CUSTOMERS = frozenset(
+    event.event_type for section in SECTIONS for event in section.not_yet_a_customer
+)
+
+
+def about_a_customer(envelope: EventEnvelope) -> bool:
+    """Whether the event belongs in a 360 document (a lead's does not, ADR 26)."""
+    return envelope.type not in NOT_YET_CUSTOMERS
 
 
 def blank(customer_id: str) -> Document:

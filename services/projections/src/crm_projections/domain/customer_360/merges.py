@@ -14,6 +14,7 @@ from crm_projections.domain.copies import copy_of
 from crm_projections.domain.customer_360.document import (
     SCHEMA_VERSION,
     SECTIONS,
+    about_a_customer,
     empty,
     finished,
     fold,
@@ -75,7 +76,7 @@ def as_of(customer_id: str, envelopes: Iterable[EventEnvelope]) -> Document | No
     projector: what an auditor gets for "as of". None if nothing was known."""
     by_owner: dict[str, list[EventEnvelope]] = {}
     for envelope in sorted(envelopes, key=lambda e: (e.stream_id, e.stream_version)):
-        if envelope.customer_id is not None:
+        if envelope.customer_id is not None and about_a_customer(envelope):
             by_owner.setdefault(envelope.customer_id, []).append(envelope)
     docs = {cid: fold(empty(cid), events) for cid, events in by_owner.items()}
     while pending := sorted(cid for cid, doc in docs.items() if is_pending_merge(doc)):

@@ -6,7 +6,16 @@ from decimal import Decimal
 from typing import Any
 
 from crm_kernel.domain.envelope import EventEnvelope
-from crm_sales_contracts.events import OrderPlaced
+from crm_sales_contracts.events import (
+    LeadAssigned,
+    LeadCaptured,
+    LeadDisqualified,
+    LeadErased,
+    LeadQualified,
+    LeadRecycled,
+    LeadWorkStarted,
+    OrderPlaced,
+)
 
 from crm_projections.domain.customer_360.lists import add_unique, unite, upsert
 from crm_projections.domain.customer_360.section import Section
@@ -68,4 +77,15 @@ def absorb(survivor: Document, merged: Document) -> None:
     mine["payment_methods"] = sorted({*mine["payment_methods"], *theirs["payment_methods"]})
 
 
-SECTION = Section(blank=blank, folds=FOLDS, absorb=absorb)
+# A lead is no customer until it converts (ADR 26): its events go to the timeline of the id
+# it will have, not into a 360 document (which would list every lead as a pending customer).
+LEAD_EVENTS = (
+    LeadCaptured,
+    LeadAssigned,
+    LeadWorkStarted,
+    LeadQualified,
+    LeadDisqualified,
+    LeadRecycled,
+    LeadErased,
+)
+SECTION = Section(blank=blank, folds=FOLDS, absorb=absorb, not_yet_a_customer=LEAD_EVENTS)

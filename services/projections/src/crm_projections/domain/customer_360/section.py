@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from crm_kernel.domain.events import DomainEvent
+
 from crm_projections.domain.folds import Folds
 
 Document = dict[str, Any]
@@ -27,3 +29,6 @@ class Section:
     # (survivor, merged): the survivor's part with the merged one's folded in, in place.
     absorb: Callable[[Document, Document], None]
     scrub: Callable[[Document], None] = _nothing_personal
+    # Events of this context that are about no customer yet, though they carry the id one
+    # will have (a lead's): they make and change no 360 document.
+    not_yet_a_customer: tuple[type[DomainEvent], ...] = ()

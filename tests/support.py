@@ -10,11 +10,14 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 import jwt
-from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient
 from crm_contacts.domain.customer import customer_decider
 from crm_kernel.adapters.kafka_publisher import TopicPublisher, declare_event_publisher, new_broker
-from crm_kernel.adapters.kafka_topics import EVENT_TOPICS, ensure_topics, partitions_of
+from crm_kernel.adapters.kafka_topics import (
+    EVENT_TOPICS,
+    ensure_topics,
+    partitions_of,
+    records_behind,
+)
 from crm_kernel.application import CommandHandler
 from crm_kernel.auth import SigningKey, issue_token, public_key_set
 from crm_kernel.contexts import CONTEXTS
@@ -125,22 +128,10 @@ async def running_projections(settings: ServiceSettings) -> AsyncIterator[Any]:
 async def group_caught_up(
     bootstrap: str, group: str, topics: tuple[str, ...] = EVENT_TOPICS
 ) -> bool:
-    """True when the group's committed offsets reach the end of every partition."""
+    """True when the group's committed offsets reach the end of every partition (the lag
+    probe the consumer watchdog uses, ADR 24)."""
     partitions = await partitions_of(bootstrap, list(topics))
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await admin.start()
-    await consumer.start()
-    try:
-        committed = await admin.list_consumer_group_offsets(group)
-        ends = await consumer.end_offsets(partitions)
-        return all(
-            ends[tp] == 0 or (tp in committed and committed[tp].offset >= ends[tp])
-            for tp in partitions
-        )
-    finally:
-        await consumer.stop()
-        await admin.close()
+    return await records_behind(bootstrap, group, set(partitions)) == 0
 
 
 def customer_commands(store: Any, keys: Any, publisher: Any) -> CommandHandler[Any, Any]:

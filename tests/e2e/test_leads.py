@@ -14,9 +14,9 @@ from pathlib import Path
 
 import httpx
 from crm_kernel.auth import ALL_SCOPES, issue_token
-from crm_sales.domain.lead import prospect_id_of
+from crm_sales.domain.lead import organisation_id_of, prospect_id_of
 
-from tests.e2e.test_walking_skeleton import count_events, post, token
+from tests.e2e.test_walking_skeleton import count_events, post, token, view_when
 from tests.support import SECRET
 
 SALES = "sales:write"
@@ -34,16 +34,21 @@ def ok(response: httpx.Response, status: int = 200) -> dict:
 
 def timeline_when(platform, lead_id: str, count: int) -> list[dict]:
     """The timeline of the lead's customer id once it holds `count` events (bounded)."""
-    url = f"{platform.urls['projections']}/customers/{prospect_id_of(lead_id)}/timeline"
+    return timeline_of(platform, prospect_id_of(lead_id), "sales", count)
+
+
+def timeline_of(platform, customer_id: str, context: str, count: int) -> list[dict]:
+    """A customer's timeline of one context once it holds `count` events (bounded)."""
+    url = f"{platform.urls['projections']}/customers/{customer_id}/timeline"
     deadline, items = time.monotonic() + TIMELINE_TIMEOUT_S, []
     while time.monotonic() < deadline:
-        response = httpx.get(url, headers=token("projections:read"), params={"context": "sales"})
+        response = httpx.get(url, headers=token("projections:read"), params={"context": context})
         if response.status_code == 200:
             items = response.json()["items"]
             if len(items) >= count:
                 return items
         time.sleep(0.1)
-    raise AssertionError(f"timeline of lead {lead_id} not at {count} events: {items}")
+    raise AssertionError(f"timeline of {customer_id} not at {count} events: {items}")
 
 
 def capture(platform, **fields) -> str:
@@ -168,9 +173,9 @@ def test_the_readmes_leads_example_works_pasted_in_order(platform) -> None:
     assert len(helpers) == 3, helpers
     value = issue_token(SECRET, "readme", list(ALL_SCOPES), timedelta(minutes=30))
     lines = readme_block("### The sales context: leads").splitlines()
-    timeline = [line for line in lines if "/timeline" in line]
-    assert len(timeline) == 1  # read below, once the projector has it
-    kept = [line for line in lines if line not in timeline]
+    reads = [line for line in lines if "localhost:8105" in line]
+    assert len(reads) == 2  # the timeline and the 360 view: read below, once projected
+    kept = [line for line in lines if line not in reads]
     script = "\n".join([f"TOKEN={value}", *helpers, *kept, 'echo; echo "LEAD=$LEAD"'])
     for port, service in (("8102", "sales"), ("8105", "projections")):
         script = script.replace(f"localhost:{port}", platform.urls[service].removeprefix("http://"))
@@ -182,9 +187,18 @@ def test_the_readmes_leads_example_works_pasted_in_order(platform) -> None:
     refusals = [a["detail"] for a in answers if "detail" in a]
     assert len(refusals) == 1, ran.stdout
     assert "is qualified: only a disqualified lead is recycled" in refusals[0][0]["msg"]
-    assert len([a for a in answers if "stream_id" in a]) == 5, ran.stdout
-    types = [i["type"].split(".")[2] for i in timeline_when(platform, lead_id.strip(), 4)]
-    assert types == ["LeadCaptured", "LeadAssigned", "LeadWorkStarted", "LeadQualified"]
+    assert len([a for a in answers if "stream_id" in a]) == 6, ran.stdout
+    lead_id = lead_id.strip()
+    types = [i["type"].split(".")[2] for i in timeline_when(platform, lead_id, 5)]
+    assert types == [
+        "LeadCaptured",
+        "LeadAssigned",
+        "LeadWorkStarted",
+        "LeadQualified",
+        "LeadConverted",
+    ]
+    view = view_when(platform, prospect_id_of(lead_id), lambda v: v["registration"] == "registered")
+    assert view["profile"]["name"] == "Pablo Ortega" and view["sales"]["origin"]["id"] == lead_id
 
 
 def json_objects(text: str):
@@ -195,3 +209,50 @@ def json_objects(text: str):
         yield found
         while at < len(text) and text[at].isspace():
             at += 1
+
+
+def qualified_lead(platform, **fields) -> str:
+    lead_id = capture(platform, owner="marta", **fields)
+    ok(post(platform, "sales", f"/leads/{lead_id}/work", {}, SALES))
+    ok(post(platform, "sales", f"/leads/{lead_id}/qualification", {}, SALES))
+    return lead_id
+
+
+def test_a_converted_lead_becomes_a_customer_of_contacts_with_its_origin(platform) -> None:
+    """Sales converts; contacts registers the person and the company from the event on Kafka
+    (no call between them); the 360 view shows the customer registered, linked to its
+    organisation, and the lead it came from. A repeated conversion changes nothing."""
+    lead_id = qualified_lead(platform, campaign_id=str(uuid.uuid4()))
+    answer = ok(post(platform, "sales", f"/leads/{lead_id}/conversion", {}, SALES))
+    customer = prospect_id_of(lead_id)
+    assert answer["customer_id"] == customer and len(answer["event_ids"]) == 1
+    again = ok(post(platform, "sales", f"/leads/{lead_id}/conversion", {}, SALES))
+    assert again["event_ids"] == []
+
+    view = view_when(
+        platform, customer, lambda v: v.get("registration") == "registered" and v["profile"]
+    )
+    assert view["profile"]["name"] == "Ana Ruiz"
+    assert view["profile"]["owner"] == "marta"
+    assert [o["id"] for o in view["profile"]["organisations"]] == [organisation_id_of(lead_id)]
+    origin = view["sales"]["origin"]
+    assert (origin["id"], origin["channel"]) == (lead_id, "trade_fair")
+    company = view_when(platform, organisation_id_of(lead_id), lambda v: v.get("profile"))
+    assert company["profile"]["name"] == "Lámparas Ruiz SL"
+    # Closed: the customer is worked with now.
+    refused = post(platform, "sales", f"/leads/{lead_id}/qualification", {}, SALES)
+    assert refused.status_code == 409 and "converted into customer" in refused.text
+
+
+def test_a_lead_found_to_be_a_customer_is_attached_to_them(platform) -> None:
+    existing = ok(
+        post(platform, "contacts", "/customers", {"name": "Ana Ruiz"}, "contacts:write"), 201
+    )["customer_id"]
+    lead_id = qualified_lead(platform, company_name=None)
+    body = {"customer_id": existing}
+    answer = ok(post(platform, "sales", f"/leads/{lead_id}/conversion", body, SALES))
+    assert answer["customer_id"] == existing
+    view = view_when(platform, existing, lambda v: v["sales"].get("origin"))
+    assert view["sales"]["origin"]["id"] == lead_id
+    items = timeline_of(platform, existing, "contacts", 2)
+    assert [i["type"] for i in items][-1] == "crm.contacts.LeadAttached.v1"

@@ -4,7 +4,10 @@ A customer with distinctive personal values goes through every command that touc
 data, in every context, over HTTP and the ingest topic; a second customer with the same e-mail
 is reported as a duplicate and merged into the first; then the first is erased. A sales lead
 with distinctive values of its own is captured and disqualified with a note (issue 12): it is
-sealed under the customer id it will have (ADR 26), which nobody erases here. Afterwards no
+sealed under the customer id it will have (ADR 26), which nobody erases here. Two more are
+converted (ADR 29): one into a new customer that contacts registers from the sales event,
+one found to be the first customer, so its erasure shreds that lead's key too; the new
+customer and its organisation are erased as well. Afterwards no
 Kafka topic, no database of the platform (event stores, vault, read models) and no service's
 log may hold any of those values: in clear, lower-cased, accent-folded, or (phones) in E.164.
 """
@@ -27,7 +30,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from crm_contacts.domain.contact_points import normalise_email, normalise_phone
 from crm_kernel.contexts import CONTEXTS
-from crm_sales.domain.lead import prospect_id_of
+from crm_sales.domain.lead import organisation_id_of, prospect_id_of
 from pymongo import AsyncMongoClient
 
 from tests.e2e.test_contacts import put
@@ -300,30 +303,49 @@ def schedule_activities(platform, s: Secrets, customer: str, notes: str) -> None
             ok(post(platform, "contacts", path, {"note": note}, CONTACTS))
 
 
-def drive_lead(platform, s: Secrets, tag: str) -> str:
-    """A lead holding every personal field, assigned and disqualified with a note; its id."""
+def captured_lead(platform, s: Secrets, tag: str, who: str) -> str:
+    """A lead holding every personal field, its values labelled by `who`; its id."""
     lead_id = str(uuid.uuid4())
     body = {
         "lead_id": lead_id,
-        "person_name": s.add("lead's name", f"Eulalia Quiñones-{tag}"),
-        "company_name": s.text("lead's company", f"{s.word('Cerámicas')} {s.word('Benavente')}"),
-        "email": s.add("lead's e-mail", f"Eulalia.{tag}@Lead.Example"),
-        "phone": s.add("lead's phone", f"+34 6{digits(2)} {digits(3)} {digits(3)}"),
+        "person_name": s.add(f"{who}'s name", f"{s.word('Eulalia')} Quiñones-{tag}"),
+        "company_name": s.text(f"{who}'s company", f"{s.word('Cerámicas')} {s.word('Benavente')}"),
+        "email": s.add(f"{who}'s e-mail", f"{s.word('Eulalia')}.{tag}@Lead.Example"),
+        "phone": s.add(f"{who}'s phone", f"+34 6{digits(2)} {digits(3)} {digits(3)}"),
         "product_interest": s.text(
-            "lead's product interest", f"{s.word('Candelabros')} para {s.word('Zaragoza')}"
+            f"{who}'s product interest", f"{s.word('Candelabros')} para {s.word('Zaragoza')}"
         ),
         "estimated_value": "900.00",
         "currency": "EUR",
         "channel": "trade_fair",
-        "notes": s.text("lead's notes", f"Su {s.word('cuñado')} {s.word('Fermín')} vino"),
+        "notes": s.text(f"{who}'s notes", f"Su {s.word('cuñado')} {s.word('Fermín')} vino"),
+        "owner": "marta",
     }
-    s.add("lead's e-mail: lower-cased", body["email"].lower())
-    s.add("lead's phone: digits", "".join(ch for ch in body["phone"] if ch.isdigit()))
+    s.add(f"{who}'s e-mail: lower-cased", body["email"].lower())
+    s.add(f"{who}'s phone: digits", "".join(ch for ch in body["phone"] if ch.isdigit()))
     ok(post(platform, "sales", "/leads", body, "sales:write"))
+    return lead_id
+
+
+def drive_conversion(platform, s: Secrets, tag: str, customer: str | None) -> str:
+    """A lead qualified and converted (ADR 29): into a new customer, whom contacts registers
+    from the event, or found to be `customer`, so erasing the customer shreds the lead's key
+    too; its id."""
+    lead_id = captured_lead(platform, s, tag, f"lead converted into {customer or 'a new one'}")
+    for step in ("work", "qualification"):
+        ok(post(platform, "sales", f"/leads/{lead_id}/{step}", {}, "sales:write"))
+    body = {} if customer is None else {"customer_id": customer}
+    ok(post(platform, "sales", f"/leads/{lead_id}/conversion", body, "sales:write"))
+    return lead_id
+
+
+def drive_lead(platform, s: Secrets, tag: str) -> str:
+    """A lead reassigned and disqualified with a note; its id."""
+    lead_id = captured_lead(platform, s, tag, "lead")
     base = f"/leads/{lead_id}"
     owner = httpx.put(
         f"{platform.urls['sales']}{base}/owner",
-        json={"owner": "marta"},
+        json={"owner": "luis"},
         headers=token(),
         timeout=10,
     )
@@ -464,6 +486,9 @@ async def test_no_personal_data_in_clear_anywhere_after_erasure(platform) -> Non
     tag = letters(8)
     customer, merged = await asyncio.to_thread(drive, platform, s, tag)
     lead_id = await asyncio.to_thread(drive_lead, platform, s, tag)
+    converted = await asyncio.to_thread(drive_conversion, platform, s, tag, customer)
+    new_lead = await asyncio.to_thread(drive_conversion, platform, s, tag, None)
+    new_customer = prospect_id_of(new_lead)
     await ingest(platform, s, customer)
     view = await asyncio.to_thread(
         view_when,
@@ -474,9 +499,14 @@ async def test_no_personal_data_in_clear_anywhere_after_erasure(platform) -> Non
             and v["sales"]["orders_count"] == 1
             and v["support"]["open_cases"] == 1
             and v["merged_from"] == [merged]
+            and (v["sales"]["origin"] or {}).get("id") == converted
         ),
     )
     assert tag in json.dumps(view), view  # the values were readable before the erasure
+    registered = await asyncio.to_thread(
+        view_when, platform, new_customer, lambda v: v["registration"] == "registered"
+    )
+    assert tag in json.dumps(registered)  # contacts registered the lead's person
     await wait_for(
         lambda: asyncio.to_thread(lambda: len(lead_timeline(platform, lead_id)) == 3),
         20,
@@ -493,6 +523,19 @@ async def test_no_personal_data_in_clear_anywhere_after_erasure(platform) -> Non
             CONTACTS,
         )
     )
+    # The person a converted lead became and its company (an organisation is erased on its
+    # own: erasing a person leaves the company they worked for).
+    for erased in (new_customer, organisation_id_of(new_lead)):
+        ok(
+            post(
+                platform,
+                "contacts",
+                f"/customers/{erased}/erasure",
+                {"requested_by": "the data subject, ticket DPO-10", "reason": "GDPR art. 17"},
+                CONTACTS,
+            )
+        )
+        await asyncio.to_thread(view_when, platform, erased, lambda v: v["erased"])
     # A system that has not heard of the erasure sends one more interaction: it is refused.
     await ingest(platform, s, customer, "summary ingested after the erasure")
     await asyncio.to_thread(view_when, platform, customer, lambda v: v["erased"])

@@ -178,7 +178,10 @@ def test_every_group_consumer_of_the_platform_is_watched() -> None:
 
     settings = ServiceSettings(auth_jwks=JWKS, consumer_stall_s=12)
     ingest = contacts(settings)
-    assert [w.group for w in ingest.watchdogs] == ["crm-contacts-ingest"]
+    assert [w.group for w in ingest.watchdogs] == [
+        "crm-contacts-ingest",
+        "crm-contacts-lead-conversions",
+    ]
     assert ingest.watchdogs[0].progress.stall_after_s == 12
     assert ingest.watchdogs[0].check in ingest.readiness
     projector = projections(settings)

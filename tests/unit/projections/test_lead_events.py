@@ -26,6 +26,7 @@ from tests.unit.sales.test_lead import (
     QUALIFIED,
     RECYCLED,
     WORKING,
+    converted,
 )
 
 LIFECYCLE: list[DomainEvent] = [CAPTURED, ASSIGNED, WORKING, DISQUALIFIED, RECYCLED, QUALIFIED]
@@ -73,3 +74,21 @@ def test_the_timeline_keeps_each_lead_event_sealed_as_it_travelled() -> None:
     assert stored["data"]["notes"].startswith(PREFIX)
     assert stored["data"]["channel"] == "trade_fair"
     assert envelope_of(stored) == sealed
+
+
+async def test_a_converted_lead_is_the_customers_origin_in_the_360_view() -> None:
+    store = RevisionStore()
+    projector = Customer360Projector(store, NoRedirects(), InMemoryKeyStore())
+    history = envelopes("lead-l1", "crm.sales", [*LIFECYCLE, converted()], T0)
+    await projector.handle(history)
+    sales = store.docs[CUSTOMER]["sales"]
+    origin = {
+        "id": "l1",
+        "converted_at": history[-1].occurred_at.isoformat(),
+        "channel": "trade_fair",
+        "campaign_id": CAPTURED.campaign_id,
+        "owner": "marta",
+    }
+    assert sales["origin"] == origin and sales["leads"] == [origin]
+    assert list(store.docs[CUSTOMER]["applied"]) == ["lead-l1"]  # the conversion alone
+    assert as_of(CUSTOMER, history)["sales"]["origin"] == origin  # type: ignore[index]

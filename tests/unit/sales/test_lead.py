@@ -15,13 +15,16 @@ from crm_sales.domain.lead import (
     MOVES,
     AssignLead,
     CaptureLead,
+    ConvertLead,
     DisqualifyLead,
+    EraseLead,
     Lead,
     LeadStatus,
     QualifyLead,
     RecycleLead,
     StartWorkOnLead,
     lead_decider,
+    organisation_id_of,
     prospect_id_of,
     stream_of,
 )
@@ -29,6 +32,7 @@ from crm_sales_contracts.events import (
     LeadAssigned,
     LeadCaptured,
     LeadChannel,
+    LeadConverted,
     LeadDisqualified,
     LeadQualified,
     LeadRecycled,
@@ -199,17 +203,17 @@ def test_a_lead_captured_with_an_owner_is_assigned_already() -> None:
     assert lead_decider.decide(state, AssignLead(lead_id=LEAD, owner="marta")) == []
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        AssignLead(lead_id=LEAD, owner="marta"),
-        StartWorkOnLead(lead_id=LEAD),
-        QualifyLead(lead_id=LEAD),
-        DisqualifyLead(lead_id=LEAD, reason="no need", reasons=REASONS),
-        RecycleLead(lead_id=LEAD),
-    ],
-    ids=lambda c: type(c).__name__,
-)
+# Every command on a captured lead but conversion and erasure.
+STEPS = [
+    AssignLead(lead_id=LEAD, owner="luis"),
+    StartWorkOnLead(lead_id=LEAD),
+    QualifyLead(lead_id=LEAD),
+    DisqualifyLead(lead_id=LEAD, reason="no need", reasons=REASONS),
+    RecycleLead(lead_id=LEAD),
+]
+
+
+@pytest.mark.parametrize("command", STEPS, ids=lambda c: type(c).__name__)
 def test_a_lead_never_captured_is_not_found(command: Any) -> None:
     with pytest.raises(NotFoundError, match="no lead l1: capture it first"):
         then([], command)
@@ -314,7 +318,9 @@ def test_a_disqualified_lead_with_an_owner_is_recycled_back_to_working() -> None
     history = [CAPTURED, ASSIGNED, DISQUALIFIED]
     assert then(history, RecycleLead(lead_id=LEAD)) == [RECYCLED]
     state = lead_decider.fold([*history, RECYCLED])
-    assert state == Lead(status=LeadStatus.WORKING, customer_id=CUSTOMER, owner="marta")
+    assert state == Lead(
+        status=LeadStatus.WORKING, customer_id=CUSTOMER, owner="marta", facts=CAPTURED
+    )
     assert then([*history, RECYCLED], QualifyLead(lead_id=LEAD)) == [QUALIFIED]
 
 
@@ -340,6 +346,113 @@ def test_only_a_disqualified_lead_is_recycled(history: list[DomainEvent], status
         then(history, RecycleLead(lead_id=LEAD))
 
 
+# --- convert --------------------------------------------------------------------------------
+
+READY = [CAPTURED, ASSIGNED, WORKING, QUALIFIED]
+EXISTING = "c-existing"
+ORGANISATION = "o-existing"
+
+
+def converted(**changes: Any) -> LeadConverted:
+    """The conversion of READY into a new customer, its company a new organisation."""
+    facts: dict[str, Any] = {
+        "lead_id": LEAD,
+        "customer_id": CUSTOMER,
+        "new_customer": True,
+        "prospect_id": CUSTOMER,
+        "organisation_id": organisation_id_of(LEAD),
+        "new_organisation": True,
+        "person_name": "Ana Ruiz",
+        "company_name": "Lámparas Ruiz SL",
+        "email": "ana@ruiz.example",
+        "phone": "+34 600 000 001",
+        "channel": LeadChannel.TRADE_FAIR,
+        "campaign_id": CAPTURE.campaign_id,
+        "owner": "marta",
+    }
+    return LeadConverted(**facts | changes)
+
+
+def test_a_qualified_lead_becomes_a_new_customer_and_its_company_a_new_organisation() -> None:
+    assert then(READY, ConvertLead(lead_id=LEAD)) == [converted()]
+
+
+def test_a_lead_with_a_company_alone_becomes_that_organisation() -> None:
+    company = CAPTURED.model_copy(update={"person_name": None})
+    assert then([company, *READY[1:]], ConvertLead(lead_id=LEAD)) == [
+        converted(person_name=None, organisation_id=None, new_organisation=False)
+    ]
+
+
+def test_a_person_alone_becomes_a_customer_with_no_organisation() -> None:
+    person = CAPTURED.model_copy(update={"company_name": None})
+    assert then([person, *READY[1:]], ConvertLead(lead_id=LEAD)) == [
+        converted(company_name=None, organisation_id=None, new_organisation=False)
+    ]
+
+
+def test_a_lead_found_to_be_an_existing_customer_carries_no_personal_data() -> None:
+    command = ConvertLead(lead_id=LEAD, customer_id=EXISTING, organisation_id=ORGANISATION)
+    assert then(READY, command) == [
+        LeadConverted(
+            lead_id=LEAD,
+            customer_id=EXISTING,
+            new_customer=False,
+            prospect_id=CUSTOMER,
+            organisation_id=ORGANISATION,
+            channel=LeadChannel.TRADE_FAIR,
+            campaign_id=CAPTURE.campaign_id,
+            owner="marta",
+        )
+    ]
+
+
+def test_the_same_conversion_again_records_nothing_another_is_refused() -> None:
+    history = [*READY, converted()]
+    assert then(history, ConvertLead(lead_id=LEAD)) == []
+    assert then(history, ConvertLead(lead_id=LEAD, customer_id=CUSTOMER)) == []
+    with pytest.raises(ConflictError, match="only a qualified lead is converted"):
+        then(history, ConvertLead(lead_id=LEAD, customer_id=EXISTING))
+
+
+@pytest.mark.parametrize("history", [READY[:1], READY[:2], READY[:3], [CAPTURED, DISQUALIFIED]])
+def test_only_a_qualified_lead_is_converted(history: list[DomainEvent]) -> None:
+    with pytest.raises(ConflictError, match="only a qualified lead is converted"):
+        then(history, ConvertLead(lead_id=LEAD))
+
+
+def test_an_organisation_is_named_only_for_a_lead_with_a_company() -> None:
+    person = CAPTURED.model_copy(update={"company_name": None})
+    with pytest.raises(DomainError, match="names no company") as refused:
+        then([person, *READY[1:]], ConvertLead(lead_id=LEAD, organisation_id=ORGANISATION))
+    assert refused.value.field == "organisation_id"
+
+
+def test_a_company_alone_is_not_linked_to_an_existing_customer() -> None:
+    company = CAPTURED.model_copy(update={"person_name": None})
+    with pytest.raises(DomainError, match="leave customer_id out"):
+        then([company, *READY[1:]], ConvertLead(lead_id=LEAD, customer_id=EXISTING))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [*STEPS, EraseLead(lead_id=LEAD, requested_by="dpo", reason="ticket 7")],
+    ids=lambda c: type(c).__name__,
+)
+def test_a_converted_lead_is_closed_its_customer_is_worked_with(command: Any) -> None:
+    with pytest.raises(ConflictError, match=f"converted into customer {CUSTOMER}"):
+        then([*READY, converted()], command)
+
+
+def test_the_conversion_carries_every_personal_value_sealed() -> None:
+    assert set(personal_fields(LeadConverted)) == {
+        "person_name",
+        "company_name",
+        "email",
+        "phone",
+    }
+
+
 # --- evolve ---------------------------------------------------------------------------------
 
 
@@ -357,6 +470,8 @@ def test_evolve_follows_the_lifecycle() -> None:
         (DISQUALIFIED, LeadStatus.DISQUALIFIED),
         (RECYCLED, LeadStatus.WORKING),
         (Unrelated(), LeadStatus.WORKING),
+        (QUALIFIED, LeadStatus.QUALIFIED),
+        (converted(), LeadStatus.CONVERTED),
     ]
     history: list[DomainEvent] = []
     for event, status in steps:
@@ -379,6 +494,7 @@ LEGAL: dict[type, dict[LeadStatus | None, LeadStatus]] = {
     QualifyLead: {S.WORKING: S.QUALIFIED},
     DisqualifyLead: dict.fromkeys(OPEN, S.DISQUALIFIED),
     RecycleLead: {S.DISQUALIFIED: S.WORKING},
+    ConvertLead: {S.QUALIFIED: S.CONVERTED},
 }
 
 
@@ -407,6 +523,9 @@ COMMANDS = st.one_of(
         reasons=st.just(REASONS),
     ),
     st.builds(RecycleLead, lead_id=st.just(LEAD)),
+    st.builds(
+        ConvertLead, lead_id=st.just(LEAD), customer_id=st.sampled_from([None, "c-existing"])
+    ),
 )
 
 

@@ -10,8 +10,9 @@ from crm_contacts.adapters.duplicate_index import MongoDuplicateIndex
 from crm_contacts.adapters.upgrades import MongoUpgrades
 from crm_contacts.application.key_tombstones import tombstone_earlier_erasures
 from crm_contacts.application.use_cases import contacts_use_cases
-from crm_contacts.entrypoints import customers, interactions
+from crm_contacts.entrypoints import customers, interactions, lead_conversions
 from crm_contacts.entrypoints.ingest import GROUP, INGEST_TOPIC, REJECTED_TOPIC, subscribe_ingest
+from crm_contacts.entrypoints.lead_conversions import subscribe_conversions
 
 HANDOFF_PURGE_S = 2.0  # how long raw ingest messages outlive their handling, at most
 
@@ -27,14 +28,21 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
         "contacts",
         [customers.router, interactions.router],
         settings,
-        extra_topics=[INGEST_TOPIC, REJECTED_TOPIC],
+        extra_topics=[
+            INGEST_TOPIC,
+            REJECTED_TOPIC,
+            lead_conversions.REJECTED_TOPIC,
+            lead_conversions.DEAD_LETTERS,
+        ],
         background=[_tombstones, purge_ingest],
     )
     index = MongoDuplicateIndex(service.database, service.keys)
     use_cases = contacts_use_cases(service.handlers, index, service.keys, service.store)
     service.app.state.contacts = use_cases
+    stall_s = settings.consumer_stall_s
+    service.watch(subscribe_ingest(service.broker, use_cases.interactions, stall_s))
     service.watch(
-        subscribe_ingest(service.broker, use_cases.interactions, settings.consumer_stall_s)
+        subscribe_conversions(service.broker, use_cases.lead_conversions, service.keys, stall_s)
     )
     return service
 

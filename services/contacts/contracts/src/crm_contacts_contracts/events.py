@@ -387,6 +387,18 @@ class CustomerAbsorbed(DomainEvent):
     merged_id: str
 
 
+class LeadAttached(DomainEvent):
+    """A lead sales converted turned out to be this customer. The lead's personal data stays
+    sealed under the key of `prospect_id` (the id the lead would have had): erasing this
+    customer shreds that key too (ADR 29)."""
+
+    event_type = "crm.contacts.LeadAttached.v1"
+
+    customer_id: str
+    lead_id: str
+    prospect_id: str
+
+
 class CustomerErased(DomainEvent):
     """Right to be forgotten: the customer's data key is deleted, so every copy of their
     personal data is unreadable from now on."""

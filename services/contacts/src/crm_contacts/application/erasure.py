@@ -1,5 +1,6 @@
 """Right to be forgotten (ADR 13, 14): a merged id is erased through its survivor, and erasing
-a customer shreds every customer merged into it, transitively."""
+a customer shreds every customer merged into it, transitively, and the leads found to be any
+of them (ADR 29)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,9 @@ class Erasure:
         survivor = erasure.customer_id
         merged = list(dict.fromkeys([*on_the_way, *await self._merged_into(survivor)]))
         for cid in (survivor, *merged):
+            # The keys of converted leads found to be them (ADR 29) seal their data too.
+            for prospect in sorted((await self._customers.state(cid)).prospects):
+                await self._keys.delete(prospect)
             await self._keys.delete(cid)
             # Sealed under that key, a snapshot is unreadable now; dropping it is tidying.
             await self._customers.drop_snapshot(cid)

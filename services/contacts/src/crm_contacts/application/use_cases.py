@@ -13,6 +13,7 @@ from crm_contacts.application.customers import Customers
 from crm_contacts.application.erasure import Erasure
 from crm_contacts.application.export import Export
 from crm_contacts.application.interactions import ActivityScheduling, InteractionLogging
+from crm_contacts.application.lead_conversions import LeadConversions
 from crm_contacts.application.merging import Merging
 from crm_contacts.application.organisations import Organisations
 from crm_contacts.application.ports import DuplicateLookup
@@ -32,19 +33,23 @@ class ContactsUseCases:
     interactions: InteractionLogging
     activities: ActivityScheduling
     export: Export
+    lead_conversions: LeadConversions
 
 
 def contacts_use_cases(
     handlers: CommandHandlers, index: DuplicateLookup, keys: KeyStore, store: EventStore
 ) -> ContactsUseCases:
     customers = Customers(handlers.of(customer_decider))
+    registration = Registration(customers, index)
+    organisations = Organisations(customers, index)
     return ContactsUseCases(
         customers=customers,
-        registration=Registration(customers, index),
-        organisations=Organisations(customers, index),
+        registration=registration,
+        organisations=organisations,
         merging=Merging(customers, index),
         erasure=Erasure(customers, index, keys),
         interactions=InteractionLogging(customers, handlers.of(interaction_decider)),
         activities=ActivityScheduling(customers, handlers.of(activity_decider)),
         export=Export(customers, store, keys),
+        lead_conversions=LeadConversions(customers, registration, organisations, keys),
     )

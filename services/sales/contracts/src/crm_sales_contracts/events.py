@@ -164,3 +164,29 @@ class LeadErased(DomainEvent):
     customer_id: str
     requested_by: str
     reason: str
+
+
+class LeadConverted(DomainEvent):
+    """A qualified lead became business: `customer_id` names the customer it became (new:
+    the id its capture gave, `new_customer`) or was linked to (an existing one). A new
+    customer's name and contact details come along, sealed under its key, for contacts to
+    register it (ADR 29); a company named on the lead becomes the organisation
+    `organisation_id` (new or existing) the person is linked to. `opportunity_id`: the
+    opportunity opened with the conversion, if one was asked for."""
+
+    event_type = "crm.sales.LeadConverted.v1"
+
+    lead_id: str
+    customer_id: str
+    new_customer: bool
+    prospect_id: str
+    organisation_id: str | None = None
+    new_organisation: bool = False
+    person_name: OptionalPersonalStr = None
+    company_name: OptionalPersonalStr = None
+    email: OptionalPersonalStr = None
+    phone: OptionalPersonalStr = None
+    channel: LeadChannel
+    campaign_id: str | None = None
+    owner: LeadOwner | None = None
+    opportunity_id: str | None = None

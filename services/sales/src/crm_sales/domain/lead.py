@@ -11,11 +11,13 @@ message naming the rule, bad values with 422:
     qualify      working                                     qualified
     disqualify   new, assigned, working, qualified           disqualified (a listed reason)
     recycle      disqualified, with an owner                 working
-    erase        any                                         erased (410 for every command after)
+    convert      qualified                                   converted: closed, every later
+                                                             command but its retry is a 409
+    erase        any but converted                           erased (410 for every command after)
 
-`converted` (from qualified) is reserved for the conversion of the next increment. A repeat
-that would change nothing (the same owner, work started already, qualified already, the same
-disqualification) records nothing; a command on a lead never captured is refused with 404.
+A repeat that would change nothing (the same owner, work started already, qualified already,
+the same disqualification, the same conversion) records nothing; a command on a lead never
+captured is refused with 404. A converted lead's person is a customer: contacts erases it.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from crm_sales_contracts.events import (
     LeadAssigned,
     LeadCaptured,
     LeadChannel,
+    LeadConverted,
     LeadDisqualified,
     LeadEmail,
     LeadErased,
@@ -76,12 +79,23 @@ def prospect_id_of(lead_id: str) -> str:
     return str(uuid5(PROSPECTS, lead_id))
 
 
+def organisation_id_of(lead_id: str) -> str:
+    """The id of the organisation a lead's company becomes when it converts."""
+    return str(uuid5(PROSPECTS, f"{lead_id}/organisation"))
+
+
+def opportunity_id_of(lead_id: str) -> str:
+    """The id of the opportunity opened with the lead's conversion: a retry opens no other."""
+    return str(uuid5(PROSPECTS, f"{lead_id}/opportunity"))
+
+
 class LeadStatus(StrEnum):
     NEW = "new"
     ASSIGNED = "assigned"
     WORKING = "working"
     QUALIFIED = "qualified"
     DISQUALIFIED = "disqualified"
+    CONVERTED = "converted"
 
 
 class CaptureLead(BaseModel):
@@ -137,6 +151,19 @@ class RecycleLead(BaseModel):
     lead_id: str
 
 
+class ConvertLead(BaseModel):
+    """Make a qualified lead business: a new customer (`customer_id` None: the id its capture
+    gave) or an existing one; its company a new organisation, or the existing
+    `organisation_id`. `opportunity_id`: the opportunity opened with it, if any."""
+
+    model_config = ConfigDict(frozen=True)
+
+    lead_id: str
+    customer_id: str | None = None
+    organisation_id: str | None = None
+    opportunity_id: str | None = None
+
+
 class EraseLead(BaseModel):
     """Erase the person behind a lead that never converted (the use case shreds its key)."""
 
@@ -154,6 +181,7 @@ LeadCommand = (
     | QualifyLead
     | DisqualifyLead
     | RecycleLead
+    | ConvertLead
     | EraseLead
 )
 
@@ -166,6 +194,9 @@ class Lead:
     reason: str | None = None
     note: str | None = None
     erased: bool = False
+    # What a conversion hands on (the personal values unsealed, as the handler loads them).
+    facts: LeadCaptured | None = None
+    converted: LeadConverted | None = None
 
 
 @dataclass(frozen=True)
@@ -200,6 +231,11 @@ MOVES: dict[type[LeadCommand], Move] = {
         LeadStatus.WORKING,
         "only a disqualified lead is recycled",
     ),
+    ConvertLead: Move(
+        frozenset({LeadStatus.QUALIFIED}),
+        LeadStatus.CONVERTED,
+        "only a qualified lead is converted (qualify it first)",
+    ),
 }
 
 
@@ -208,6 +244,16 @@ def _captured(state: Lead, command: LeadCommand) -> None:
         raise NotFoundError(f"no lead {command.lead_id}: capture it first")
     if state.erased:
         raise GoneError(f"lead {command.lead_id} was erased: nothing more is recorded about it")
+
+
+def _not_converted(state: Lead, command: LeadCommand) -> None:
+    """A converted lead is closed: it is a customer now, and contacts keeps its data."""
+    _captured(state, command)
+    if state.converted is not None:
+        raise ConflictError(
+            f"lead {command.lead_id} was converted into customer {state.converted.customer_id}: "
+            "work with the customer now (contacts erases it, if asked)"
+        )
 
 
 def _moves(state: Lead, command: LeadCommand) -> bool:
@@ -253,7 +299,7 @@ def capture(state: Lead, command: CaptureLead) -> list[DomainEvent]:
     return [LeadCaptured(**facts, customer_id=prospect_id_of(command.lead_id))]
 
 
-@decide.on(AssignLead, guard=_captured)
+@decide.on(AssignLead, guard=_not_converted)
 def assign(state: Lead, command: AssignLead) -> list[DomainEvent]:
     """Any status: a new lead becomes assigned, any other keeps its status."""
     owner = _cleaned("owner", command.owner)
@@ -262,14 +308,14 @@ def assign(state: Lead, command: AssignLead) -> list[DomainEvent]:
     return [LeadAssigned(lead_id=command.lead_id, customer_id=state.customer_id, owner=owner)]
 
 
-@decide.on(StartWorkOnLead, guard=_captured)
+@decide.on(StartWorkOnLead, guard=_not_converted)
 def start_work(state: Lead, command: StartWorkOnLead) -> list[DomainEvent]:
     if not _moves(state, command):
         return []
     return [LeadWorkStarted(lead_id=command.lead_id, customer_id=state.customer_id)]
 
 
-@decide.on(QualifyLead, guard=_captured)
+@decide.on(QualifyLead, guard=_not_converted)
 def qualify(state: Lead, command: QualifyLead) -> list[DomainEvent]:
     if not _moves(state, command):
         return []
@@ -282,7 +328,7 @@ def _listed(reason: str, reasons: tuple[str, ...]) -> str | None:
     return next((r for r in reasons if r.casefold() == wanted), None)
 
 
-@decide.on(DisqualifyLead, guard=_captured)
+@decide.on(DisqualifyLead, guard=_not_converted)
 def disqualify(state: Lead, command: DisqualifyLead) -> list[DomainEvent]:
     reason = _listed(command.reason, command.reasons)
     if reason is None:
@@ -300,7 +346,7 @@ def disqualify(state: Lead, command: DisqualifyLead) -> list[DomainEvent]:
     ]
 
 
-@decide.on(RecycleLead, guard=_captured)
+@decide.on(RecycleLead, guard=_not_converted)
 def recycle(state: Lead, command: RecycleLead) -> list[DomainEvent]:
     _moves(state, command)
     if state.owner is None:
@@ -311,7 +357,72 @@ def recycle(state: Lead, command: RecycleLead) -> list[DomainEvent]:
     return [LeadRecycled(lead_id=command.lead_id, customer_id=state.customer_id)]
 
 
-@decide.on(EraseLead, guard=_captured)
+def _same_conversion(done: LeadConverted, command: ConvertLead) -> bool:
+    """Whether `command` asks again for the conversion made (a retry records nothing)."""
+    asked = (
+        command.customer_id or done.prospect_id,
+        command.organisation_id or done.organisation_id,
+        command.opportunity_id or done.opportunity_id,
+    )
+    return asked == (done.customer_id, done.organisation_id, done.opportunity_id)
+
+
+@decide.on(ConvertLead, guard=_captured)
+def convert(state: Lead, command: ConvertLead) -> list[DomainEvent]:
+    """A new customer carries the lead's name and contact details for contacts to register;
+    an existing one gets none (contacts has its own), only the link."""
+    if state.converted is not None and _same_conversion(state.converted, command):
+        return []
+    _moves(state, command)
+    facts = state.facts
+    assert facts is not None  # a captured lead has its capture
+    new_customer = command.customer_id is None
+    new_organisation = facts.company_name is not None and command.organisation_id is None
+    if command.organisation_id is not None and facts.company_name is None:
+        raise DomainError(
+            "the lead names no company: there is no organisation to link it to",
+            field="organisation_id",
+        )
+    if facts.person_name is None and not new_customer:
+        raise DomainError(
+            "a lead with no person is its company: convert it into a new organisation "
+            "(leave customer_id out)",
+            field="customer_id",
+        )
+    personal = (
+        {
+            "person_name": facts.person_name,
+            "company_name": facts.company_name,
+            "email": facts.email,
+            "phone": facts.phone,
+        }
+        if new_customer
+        else {}
+    )
+    # A company alone is the customer; with a person, the organisation the person works for.
+    organisation = command.organisation_id or (
+        organisation_id_of(command.lead_id)
+        if new_organisation and facts.person_name is not None
+        else None
+    )
+    return [
+        LeadConverted(
+            lead_id=command.lead_id,
+            customer_id=command.customer_id or state.customer_id,
+            new_customer=new_customer,
+            prospect_id=state.customer_id,
+            organisation_id=organisation,
+            new_organisation=new_organisation and organisation is not None,
+            channel=facts.channel,
+            campaign_id=facts.campaign_id,
+            owner=state.owner,
+            opportunity_id=command.opportunity_id,
+            **personal,
+        )
+    ]
+
+
+@decide.on(EraseLead, guard=_not_converted)
 def erase(state: Lead, command: EraseLead) -> list[DomainEvent]:
     """Any status: the lead is erased (the guard answers 410 once it was)."""
     return [
@@ -327,7 +438,7 @@ def erase(state: Lead, command: EraseLead) -> list[DomainEvent]:
 def evolve(state: Lead, event: DomainEvent) -> Lead:
     if isinstance(event, LeadCaptured):
         status = LeadStatus.NEW if event.owner is None else LeadStatus.ASSIGNED
-        return Lead(status=status, customer_id=event.customer_id, owner=event.owner)
+        return Lead(status=status, customer_id=event.customer_id, owner=event.owner, facts=event)
     changes: dict[str, Any] = {}
     if isinstance(event, LeadAssigned):
         moved = LeadStatus.ASSIGNED if state.status is LeadStatus.NEW else state.status
@@ -338,8 +449,10 @@ def evolve(state: Lead, event: DomainEvent) -> Lead:
         changes = {"status": LeadStatus.QUALIFIED}
     elif isinstance(event, LeadDisqualified):
         changes = {"status": LeadStatus.DISQUALIFIED, "reason": event.reason, "note": event.note}
+    elif isinstance(event, LeadConverted):
+        changes = {"status": LeadStatus.CONVERTED, "converted": event}
     elif isinstance(event, LeadErased):
-        changes = {"erased": True, "reason": None, "note": None}
+        changes = {"erased": True, "reason": None, "note": None, "facts": None}
     return replace(state, **changes)
 
 

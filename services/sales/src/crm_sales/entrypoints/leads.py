@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 
 from crm_kernel.application import CommandHandler
 from crm_kernel.domain.envelope import Metadata
-from crm_kernel.http import CommandAccepted, accept, write_metadata
+from crm_kernel.http import Answer, CommandAccepted, accept, write_metadata
 from crm_kernel.openapi import COMMAND_ERRORS, SUBJECT_COMMAND_ERRORS
 from crm_kernel.request_body import ErasureRequest, Line, OptionalLine, OptionalText, RequestBody
 from crm_kernel.runtime import handler_of
@@ -33,6 +33,7 @@ from crm_sales.application.lead_erasure import LeadErasure
 from crm_sales.domain.lead import (
     AssignLead,
     CaptureLead,
+    ConvertLead,
     DisqualifyLead,
     Lead,
     LeadCommand,
@@ -107,14 +108,33 @@ async def capture_lead(
     body: CaptureLeadRequest, metadata: Write, leads: Leads
 ) -> LeadCapturedResponse:
     command = CaptureLead.model_validate(body.model_dump(mode="json", exclude={"occurred_at"}))
+    return await _on_lead(
+        leads,
+        command,
+        metadata,
+        body,
+        LeadCapturedResponse,
+        lead_id=body.lead_id,
+        customer_id=prospect_id_of(command.lead_id),
+    )
+
+
+async def _on_lead(
+    leads: CommandHandler[Lead, LeadCommand],
+    command: LeadCommand,
+    metadata: Metadata,
+    body: LeadStepRequest,
+    answer: type[Answer],
+    **extra: Any,
+) -> Answer:
+    """Handle a command on its lead's stream, when the request says it happened."""
     return await accept(
         leads,
         stream_of(command.lead_id),
         command,
         metadata.happened_at(body.occurred_at),
-        LeadCapturedResponse,
-        lead_id=body.lead_id,
-        customer_id=prospect_id_of(command.lead_id),
+        answer,
+        **extra,
     )
 
 
@@ -124,13 +144,7 @@ async def _step(
     metadata: Metadata,
     body: LeadStepRequest,
 ) -> CommandAccepted:
-    return await accept(
-        leads,
-        stream_of(command.lead_id),
-        command,
-        metadata.happened_at(body.occurred_at),
-        CommandAccepted,
-    )
+    return await _on_lead(leads, command, metadata, body, CommandAccepted)
 
 
 class AssignLeadRequest(LeadStepRequest):
@@ -200,6 +214,48 @@ async def recycle_lead(
 ) -> CommandAccepted:
     """A disqualified lead with an owner is worked again."""
     return await _step(leads, RecycleLead(lead_id=str(lead_id)), metadata, body)
+
+
+class ConvertLeadRequest(LeadStepRequest):
+    customer_id: UUID | None = Field(
+        default=None,
+        description="An existing customer the lead turned out to be; left out, the lead "
+        "becomes a new customer, with the id its capture answered",
+    )
+    organisation_id: UUID | None = Field(
+        default=None,
+        description="An existing organisation for the lead's company; left out, a company "
+        "named on the lead becomes a new organisation",
+    )
+
+
+class LeadConvertedResponse(CommandAccepted):
+    customer_id: UUID = Field(description="The customer the lead became or was linked to")
+
+
+@router.post(
+    "/leads/{lead_id}/conversion",
+    response_model=LeadConvertedResponse,
+    responses=SUBJECT_COMMAND_ERRORS,
+)
+async def convert_lead(
+    lead_id: UUID, body: ConvertLeadRequest, metadata: Write, leads: Leads
+) -> LeadConvertedResponse:
+    """A qualified lead becomes business: contacts registers the new customer (and its
+    company) from the event, once, however often it is delivered (ADR 29)."""
+    command = ConvertLead(
+        lead_id=str(lead_id),
+        customer_id=None if body.customer_id is None else str(body.customer_id),
+        organisation_id=None if body.organisation_id is None else str(body.organisation_id),
+    )
+    return await _on_lead(
+        leads,
+        command,
+        metadata,
+        body,
+        LeadConvertedResponse,
+        customer_id=body.customer_id or prospect_id_of(command.lead_id),
+    )
 
 
 async def _lead_erasure(request: Request) -> LeadErasure:

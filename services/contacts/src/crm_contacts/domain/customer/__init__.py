@@ -11,6 +11,7 @@ from crm_contacts.domain.customer.commands import (
     AddInterest,
     AddTag,
     AssignOwner,
+    AttachLead,
     ChangeLifecycle,
     Command,
     EndLinkToOrganisation,
@@ -53,8 +54,8 @@ customer_decider: Decider[Customer, Command] = Decider(
     evolve=evolve,
     # The customer's own stream knows its erasure (and records it after the key is gone).
     decides_erasure=True,
-    # 2: the profile's counts (for the limits).
-    snapshot_version=2,
+    # 2: the profile's counts (for the limits); 3: the prospects of converted leads.
+    snapshot_version=3,
 )
 
 __all__ = [
@@ -69,6 +70,7 @@ __all__ = [
     "AddInterest",
     "AddTag",
     "AssignOwner",
+    "AttachLead",
     "ChangeLifecycle",
     "Command",
     "Customer",

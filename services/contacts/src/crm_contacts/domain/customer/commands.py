@@ -150,6 +150,13 @@ class Absorb(Command):
     merged_id: str
 
 
+class AttachLead(Command):
+    """Record that a converted lead is this customer (the conversion names it)."""
+
+    lead_id: str
+    prospect_id: str
+
+
 class EraseCustomer(Command):
     requested_by: str
     reason: str

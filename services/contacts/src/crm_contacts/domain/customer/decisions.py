@@ -21,6 +21,7 @@ from crm_contacts_contracts.events import (
     CustomerRenamed,
     FamilyNoteRecorded,
     InterestAdded,
+    LeadAttached,
     Lifecycle,
     LifecycleChanged,
     LinkedToOrganisation,
@@ -46,6 +47,7 @@ from crm_contacts.domain.customer.commands import (
     AddInterest,
     AddTag,
     AssignOwner,
+    AttachLead,
     ChangeLifecycle,
     Command,
     EndLinkToOrganisation,
@@ -166,7 +168,10 @@ def register(state: Customer, command: RegisterCustomer) -> list[DomainEvent]:
             value=command.email,
             primary=True,
         )
-        events += _add_point(registered, email)
+        try:
+            events += _add_point(registered, email)
+        except DomainError as error:
+            raise DomainError(error.message, field="email") from None
     if command.phone:
         try:
             kind = phone_kind(command.phone)
@@ -383,6 +388,19 @@ def merge_into(state: Customer, command: MergeInto) -> list[DomainEvent]:
 @decide.on(Absorb, guard=live)
 def absorb(state: Customer, command: Absorb) -> list[DomainEvent]:
     return [CustomerAbsorbed(customer_id=command.customer_id, merged_id=command.merged_id)]
+
+
+@decide.on(AttachLead, guard=live)
+def attach_lead(state: Customer, command: AttachLead) -> list[DomainEvent]:
+    if command.prospect_id in state.prospects:
+        return []  # attached already: a redelivered conversion
+    return [
+        LeadAttached(
+            customer_id=command.customer_id,
+            lead_id=command.lead_id,
+            prospect_id=command.prospect_id,
+        )
+    ]
 
 
 @decide.on(EraseCustomer)

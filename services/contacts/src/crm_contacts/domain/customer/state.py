@@ -22,6 +22,7 @@ from crm_contacts_contracts.events import (
     CustomerRenamed,
     FamilyNoteRecorded,
     InterestAdded,
+    LeadAttached,
     Lifecycle,
     LifecycleChanged,
     LinkedToOrganisation,
@@ -63,6 +64,8 @@ class Customer:
     family_notes: int = 0
     duplicates: frozenset[str] = frozenset()
     absorbed: frozenset[str] = frozenset()  # customers merged into this one
+    # The ids converted leads of this customer would have had: their keys seal the leads' data.
+    prospects: frozenset[str] = frozenset()
     owner: str | None = None
     merged_into: str | None = None
     erased: bool = False
@@ -152,6 +155,8 @@ def evolve(state: Customer, event: DomainEvent) -> Customer:
             return replace(state, merged_into=survivor)
         case CustomerAbsorbed(merged_id=merged):
             return replace(state, absorbed=state.absorbed | {merged})
+        case LeadAttached(prospect_id=prospect):
+            return replace(state, prospects=state.prospects | {prospect})
         case CustomerErased():
             return replace(state, erased=True)
     return state

@@ -1,4 +1,5 @@
-"""The sales section: orders, revenue per currency, products and payment methods."""
+"""The sales section: orders, revenue per currency, products and payment methods, and the
+leads the customer came from (the first is its origin)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from crm_kernel.domain.envelope import EventEnvelope
 from crm_sales_contracts.events import (
     LeadAssigned,
     LeadCaptured,
+    LeadConverted,
     LeadDisqualified,
     LeadErased,
     LeadQualified,
@@ -36,6 +38,8 @@ def blank() -> Document:
             "orders": [],
             "products": [],
             "payment_methods": [],
+            "origin": None,
+            "leads": [],
         }
     }
 
@@ -65,6 +69,25 @@ def _order_placed(doc: Document, event: OrderPlaced, envelope: EventEnvelope) ->
     sales["payment_methods"] = add_unique(sales["payment_methods"], event.payment_method)
 
 
+@FOLDS.on(LeadConverted)
+def _lead_converted(doc: Document, event: LeadConverted, envelope: EventEnvelope) -> None:
+    """Where the customer came from: the lead, its channel and campaign (no personal data)."""
+    sales = doc["sales"]
+    lead = {
+        "id": event.lead_id,
+        "converted_at": occurred(envelope),
+        "channel": event.channel.value,
+        "campaign_id": event.campaign_id,
+        "owner": event.owner,
+    }
+    _with_leads(sales, upsert(sales.get("leads", []), lead, "converted_at", "id"))
+
+
+def _with_leads(sales: Document, leads: list[Document]) -> None:
+    sales["leads"] = leads
+    sales["origin"] = leads[0] if leads else None
+
+
 def absorb(survivor: Document, merged: Document) -> None:
     mine, theirs = survivor["sales"], merged["sales"]
     mine["orders_count"] += theirs["orders_count"]
@@ -75,6 +98,8 @@ def absorb(survivor: Document, merged: Document) -> None:
     mine["orders"] = unite(mine["orders"], theirs["orders"], "placed_at", "id")
     mine["products"] = sorted({*mine["products"], *theirs["products"]})
     mine["payment_methods"] = sorted({*mine["payment_methods"], *theirs["payment_methods"]})
+    leads = unite(mine.get("leads", []), theirs.get("leads", []), "converted_at", "id")
+    _with_leads(mine, leads)
 
 
 # A lead is no customer until it converts (ADR 26): its events go to the timeline of the id

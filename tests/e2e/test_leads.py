@@ -163,8 +163,10 @@ def readme_block(heading: str) -> str:
     return after.split("```bash\n", 1)[1].split("```", 1)[0]
 
 
-def test_the_readmes_leads_example_works_pasted_in_order(platform) -> None:
-    # The helpers the README's "Try it" defines first, with a token of the tests' issuer.
+def run_readme(platform, headings: list[str], reads: int, show: str) -> tuple[str, str]:
+    """The README's blocks under `headings` run in order as a user pastes them, with the
+    "Try it" helpers and a token of the tests' issuer, but for the `reads` lines that query
+    the read side (the test reads those once projected); what they printed, and `$show`."""
     helpers = [
         line
         for line in readme_block("## Try it").splitlines()
@@ -172,23 +174,31 @@ def test_the_readmes_leads_example_works_pasted_in_order(platform) -> None:
     ]
     assert len(helpers) == 3, helpers
     value = issue_token(SECRET, "readme", list(ALL_SCOPES), timedelta(minutes=30))
-    lines = readme_block("### The sales context: leads").splitlines()
-    reads = [line for line in lines if "localhost:8105" in line]
-    assert len(reads) == 2  # the timeline and the 360 view: read below, once projected
-    kept = [line for line in lines if line not in reads]
-    script = "\n".join([f"TOKEN={value}", *helpers, *kept, 'echo; echo "LEAD=$LEAD"'])
+    lines = [line for heading in headings for line in readme_block(heading).splitlines()]
+    read_lines = [line for line in lines if "localhost:8105" in line]
+    assert len(read_lines) == reads, read_lines
+    kept = [line for line in lines if line not in read_lines]
+    script = "\n".join([f"TOKEN={value}", *helpers, *kept, f'echo; echo "SHOW=${show}"'])
     for port, service in (("8102", "sales"), ("8105", "projections")):
         script = script.replace(f"localhost:{port}", platform.urls[service].removeprefix("http://"))
     ran = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60)
     assert ran.returncode == 0, ran.stderr
-    printed, lead_id = ran.stdout.rsplit("LEAD=", 1)
+    printed, shown = ran.stdout.rsplit("SHOW=", 1)
+    return printed, shown.strip()
+
+
+LEADS_BLOCK = "### The sales context: leads"
+
+
+def test_the_readmes_leads_example_works_pasted_in_order(platform) -> None:
+    # The timeline and the 360 view are read below, once projected.
+    printed, lead_id = run_readme(platform, [LEADS_BLOCK], reads=2, show="LEAD")
     answers = list(json_objects(printed))  # curl prints each answer without a line break
     # Every command answered where its events landed, but the one the README shows refused.
     refusals = [a["detail"] for a in answers if "detail" in a]
-    assert len(refusals) == 1, ran.stdout
+    assert len(refusals) == 1, printed
     assert "is qualified: only a disqualified lead is recycled" in refusals[0][0]["msg"]
-    assert len([a for a in answers if "stream_id" in a]) == 6, ran.stdout
-    lead_id = lead_id.strip()
+    assert len([a for a in answers if "stream_id" in a]) == 6, printed
     types = [i["type"].split(".")[2] for i in timeline_when(platform, lead_id, 5)]
     assert types == [
         "LeadCaptured",

@@ -257,7 +257,7 @@ def drive(platform, s: Secrets, tag: str) -> tuple[str, str]:
             {
                 "customer_id": customer,
                 "kind": "complaint",
-                "subject": s.text("case subject", f"Lámpara de {s.word('Remedios')}"),
+                "subject": s.text("case subject", f"{s.word('Lámpara')} de {s.word('Remedios')}"),
                 "description": description,
             },
             "support:write",

@@ -52,6 +52,8 @@ CLEAR_ON_PURPOSE = {
     # One of the configured list (CRM_LEAD_DISQUALIFICATION_REASONS), checked by the decider:
     # a label, not free text; the free note beside it is personal.
     ("crm.sales.LeadDisqualified.v1", "reason"),
+    # Likewise one of CRM_OPPORTUNITY_LOST_REASONS; its note is personal.
+    ("crm.sales.OpportunityLost.v1", "reason"),
 }
 
 

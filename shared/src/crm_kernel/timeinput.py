@@ -7,7 +7,7 @@ a meeting in 1970): every request date-time uses these types instead.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator
@@ -53,3 +53,25 @@ IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_8601), AfterValidato
 # When something happened (a call, an order, an answer): not ahead of now beyond clock skew.
 # Long ago is fine: imports bring history, even from before the customer's registration.
 OccurredAt = Annotated[IsoDateTime, AfterValidator(_not_ahead)]
+
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value  # from Python callers
+    if isinstance(value, str) and ISO_DATE.match(value):
+        return value
+    raise ValueError("give an ISO 8601 date, e.g. 2026-03-31")
+
+
+def _date_in_range(value: date) -> date:
+    if value < EARLIEST.date():
+        raise ValueError(f"is before {EARLIEST:%Y-%m-%d}: give a date from 1900 on")
+    return value
+
+
+# A calendar day as requests give it: YYYY-MM-DD, nothing else (pydantic alone reads `0` as
+# 1970-01-01).
+IsoDate = Annotated[date, BeforeValidator(_iso_date), AfterValidator(_date_in_range)]

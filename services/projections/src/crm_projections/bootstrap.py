@@ -34,6 +34,7 @@ from crm_projections.application.projectors import Projectors
 from crm_projections.application.read_your_writes import ReadYourWrites
 from crm_projections.application.remembered_first import RememberedFirst
 from crm_projections.application.write_signals import WriteSignals
+from crm_projections.entrypoints import pipeline
 from crm_projections.entrypoints.http import router
 
 CONTEXT = "projections"
@@ -81,6 +82,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         customers=RememberedFirst(projector_models.customers, signals),
         redirects=projector_models.redirects,
         activities_store=projector_models.activities,
+        opportunities_store=projector_models.opportunities,
         timeline=projector_models.timeline,
         keys=MongoKeyStore(projector_vault[settings.vault_database]),
         on_written=signals.notify,
@@ -133,6 +135,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
     app.state.read_your_writes = ReadYourWrites(models.customers, signals, ownership)
     app.state.keys = keys
     app.include_router(router)
+    app.include_router(pipeline.router)
     return ProjectionsService(
         app=app,
         broker=broker,

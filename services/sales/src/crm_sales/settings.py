@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from crm_kernel.settings import ServiceSettings
-from crm_sales_contracts.events import DISQUALIFICATION_REASON
-from pydantic import Field
+from crm_sales_contracts.events import DISQUALIFICATION_REASON, LOST_REASON
+from pydantic import Field, field_validator
 
 from crm_sales.domain.lead import DEFAULT_DISQUALIFICATION_REASONS
+from crm_sales.domain.pipelines import DEFAULT_LOST_REASONS, DEFAULT_PIPELINE, Pipeline
 
 
 class SalesSettings(ServiceSettings):
@@ -17,3 +18,24 @@ class SalesSettings(ServiceSettings):
     lead_disqualification_reasons: tuple[Annotated[str, DISQUALIFICATION_REASON], ...] = Field(
         default=DEFAULT_DISQUALIFICATION_REASONS, min_length=1, max_length=100
     )
+    # Why a deal may be lost: `CRM_OPPORTUNITY_LOST_REASONS`, a JSON list like the above.
+    opportunity_lost_reasons: tuple[Annotated[str, LOST_REASON], ...] = Field(
+        default=DEFAULT_LOST_REASONS, min_length=1, max_length=100
+    )
+    # The business's pipelines: `CRM_SALES_PIPELINES`, a JSON list of
+    # {"name": ..., "stages": [{"name": ..., "probability": 0-100, "forecast_category":
+    # "pipeline" | "best_case" | "commit"}, ...]}; the one named "default" is used when an
+    # opportunity names none (EspoCRM's stages unless given).
+    sales_pipelines: tuple[Pipeline, ...] = Field(
+        default=(DEFAULT_PIPELINE,), min_length=1, max_length=50
+    )
+
+    @field_validator("sales_pipelines")
+    @classmethod
+    def _one_default(cls, pipelines: tuple[Pipeline, ...]) -> tuple[Pipeline, ...]:
+        names = [p.name.casefold() for p in pipelines]
+        if len(set(names)) != len(names):
+            raise ValueError("CRM_SALES_PIPELINES: pipeline names repeat")
+        if "default" not in names:
+            raise ValueError('CRM_SALES_PIPELINES: name one pipeline "default"')
+        return pipelines

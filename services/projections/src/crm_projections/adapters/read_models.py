@@ -10,7 +10,7 @@ from crm_projections.adapters.databases import DatabaseSource
 from crm_projections.adapters.read_store import MongoReadStore, MongoRedirects
 from crm_projections.adapters.timeline_store import TimelineStore
 
-COLLECTIONS = ("customer_360", "customer_redirects", "activities", "timeline")
+COLLECTIONS = ("customer_360", "customer_redirects", "activities", "opportunities", "timeline")
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class ReadModels:
     customers: MongoReadStore
     redirects: MongoRedirects
     activities: MongoReadStore
+    opportunities: MongoReadStore
     timeline: TimelineStore
     customer_search: MongoCustomerSearch
     activity_feed: MongoActivityFeed
@@ -30,6 +31,7 @@ class ReadModels:
             customers=customers,
             redirects=MongoRedirects(source, "customer_redirects"),
             activities=activities,
+            opportunities=MongoReadStore(source, "opportunities"),
             timeline=TimelineStore(source, "timeline"),
             customer_search=MongoCustomerSearch(customers),
             activity_feed=MongoActivityFeed(activities),

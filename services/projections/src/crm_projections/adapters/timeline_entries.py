@@ -6,18 +6,14 @@ key), so an erasure makes them unreadable here too, without rewriting the audit 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.domain.events import as_current
 
+from crm_projections.domain.wire_values import instant
+
 Document = dict[str, Any]
-
-
-def instant(value: datetime) -> str:
-    """A fixed-width UTC timestamp: string order is time order."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def entry(envelope: EventEnvelope) -> Document:

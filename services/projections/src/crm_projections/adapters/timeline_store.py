@@ -13,7 +13,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from crm_projections.adapters.databases import DatabaseSource
 from crm_projections.adapters.read_store import DUPLICATE_KEY, WriteFailed
-from crm_projections.adapters.timeline_entries import entry, envelope_of, instant, position
+from crm_projections.adapters.timeline_entries import entry, envelope_of, position
+from crm_projections.domain.wire_values import instant
 
 Document = dict[str, Any]
 

@@ -14,7 +14,7 @@ from crm_projections.application.documents import DocumentProjector
 from crm_projections.application.ports import ReadStore, Redirects, TimelineWriter
 from crm_projections.application.projector import Projector
 from crm_projections.application.timeline import TimelineProjector
-from crm_projections.domain import activities
+from crm_projections.domain import activities, opportunities
 
 Document = dict[str, Any]
 
@@ -28,6 +28,7 @@ class Projectors:
         customers: ReadStore,
         redirects: Redirects,
         activities_store: ReadStore,
+        opportunities_store: ReadStore,
         timeline: TimelineWriter,
         keys: KeyStore,
         on_written: Callable[[Mapping[str, Document]], None] = lambda written: None,
@@ -36,6 +37,9 @@ class Projectors:
         self._all: tuple[Projector, ...] = (
             self.customer_360,
             DocumentProjector(activities_store, activities.key, activities.empty, activities.fold),
+            DocumentProjector(
+                opportunities_store, opportunities.key, opportunities.empty, opportunities.fold
+            ),
             TimelineProjector(timeline),
         )
 

@@ -8,7 +8,7 @@ here rather than through a pydantic TypeAdapter, which took several microseconds
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from crm_kernel.domain.envelope import EventEnvelope
@@ -18,6 +18,11 @@ def json_time(value: datetime) -> str:
     """ISO 8601 as pydantic writes it: a zero offset is `Z`."""
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def instant(value: datetime) -> str:
+    """A fixed-width UTC timestamp: string order is time order."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def json_decimal(value: Decimal) -> str:

@@ -67,18 +67,20 @@ async def rebuild_into(
         models = ReadModels.on(FixedDatabase(client[name]))
         await models.timeline.ensure_indexes()
         # The new database has one writer until the switch: fold in memory, write once.
-        customers, activities = (
+        customers, activities, deals = (
             BufferedReadStore(models.customers),
             BufferedReadStore(models.activities),
+            BufferedReadStore(models.opportunities),
         )
         projectors = Projectors(
             customers=customers,
             redirects=models.redirects,
             activities_store=activities,
+            opportunities_store=deals,
             timeline=models.timeline,
             keys=MongoKeyStore(vault[settings.vault_database]),
         )
-        return Target(handle=projectors.handle, buffers=(customers, activities))
+        return Target(handle=projectors.handle, buffers=(customers, activities, deals))
 
     columns = (
         TextColumn("{task.description}"),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from crm_kernel.domain.events import DomainEvent, OptionalPersonalStr
+from crm_kernel.domain.events import DomainEvent, OptionalPersonalStr, PersonalStr
 from pydantic import BaseModel, ConfigDict, Field
 
 # Each bound once, for the request, the command and the event alike (a request's text field
@@ -190,3 +191,160 @@ class LeadConverted(DomainEvent):
     campaign_id: str | None = None
     owner: LeadOwner | None = None
     opportunity_id: str | None = None
+
+
+# --- opportunities (issue 12) ----------------------------------------------------------------
+# A stage of a pipeline and a lost reason: codes from the configured lists, not personal.
+STAGE = Field(min_length=1, max_length=60)
+StageName = Annotated[str, STAGE]
+LOST_REASON = Field(min_length=1, max_length=100)
+LostReason = Annotated[str, LOST_REASON]
+OPPORTUNITY_NAME = Field(min_length=1, max_length=200)
+LOST_NOTE = Field(min_length=1, max_length=2_000)
+# A sales team's handle, as owners are named.
+TEAM = Field(min_length=1, max_length=100)
+Team = Annotated[str, TEAM]
+# Percent, whole: Odoo and EspoCRM keep probabilities as 0-100.
+Probability = Annotated[int, Field(ge=0, le=100, strict=True)]
+
+
+class ForecastCategory(StrEnum):
+    """Salesforce's forecast categories: what a deal counts as in a forecast."""
+
+    OMITTED = "omitted"
+    PIPELINE = "pipeline"
+    BEST_CASE = "best_case"
+    COMMIT = "commit"
+    CLOSED = "closed"
+
+
+class OpportunityOpened(DomainEvent):
+    """A customer may buy: an amount expected to close by a date, at a stage of a pipeline.
+    `probability` and `forecast_category` are what price it now: the stage's defaults
+    (`stage_probability`, `stage_category`), or the rep's overrides (`probability_override`,
+    `category_override`). `name` is free text (personal data, ADR 25)."""
+
+    event_type = "crm.sales.OpportunityOpened.v1"
+
+    opportunity_id: str
+    customer_id: str
+    name: PersonalStr
+    owner: LeadOwner
+    team: Team | None = None
+    amount: Money
+    currency: Currency
+    expected_close: date
+    products: tuple[Sku, ...] = ()
+    pipeline: StageName
+    stage: StageName
+    stage_probability: Probability
+    stage_category: ForecastCategory
+    probability: Probability
+    probability_override: Probability | None = None
+    forecast_category: ForecastCategory
+    category_override: bool = False
+    source: LeadChannel | None = None
+    lead_id: str | None = None
+    campaign_id: str | None = None
+
+
+class AtStage(DomainEvent):
+    """A deal at an open stage: the stage's defaults and what prices the deal there."""
+
+    opportunity_id: str
+    customer_id: str
+    stage: StageName
+    stage_probability: Probability
+    stage_category: ForecastCategory
+    probability: Probability
+    forecast_category: ForecastCategory
+
+
+class OpportunityStageChanged(AtStage):
+    """The deal moved to another open stage: the values that price it after the move."""
+
+    event_type = "crm.sales.OpportunityStageChanged.v1"
+
+
+class OpportunityAmountChanged(DomainEvent):
+    """The deal's amount (or its currency) changed: the values after the change."""
+
+    event_type = "crm.sales.OpportunityAmountChanged.v1"
+
+    opportunity_id: str
+    customer_id: str
+    amount: Money
+    currency: Currency
+
+
+class OpportunityCloseDateChanged(DomainEvent):
+    """The expected close moved (a slip when later)."""
+
+    event_type = "crm.sales.OpportunityCloseDateChanged.v1"
+
+    opportunity_id: str
+    customer_id: str
+    expected_close: date
+
+
+class OpportunityProbabilityOverridden(DomainEvent):
+    """The rep set the probability by hand (`override` None: back to the stage's);
+    `probability` is the one that prices the deal after it."""
+
+    event_type = "crm.sales.OpportunityProbabilityOverridden.v1"
+
+    opportunity_id: str
+    customer_id: str
+    override: Probability | None
+    probability: Probability
+
+
+class OpportunityForecastCategorySet(DomainEvent):
+    """The rep put the deal in a forecast category (`overridden` False: back to the stage's)."""
+
+    event_type = "crm.sales.OpportunityForecastCategorySet.v1"
+
+    opportunity_id: str
+    customer_id: str
+    forecast_category: ForecastCategory
+    overridden: bool
+
+
+class OpportunityReassigned(DomainEvent):
+    """Another salesperson (and team) works the deal."""
+
+    event_type = "crm.sales.OpportunityReassigned.v1"
+
+    opportunity_id: str
+    customer_id: str
+    owner: LeadOwner
+    team: Team | None = None
+
+
+class OpportunityWon(DomainEvent):
+    """The customer bought: `amount` is booked revenue, when it happened (occurred time)."""
+
+    event_type = "crm.sales.OpportunityWon.v1"
+
+    opportunity_id: str
+    customer_id: str
+    amount: Money
+    currency: Currency
+
+
+class OpportunityLost(DomainEvent):
+    """The deal was lost, for a reason from the configured list and an optional note
+    (personal data)."""
+
+    event_type = "crm.sales.OpportunityLost.v1"
+
+    opportunity_id: str
+    customer_id: str
+    reason: LostReason
+    note: OptionalPersonalStr = None
+
+
+class OpportunityReopened(AtStage):
+    """A won or lost deal is open again, at `stage`, priced as after a stage change."""
+
+    event_type = "crm.sales.OpportunityReopened.v1"

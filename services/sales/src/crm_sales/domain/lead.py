@@ -54,6 +54,8 @@ from crm_sales_contracts.events import (
 )
 from pydantic import BaseModel, ConfigDict
 
+from crm_sales.domain.reasons import listed
+
 # The namespace of the customer ids leads name (a UUID5 of the lead id): fixed forever, so a
 # redelivered conversion names the same customer.
 PROSPECTS = UUID("5b0c7f5e-2f4a-5d3e-9c1b-7a6e4d2c1f00")
@@ -322,15 +324,9 @@ def qualify(state: Lead, command: QualifyLead) -> list[DomainEvent]:
     return [LeadQualified(lead_id=command.lead_id, customer_id=state.customer_id)]
 
 
-def _listed(reason: str, reasons: tuple[str, ...]) -> str | None:
-    """The configured spelling of `reason` (matched in any letter case), None if unlisted."""
-    wanted = reason.strip().casefold()
-    return next((r for r in reasons if r.casefold() == wanted), None)
-
-
 @decide.on(DisqualifyLead, guard=_not_converted)
 def disqualify(state: Lead, command: DisqualifyLead) -> list[DomainEvent]:
-    reason = _listed(command.reason, command.reasons)
+    reason = listed(command.reason, command.reasons)
     if reason is None:
         raise DomainError(
             f"the reason must be one of: {', '.join(command.reasons)}", field="reason"

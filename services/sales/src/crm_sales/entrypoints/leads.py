@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID, uuid4
 
 from crm_kernel.application import CommandHandler
 from crm_kernel.domain.envelope import Metadata
-from crm_kernel.http import Answer, CommandAccepted, accept, write_metadata
+from crm_kernel.http import CommandAccepted, write_metadata
 from crm_kernel.openapi import COMMAND_ERRORS, SUBJECT_COMMAND_ERRORS
-from crm_kernel.request_body import ErasureRequest, Line, OptionalLine, OptionalText, RequestBody
+from crm_kernel.request_body import (
+    ErasureRequest,
+    Line,
+    OptionalLine,
+    OptionalText,
+    RequestBody,
+)
 from crm_kernel.runtime import handler_of
-from crm_kernel.timeinput import OccurredAt
+from crm_kernel.timeinput import IsoDate
 from crm_sales_contracts.events import (
     DISQUALIFICATION_NOTE,
     DISQUALIFICATION_REASON,
@@ -20,15 +26,21 @@ from crm_sales_contracts.events import (
     LEAD_NOTES,
     LEAD_OWNER,
     LEAD_PHONE,
+    OPPORTUNITY_NAME,
     PRODUCT_INTEREST,
+    SKU,
+    STAGE,
+    TEAM,
     Currency,
+    ForecastCategory,
     LeadChannel,
     Money,
+    Probability,
 )
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
-from pydantic.fields import FieldInfo
 
+from crm_sales.application.lead_conversion import LeadConversion, Opening
 from crm_sales.application.lead_erasure import LeadErasure
 from crm_sales.domain.lead import (
     AssignLead,
@@ -41,9 +53,11 @@ from crm_sales.domain.lead import (
     RecycleLead,
     StartWorkOnLead,
     lead_decider,
+    opportunity_id_of,
     prospect_id_of,
     stream_of,
 )
+from crm_sales.entrypoints.steps import StepRequest, accept_step, bounded, optional
 
 # Every route: 409 when the lead's status does not allow the move (the message names the rule)
 # or a concurrent write won, 410 when its customer id was erased, 422 for invalid values; the
@@ -61,23 +75,8 @@ async def _reasons(request: Request) -> tuple[str, ...]:
 Reasons = Annotated[tuple[str, ...], Depends(_reasons)]
 
 
-def bounded(bounds: FieldInfo, **overrides: Any) -> Any:
-    """A request field with the contract's bounds (`bounds`) and its own `overrides`, merged
-    into the field so the text check (`Line`, `Text`) reports characters, not "items"."""
-    return FieldInfo.merge_field_infos(bounds, **overrides)
-
-
-def optional(bounds: FieldInfo, **overrides: Any) -> Any:
-    """An optional request field (default None) with the contract's bounds."""
-    return bounded(bounds, default=None, **overrides)
-
-
-class LeadStepRequest(RequestBody):
+class LeadStepRequest(StepRequest):
     """A step of a lead's lifecycle; `{}` when it happens now."""
-
-    occurred_at: OccurredAt | None = Field(
-        default=None, description="When it happened, if before now (recorded after the fact)"
-    )
 
 
 class CaptureLeadRequest(LeadStepRequest):
@@ -108,8 +107,9 @@ async def capture_lead(
     body: CaptureLeadRequest, metadata: Write, leads: Leads
 ) -> LeadCapturedResponse:
     command = CaptureLead.model_validate(body.model_dump(mode="json", exclude={"occurred_at"}))
-    return await _on_lead(
+    return await accept_step(
         leads,
+        stream_of(command.lead_id),
         command,
         metadata,
         body,
@@ -119,32 +119,15 @@ async def capture_lead(
     )
 
 
-async def _on_lead(
-    leads: CommandHandler[Lead, LeadCommand],
-    command: LeadCommand,
-    metadata: Metadata,
-    body: LeadStepRequest,
-    answer: type[Answer],
-    **extra: Any,
-) -> Answer:
-    """Handle a command on its lead's stream, when the request says it happened."""
-    return await accept(
-        leads,
-        stream_of(command.lead_id),
-        command,
-        metadata.happened_at(body.occurred_at),
-        answer,
-        **extra,
-    )
-
-
 async def _step(
     leads: CommandHandler[Lead, LeadCommand],
     command: LeadCommand,
     metadata: Metadata,
     body: LeadStepRequest,
 ) -> CommandAccepted:
-    return await _on_lead(leads, command, metadata, body, CommandAccepted)
+    return await accept_step(
+        leads, stream_of(command.lead_id), command, metadata, body, CommandAccepted
+    )
 
 
 class AssignLeadRequest(LeadStepRequest):
@@ -216,6 +199,23 @@ async def recycle_lead(
     return await _step(leads, RecycleLead(lead_id=str(lead_id)), metadata, body)
 
 
+class ConversionOpportunityRequest(RequestBody):
+    """The opportunity opened with the conversion; amount, currency and owner default to the
+    lead's estimate and owner."""
+
+    name: Line = bounded(OPPORTUNITY_NAME, description="What the customer may buy")
+    expected_close: IsoDate
+    amount: Money | None = None
+    currency: Currency | None = None
+    owner: OptionalLine = optional(LEAD_OWNER)
+    team: OptionalLine = optional(TEAM)
+    products: list[Annotated[Line, SKU]] = Field(default_factory=list, max_length=100)
+    pipeline: Line = bounded(STAGE, default="default", description="One of CRM_SALES_PIPELINES")
+    stage: OptionalLine = optional(STAGE, description="Default: the pipeline's first stage")
+    probability: Probability | None = None
+    forecast_category: ForecastCategory | None = None
+
+
 class ConvertLeadRequest(LeadStepRequest):
     customer_id: UUID | None = Field(
         default=None,
@@ -227,10 +227,22 @@ class ConvertLeadRequest(LeadStepRequest):
         description="An existing organisation for the lead's company; left out, a company "
         "named on the lead becomes a new organisation",
     )
+    opportunity: ConversionOpportunityRequest | None = Field(
+        default=None, description="Open an opportunity for the customer too"
+    )
 
 
 class LeadConvertedResponse(CommandAccepted):
     customer_id: UUID = Field(description="The customer the lead became or was linked to")
+    opportunity_id: UUID | None = Field(default=None, description="The opportunity opened")
+
+
+async def _conversion(request: Request) -> LeadConversion:
+    conversion: LeadConversion = request.app.state.lead_conversion
+    return conversion
+
+
+Conversions = Annotated[LeadConversion, Depends(_conversion)]
 
 
 @router.post(
@@ -239,23 +251,31 @@ class LeadConvertedResponse(CommandAccepted):
     responses=SUBJECT_COMMAND_ERRORS,
 )
 async def convert_lead(
-    lead_id: UUID, body: ConvertLeadRequest, metadata: Write, leads: Leads
+    lead_id: UUID, body: ConvertLeadRequest, metadata: Write, conversions: Conversions
 ) -> LeadConvertedResponse:
     """A qualified lead becomes business: contacts registers the new customer (and its
-    company) from the event, once, however often it is delivered (ADR 29)."""
+    company) from the event, once, however often it is delivered (ADR 29); the opportunity
+    asked for is opened for it (ADR 30)."""
     command = ConvertLead(
         lead_id=str(lead_id),
         customer_id=None if body.customer_id is None else str(body.customer_id),
         organisation_id=None if body.organisation_id is None else str(body.organisation_id),
     )
-    return await _on_lead(
-        leads,
-        command,
-        metadata,
-        body,
-        LeadConvertedResponse,
-        customer_id=body.customer_id or prospect_id_of(command.lead_id),
+    opening = (
+        None
+        if body.opportunity is None
+        else Opening(
+            **body.opportunity.model_dump(mode="python")
+            | {"products": tuple(body.opportunity.products)}
+        )
     )
+    done = await conversions.convert(command, opening, metadata.happened_at(body.occurred_at))
+    event_ids = done.lead.event_ids + (done.opportunity.event_ids if done.opportunity else [])
+    return LeadConvertedResponse.of(
+        done.lead,
+        customer_id=body.customer_id or prospect_id_of(command.lead_id),
+        opportunity_id=opportunity_id_of(command.lead_id) if opening else None,
+    ).model_copy(update={"event_ids": event_ids})
 
 
 async def _lead_erasure(request: Request) -> LeadErasure:

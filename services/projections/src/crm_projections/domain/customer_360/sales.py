@@ -1,5 +1,6 @@
-"""The sales section: orders, revenue per currency, products and payment methods, and the
-leads the customer came from (the first is its origin)."""
+"""The sales section: orders, revenue per currency, products and payment methods, the leads
+the customer came from (the first is its origin), and its opportunities with the weighted
+value of those still open, per currency."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from crm_sales_contracts.events import (
     OrderPlaced,
 )
 
+from crm_projections.domain import opportunities, pipeline
 from crm_projections.domain.customer_360.lists import add_unique, unite, upsert
 from crm_projections.domain.customer_360.section import Section
 from crm_projections.domain.folds import Folds
@@ -40,6 +42,8 @@ def blank() -> Document:
             "payment_methods": [],
             "origin": None,
             "leads": [],
+            "opportunities": [],
+            "open_pipeline": {},
         }
     }
 
@@ -88,6 +92,49 @@ def _with_leads(sales: Document, leads: list[Document]) -> None:
     sales["origin"] = leads[0] if leads else None
 
 
+# What the 360 view shows of a deal (its name, personal, is in the opportunities read model).
+DEAL_FIELDS = (
+    "stage",
+    "status",
+    "amount",
+    "currency",
+    "probability",
+    "forecast_category",
+    "expected_close",
+    "owner",
+)
+
+
+def _deal_changed(doc: Document, event: Any, envelope: EventEnvelope) -> None:
+    sales = doc["sales"]
+    changes = opportunities.changes_of(envelope) or {}
+    deals = {d["id"]: d for d in sales.get("opportunities", [])}
+    deal = deals.get(event.opportunity_id, {"id": event.opportunity_id})
+    deal |= {k: v for k, v in changes.items() if k in DEAL_FIELDS}
+    deals[deal["id"]] = deal
+    _with_deals(sales, list(deals.values()))
+
+
+for _event_class in opportunities.FOLDS.event_classes:
+    FOLDS.on(_event_class)(_deal_changed)
+
+
+def _with_deals(sales: Document, deals: list[Document]) -> None:
+    """The deals in id order, each open one's weighted amount, and their sum per currency."""
+    pipeline_by_currency: dict[str, Decimal] = {}
+    for deal in deals:
+        if deal.get("status") == "open":
+            deal["weighted_amount"] = str(pipeline.weighted(deal))
+            currency = deal["currency"]
+            pipeline_by_currency[currency] = pipeline_by_currency.get(
+                currency, Decimal(0)
+            ) + pipeline.weighted(deal)
+        else:
+            deal.pop("weighted_amount", None)
+    sales["opportunities"] = sorted(deals, key=lambda d: str(d["id"]))
+    sales["open_pipeline"] = {c: str(v) for c, v in sorted(pipeline_by_currency.items())}
+
+
 def absorb(survivor: Document, merged: Document) -> None:
     mine, theirs = survivor["sales"], merged["sales"]
     mine["orders_count"] += theirs["orders_count"]
@@ -100,6 +147,7 @@ def absorb(survivor: Document, merged: Document) -> None:
     mine["payment_methods"] = sorted({*mine["payment_methods"], *theirs["payment_methods"]})
     leads = unite(mine.get("leads", []), theirs.get("leads", []), "converted_at", "id")
     _with_leads(mine, leads)
+    _with_deals(mine, unite(mine.get("opportunities", []), theirs.get("opportunities", []), "id"))
 
 
 # A lead is no customer until it converts (ADR 26): its events go to the timeline of the id

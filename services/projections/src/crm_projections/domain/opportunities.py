@@ -1,0 +1,260 @@
+"""The opportunities read model: one document per deal, with what each of its events set, so
+the pipeline can be read as it stood at any time (ADR 30).
+
+Every sales opportunity event sets some fields of the deal to the values after it (`changes`,
+one function per event type). The document keeps them as `history`, one entry per stream
+version with both times, and its current fields are the history folded in version order: a
+redelivered event is skipped, and one arriving out of order lands in its place. `as_of`
+folds the entries known (recorded) or happened (occurred) by a time.
+
+The deal's name and a lost note stay as they travelled, sealed under the customer's key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from crm_kernel.domain.envelope import EventEnvelope
+from crm_sales_contracts.events import (
+    ForecastCategory,
+    OpportunityAmountChanged,
+    OpportunityCloseDateChanged,
+    OpportunityForecastCategorySet,
+    OpportunityLost,
+    OpportunityOpened,
+    OpportunityProbabilityOverridden,
+    OpportunityReassigned,
+    OpportunityReopened,
+    OpportunityStageChanged,
+    OpportunityWon,
+)
+
+from crm_projections.domain.copies import copy_of
+from crm_projections.domain.folds import Folds
+from crm_projections.domain.wire_values import instant, json_decimal, occurred
+
+Document = dict[str, Any]
+Deal = dict[str, Any]
+Basis = Literal["recorded", "occurred"]
+
+# The fields of a deal, as the read model and the pipeline read them.
+BLANK: Deal = {
+    "opportunity_id": None,
+    "customer_id": None,
+    "name": None,
+    "owner": None,
+    "team": None,
+    "pipeline": None,
+    "stage": None,
+    "stage_probability": None,
+    "probability": None,
+    "forecast_category": None,
+    "amount": None,
+    "currency": None,
+    "expected_close": None,
+    "products": [],
+    "source": None,
+    "lead_id": None,
+    "campaign_id": None,
+    "status": None,
+    "opened_at": None,
+    "stage_entered_at": None,
+    "closed_at": None,
+    "lost_reason": None,
+    "lost_note": None,
+}
+# Each fold fills what its event sets on the deal.
+FOLDS = Folds()
+
+
+def _stage(event: OpportunityStageChanged | OpportunityReopened, at: str) -> Deal:
+    return {
+        "stage": event.stage,
+        "stage_probability": event.stage_probability,
+        "probability": event.probability,
+        "forecast_category": event.forecast_category.value,
+        "stage_entered_at": at,
+    }
+
+
+@FOLDS.on(OpportunityOpened)
+def _opened(changes: Deal, event: OpportunityOpened, envelope: EventEnvelope) -> None:
+    at = occurred(envelope)
+    changes.update(
+        {
+            "opportunity_id": event.opportunity_id,
+            "customer_id": event.customer_id,
+            "name": event.name,
+            "owner": event.owner,
+            "team": event.team,
+            "pipeline": event.pipeline,
+            "stage": event.stage,
+            "stage_probability": event.stage_probability,
+            "probability": event.probability,
+            "forecast_category": event.forecast_category.value,
+            "amount": json_decimal(event.amount),
+            "currency": event.currency,
+            "expected_close": event.expected_close.isoformat(),
+            "products": list(event.products),
+            "source": event.source.value if event.source else None,
+            "lead_id": event.lead_id,
+            "campaign_id": event.campaign_id,
+            "status": "open",
+            "opened_at": at,
+            "stage_entered_at": at,
+        }
+    )
+
+
+@FOLDS.on(OpportunityStageChanged)
+def _moved(changes: Deal, event: OpportunityStageChanged, envelope: EventEnvelope) -> None:
+    changes.update(_stage(event, occurred(envelope)))
+
+
+@FOLDS.on(OpportunityAmountChanged)
+def _amount(changes: Deal, event: OpportunityAmountChanged, envelope: EventEnvelope) -> None:
+    changes.update({"amount": json_decimal(event.amount), "currency": event.currency})
+
+
+@FOLDS.on(OpportunityCloseDateChanged)
+def _close_date(changes: Deal, event: OpportunityCloseDateChanged, envelope: EventEnvelope) -> None:
+    changes.update({"expected_close": event.expected_close.isoformat()})
+
+
+@FOLDS.on(OpportunityProbabilityOverridden)
+def _probability(
+    changes: Deal, event: OpportunityProbabilityOverridden, envelope: EventEnvelope
+) -> None:
+    changes.update({"probability": event.probability})
+
+
+@FOLDS.on(OpportunityForecastCategorySet)
+def _category(
+    changes: Deal, event: OpportunityForecastCategorySet, envelope: EventEnvelope
+) -> None:
+    changes.update({"forecast_category": event.forecast_category.value})
+
+
+@FOLDS.on(OpportunityReassigned)
+def _reassigned(changes: Deal, event: OpportunityReassigned, envelope: EventEnvelope) -> None:
+    changes.update({"owner": event.owner, "team": event.team})
+
+
+@FOLDS.on(OpportunityWon)
+def _won(changes: Deal, event: OpportunityWon, envelope: EventEnvelope) -> None:
+    changes.update(
+        {
+            "status": "won",
+            "amount": json_decimal(event.amount),
+            "currency": event.currency,
+            "probability": 100,
+            "forecast_category": ForecastCategory.CLOSED.value,
+            "closed_at": occurred(envelope),
+        }
+    )
+
+
+@FOLDS.on(OpportunityLost)
+def _lost(changes: Deal, event: OpportunityLost, envelope: EventEnvelope) -> None:
+    changes.update(
+        {
+            "status": "lost",
+            "probability": 0,
+            "forecast_category": ForecastCategory.OMITTED.value,
+            "closed_at": occurred(envelope),
+            "lost_reason": event.reason,
+            "lost_note": event.note,
+        }
+    )
+
+
+@FOLDS.on(OpportunityReopened)
+def _reopened(changes: Deal, event: OpportunityReopened, envelope: EventEnvelope) -> None:
+    changes.update(
+        _stage(event, occurred(envelope))
+        | {
+            "status": "open",
+            "closed_at": None,
+            "lost_reason": None,
+            "lost_note": None,
+        }
+    )
+
+
+EVENT_TYPES = frozenset(c.event_type for c in FOLDS.event_classes)
+
+
+def changes_of(envelope: EventEnvelope) -> Deal | None:
+    """What the event sets on its deal; None for an event that is no opportunity's."""
+    if envelope.type not in EVENT_TYPES:
+        return None
+    changes: Deal = {}
+    FOLDS.apply(changes, envelope)
+    return changes
+
+
+def key(envelope: EventEnvelope) -> str | None:
+    if envelope.type not in EVENT_TYPES:
+        return None
+    opportunity_id: str = envelope.data["opportunity_id"]
+    return opportunity_id
+
+
+def empty(opportunity_id: str) -> Document:
+    return {"_id": opportunity_id, **copy_of(BLANK), "history": [], "applied": {}}
+
+
+def fold(document: Document, envelopes: Iterable[EventEnvelope]) -> Document:
+    doc = copy_of(document)
+    history: list[Document] = doc["history"]
+    known = {entry["version"] for entry in history}
+    for envelope in envelopes:
+        changes = changes_of(envelope)
+        if changes is None or envelope.stream_version in known:
+            continue
+        known.add(envelope.stream_version)
+        history.append(
+            {
+                "version": envelope.stream_version,
+                "occurred_at": instant(envelope.occurred_at),
+                "recorded_at": instant(envelope.recorded_at),
+                "set": changes,
+            }
+        )
+    history.sort(key=lambda entry: entry["version"])
+    doc.update(deal_of(history))
+    doc["applied"] = {key_of(doc): history[-1]["version"]} if history else {}
+    return doc
+
+
+def key_of(doc: Document) -> str:
+    return f"opportunity-{doc['_id']}"
+
+
+def deal_of(history: Iterable[Document]) -> Deal:
+    """The deal the entries make, folded in the order given."""
+    deal = copy_of(BLANK)
+    for entry in history:
+        deal.update(entry["set"])
+    return deal
+
+
+def as_of(doc: Document, at: str, basis: Basis = "recorded") -> Deal | None:
+    """The deal as it stood at `at` (an `instant`): the entries recorded by then (what we knew),
+    or that happened by then (`occurred`), in that time's order; None before it opened."""
+    field = f"{basis}_at"
+    entries = sorted(
+        (e for e in doc["history"] if e[field] <= at), key=lambda e: (e[field], e["version"])
+    )
+    deal = deal_of(entries)
+    return deal if deal["status"] is not None else None
+
+
+def stage_history(doc: Document) -> list[tuple[str, str]]:
+    """(stage, entered at) for each stage the deal entered, by occurred time."""
+    moves = sorted(
+        (e for e in doc["history"] if "stage_entered_at" in e["set"]),
+        key=lambda e: (e["occurred_at"], e["version"]),
+    )
+    return [(e["set"]["stage"], e["set"]["stage_entered_at"]) for e in moves]

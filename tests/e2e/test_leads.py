@@ -14,10 +14,12 @@ from pathlib import Path
 
 import httpx
 from crm_kernel.auth import ALL_SCOPES, issue_token
+from crm_kernel.domain.envelope import topic_for
 from crm_sales.domain.lead import organisation_id_of, prospect_id_of
+from crm_sales.entrypoints.lead_book import GROUP as LEAD_BOOK
 
 from tests.e2e.test_walking_skeleton import count_events, post, token, view_when
-from tests.support import SECRET
+from tests.support import SECRET, group_caught_up, wait_for
 
 SALES = "sales:write"
 TIMELINE_TIMEOUT_S = 20
@@ -25,6 +27,12 @@ TIMELINE_TIMEOUT_S = 20
 
 def put(platform, path: str, body: dict) -> httpx.Response:
     return httpx.put(f"{platform.urls['sales']}{path}", json=body, headers=token(SALES), timeout=10)
+
+
+def patch(platform, path: str, body: dict) -> httpx.Response:
+    return httpx.patch(
+        f"{platform.urls['sales']}{path}", json=body, headers=token(SALES), timeout=10
+    )
 
 
 def ok(response: httpx.Response, status: int = 200) -> dict:
@@ -191,14 +199,18 @@ LEADS_BLOCK = "### The sales context: leads"
 
 
 def test_the_readmes_leads_example_works_pasted_in_order(platform) -> None:
-    # The timeline and the 360 view are read below, once projected.
-    printed, lead_id = run_readme(platform, [LEADS_BLOCK], reads=2, show="LEAD")
+    # The timeline, the 360 view and the lead's score are read below, once projected.
+    printed, lead_id = run_readme(platform, [LEADS_BLOCK], reads=3, show="LEAD")
     answers = list(json_objects(printed))  # curl prints each answer without a line break
     # Every command answered where its events landed, but the one the README shows refused.
     refusals = [a["detail"] for a in answers if "detail" in a]
     assert len(refusals) == 1, printed
     assert "is qualified: only a disqualified lead is recycled" in refusals[0][0]["msg"]
-    assert len([a for a in answers if "stream_id" in a]) == 6, printed
+    # Printed: owner, work, qualification, disqualification, recycling, conversion, two team
+    # members, routing, score (the captures and the team's creation go into variables).
+    assert len([a for a in answers if "stream_id" in a]) == 10, printed
+    routed = [a for a in answers if "owner" in a and "stream_id" in a]
+    assert [a["owner"] for a in routed] == ["eva"]
     types = [i["type"].split(".")[2] for i in timeline_when(platform, lead_id, 5)]
     assert types == [
         "LeadCaptured",
@@ -266,3 +278,62 @@ def test_a_lead_found_to_be_a_customer_is_attached_to_them(platform) -> None:
     assert view["sales"]["origin"]["id"] == lead_id
     items = timeline_of(platform, existing, "contacts", 2)
     assert [i["type"] for i in items][-1] == "crm.contacts.LeadAttached.v1"
+
+
+def test_a_leads_score_explains_itself_and_keeps_the_reps_beside_it(platform) -> None:
+    lead_id = capture(platform)
+    ok(put(platform, f"/leads/{lead_id}/score", {"score": 80}))
+    bad = put(platform, f"/leads/{lead_id}/score", {"score": 101})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "score"]
+    url = f"{platform.urls['projections']}/leads/{lead_id}"
+    deadline, found = time.monotonic() + TIMELINE_TIMEOUT_S, {}
+    while time.monotonic() < deadline:
+        response = httpx.get(url, headers=token("projections:read"))
+        if response.status_code == 200 and (found := response.json())["score_override"] == 80:
+            break
+        time.sleep(0.1)
+    assert found.get("score_override") == 80, found
+    # trade fair 10 + e-mail 10 + company 5 + estimated value 5
+    assert found["score"] == {
+        "score": 30,
+        "contributions": [
+            {"points": 10, "why": "channel trade_fair"},
+            {"points": 10, "why": "email given"},
+            {"points": 5, "why": "company given"},
+            {"points": 5, "why": "value given"},
+        ],
+    }
+    assert "Ana" not in json.dumps(found)  # the read model keeps no personal value
+
+
+async def test_leads_are_routed_round_robin_within_each_members_cap(platform) -> None:
+    team = ok(post(platform, "sales", "/teams", {"name": "Iberia"}, SALES), 201)["team_id"]
+    for member in ("ana", "luis"):
+        body = {"member": f"{member}-{team[:6]}", "cap": 1}
+        ok(post(platform, "sales", f"/teams/{team}/members", body, SALES))
+    leads = [capture(platform) for _ in range(3)]
+    owners = []
+    for lead_id in leads[:2]:
+        answer = post(platform, "sales", f"/leads/{lead_id}/routing", {"team_id": team}, SALES)
+        owners.append(ok(answer)["owner"])
+        # The caps count open leads from the lead book, fed from sales' events on Kafka.
+        await wait_for(
+            lambda: group_caught_up(platform.kafka_bootstrap, LEAD_BOOK, (topic_for("sales"),)),
+            20,
+            "the lead book caught up",
+        )
+    assert owners == [f"ana-{team[:6]}", f"luis-{team[:6]}"]
+    full = post(platform, "sales", f"/leads/{leads[2]}/routing", {"team_id": team}, SALES)
+    assert full.status_code == 409 and "every member is away or at their cap" in full.text
+    # Disqualifying a lead frees its owner's place.
+    reason = {"reason": "no budget"}
+    ok(post(platform, "sales", f"/leads/{leads[0]}/disqualification", reason, SALES))
+    await wait_for(
+        lambda: group_caught_up(platform.kafka_bootstrap, LEAD_BOOK, (topic_for("sales"),)),
+        20,
+        "the lead book caught up",
+    )
+    answer = post(platform, "sales", f"/leads/{leads[2]}/routing", {"team_id": team}, SALES)
+    assert ok(answer)["owner"] == f"ana-{team[:6]}"
+    away = patch(platform, f"/teams/{team}/members/ana-{team[:6]}", {"available": False})
+    assert ok(away)["event_ids"]

@@ -173,7 +173,7 @@ def test_the_readmes_pipeline_example_works_pasted_in_order(platform) -> None:
     printed, deal = run_readme(
         platform,
         [LEADS_BLOCK, "### The sales context: opportunities, the pipeline, the forecast"],
-        reads=6,
+        reads=7,
         show="DEAL",
     )
     refusals = [a["detail"][0]["msg"] for a in json_objects(printed) if "detail" in a]

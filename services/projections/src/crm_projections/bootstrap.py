@@ -83,6 +83,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         redirects=projector_models.redirects,
         activities_store=projector_models.activities,
         opportunities_store=projector_models.opportunities,
+        leads_store=projector_models.leads,
         timeline=projector_models.timeline,
         keys=MongoKeyStore(projector_vault[settings.vault_database]),
         on_written=signals.notify,

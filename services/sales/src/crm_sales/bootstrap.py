@@ -5,11 +5,14 @@ from __future__ import annotations
 from crm_kernel.runtime import WriteService, build_write_service
 from crm_kernel.settings import ServiceSettings
 
+from crm_sales.adapters.lead_book import MongoLeadBook
 from crm_sales.application.lead_conversion import LeadConversion
 from crm_sales.application.lead_erasure import LeadErasure
+from crm_sales.application.round_robin import RoundRobin
 from crm_sales.domain.lead import lead_decider
 from crm_sales.domain.opportunity import opportunity_decider
-from crm_sales.entrypoints import http, leads, opportunities
+from crm_sales.domain.team import team_decider
+from crm_sales.entrypoints import http, lead_book, leads, opportunities, teams
 from crm_sales.settings import SalesSettings
 
 
@@ -17,8 +20,8 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
     """`settings`: the kernel's alone take the sales team's lists from the environment."""
     if not isinstance(settings, SalesSettings):
         settings = SalesSettings(**(settings.model_dump() if settings is not None else {}))
-    routers = [http.router, leads.router, opportunities.router]
-    service = build_write_service("sales", routers, settings)
+    routers = [http.router, leads.router, opportunities.router, teams.router]
+    service = build_write_service("sales", routers, settings, extra_topics=[lead_book.DEAD_LETTERS])
     service.app.state.sales_settings = settings
     service.app.state.lead_disqualification_reasons = settings.lead_disqualification_reasons
     lead_handler = service.handlers.of(lead_decider)
@@ -26,4 +29,9 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
     service.app.state.lead_conversion = LeadConversion(
         lead_handler, service.handlers.of(opportunity_decider), settings.sales_pipelines
     )
+    book = MongoLeadBook(service.database)
+    service.app.state.round_robin = RoundRobin(
+        service.handlers.of(team_decider), lead_handler, book
+    )
+    service.watch(lead_book.subscribe_lead_book(service.broker, book, settings.consumer_stall_s))
     return service

@@ -10,7 +10,14 @@ from crm_projections.adapters.databases import DatabaseSource
 from crm_projections.adapters.read_store import MongoReadStore, MongoRedirects
 from crm_projections.adapters.timeline_store import TimelineStore
 
-COLLECTIONS = ("customer_360", "customer_redirects", "activities", "opportunities", "timeline")
+COLLECTIONS = (
+    "customer_360",
+    "customer_redirects",
+    "activities",
+    "opportunities",
+    "leads",
+    "timeline",
+)
 
 
 @dataclass(frozen=True)
@@ -19,6 +26,7 @@ class ReadModels:
     redirects: MongoRedirects
     activities: MongoReadStore
     opportunities: MongoReadStore
+    leads: MongoReadStore
     timeline: TimelineStore
     customer_search: MongoCustomerSearch
     activity_feed: MongoActivityFeed
@@ -32,6 +40,7 @@ class ReadModels:
             redirects=MongoRedirects(source, "customer_redirects"),
             activities=activities,
             opportunities=MongoReadStore(source, "opportunities"),
+            leads=MongoReadStore(source, "leads"),
             timeline=TimelineStore(source, "timeline"),
             customer_search=MongoCustomerSearch(customers),
             activity_feed=MongoActivityFeed(activities),

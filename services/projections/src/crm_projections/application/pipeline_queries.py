@@ -23,7 +23,7 @@ MAX_DEALS = 50_000
 SEALED = {"name": "name", "lost_note": "note"}
 
 
-class TooManyDeals(RuntimeError):
+class TooManyToRead(RuntimeError):
     pass
 
 
@@ -73,7 +73,7 @@ async def deals(store: DealDocuments, which: DealFilter, when: When) -> list[Dea
     """The deals that match, by id: as they are, or as they stood at `when.at`."""
     docs = await store.find({}, sort=[("_id", 1)], limit=MAX_DEALS + 1)
     if len(docs) > MAX_DEALS:
-        raise TooManyDeals(f"more than {MAX_DEALS} opportunities: narrow the query")
+        raise TooManyToRead(f"more than {MAX_DEALS} opportunities: narrow the query")
     found = []
     for doc in docs:
         deal = opportunities.as_of(doc, when.at, when.basis) if when.as_of else _now(doc)

@@ -14,7 +14,7 @@ from crm_projections.application.documents import DocumentProjector
 from crm_projections.application.ports import ReadStore, Redirects, TimelineWriter
 from crm_projections.application.projector import Projector
 from crm_projections.application.timeline import TimelineProjector
-from crm_projections.domain import activities, opportunities
+from crm_projections.domain import activities, leads, opportunities
 
 Document = dict[str, Any]
 
@@ -29,6 +29,7 @@ class Projectors:
         redirects: Redirects,
         activities_store: ReadStore,
         opportunities_store: ReadStore,
+        leads_store: ReadStore,
         timeline: TimelineWriter,
         keys: KeyStore,
         on_written: Callable[[Mapping[str, Document]], None] = lambda written: None,
@@ -40,6 +41,7 @@ class Projectors:
             DocumentProjector(
                 opportunities_store, opportunities.key, opportunities.empty, opportunities.fold
             ),
+            DocumentProjector(leads_store, leads.key, leads.empty, leads.fold),
             TimelineProjector(timeline),
         )
 

@@ -10,8 +10,7 @@ from typing import Any
 from crm_contacts_contracts.events import ActivityCancelled, ActivityCompleted, ActivityScheduled
 from crm_kernel.domain.envelope import EventEnvelope
 
-from crm_projections.domain.copies import copy_of
-from crm_projections.domain.folds import Folds
+from crm_projections.domain.folds import Folds, fold_once
 from crm_projections.domain.wire_values import json_time, occurred
 
 Document = dict[str, Any]
@@ -60,10 +59,4 @@ def _completed(doc: Document, event: ActivityCompleted, envelope: EventEnvelope)
 
 
 def fold(document: Document, envelopes: Iterable[EventEnvelope]) -> Document:
-    doc = copy_of(document)
-    for envelope in envelopes:
-        if envelope.stream_version <= doc["applied"].get(envelope.stream_id, 0):
-            continue
-        FOLDS.apply(doc, envelope)
-        doc["applied"][envelope.stream_id] = envelope.stream_version
-    return doc
+    return fold_once(FOLDS, document, envelopes)

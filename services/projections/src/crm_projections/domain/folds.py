@@ -8,11 +8,13 @@ wants is never validated again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.domain.events import DomainEvent
+
+from crm_projections.domain.copies import copy_of
 
 Document = dict[str, Any]
 E = TypeVar("E", bound=DomainEvent)
@@ -66,3 +68,21 @@ class Folds:
             for event_class, fold in table._by_type.values():
                 joined.on(event_class)(fold)
         return joined
+
+
+def fold_once(
+    folds: Folds,
+    document: Document,
+    envelopes: Iterable[EventEnvelope],
+    then: Callable[[Document, EventEnvelope], None] = lambda doc, envelope: None,
+) -> Document:
+    """A copy of `document` with each envelope applied once: one at or below the version
+    applied for its stream is a redelivery and changes nothing; `then` runs after each."""
+    doc = copy_of(document)
+    for envelope in envelopes:
+        if envelope.stream_version <= doc["applied"].get(envelope.stream_id, 0):
+            continue
+        folds.apply(doc, envelope)
+        doc["applied"][envelope.stream_id] = envelope.stream_version
+        then(doc, envelope)
+    return doc

@@ -67,20 +67,20 @@ async def rebuild_into(
         models = ReadModels.on(FixedDatabase(client[name]))
         await models.timeline.ensure_indexes()
         # The new database has one writer until the switch: fold in memory, write once.
-        customers, activities, deals = (
-            BufferedReadStore(models.customers),
-            BufferedReadStore(models.activities),
-            BufferedReadStore(models.opportunities),
+        buffers = customers, activities, deals, leads = tuple(
+            BufferedReadStore(store)
+            for store in (models.customers, models.activities, models.opportunities, models.leads)
         )
         projectors = Projectors(
             customers=customers,
             redirects=models.redirects,
             activities_store=activities,
             opportunities_store=deals,
+            leads_store=leads,
             timeline=models.timeline,
             keys=MongoKeyStore(vault[settings.vault_database]),
         )
-        return Target(handle=projectors.handle, buffers=(customers, activities, deals))
+        return Target(handle=projectors.handle, buffers=buffers)
 
     columns = (
         TextColumn("{task.description}"),

@@ -1,6 +1,7 @@
-"""Query API of the sales pipeline: opportunities, the pipeline by owner, team, stage and
-close month, the forecast of a period and the win rate, now or as they stood at a time
-(`as_of`, by what was recorded by then or what had happened by then: `basis`)."""
+"""Query API of the sales context's read models: opportunities, the pipeline by owner, team,
+stage and close month, the forecast of a period and the win rate, now or as they stood at a
+time (`as_of`, by what was recorded by then or what had happened by then: `basis`); and leads
+with their scores."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from crm_kernel.timeinput import IsoDate, IsoDateTime
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from crm_projections.application import pipeline_queries
-from crm_projections.application.pipeline_queries import DealFilter, TooManyDeals, When
+from crm_projections.application import lead_queries, pipeline_queries
+from crm_projections.application.pipeline_queries import DealFilter, TooManyToRead, When
 from crm_projections.domain import pipeline
 from crm_projections.domain.opportunities import Deal
 from crm_projections.domain.wire_values import instant
@@ -55,7 +56,7 @@ def _when(as_of: datetime | None, basis: Literal["recorded", "occurred"]) -> Whe
 async def _deals(request: Request, which: DealFilter, when: When) -> list[dict[str, Any]]:
     try:
         return await pipeline_queries.deals(models(request).opportunities, which, when)
-    except TooManyDeals as error:
+    except TooManyToRead as error:
         raise HTTPException(status_code=422, detail=str(error)) from None
 
 
@@ -215,3 +216,55 @@ async def win_rate(
     """Won / (won + lost) among deals closed in the period, the average days from open to
     won; by owner, team and source, and the lost ones by reason."""
     return pipeline.win_rate(*await _in_period(request, query))
+
+
+class LeadQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    owner: NameText | None = None
+    status: (
+        Literal["new", "assigned", "working", "qualified", "disqualified", "converted"] | None
+    ) = None
+    limit: int = Field(default=50, ge=1, le=200, description="Page size")
+    cursor: str | None = Field(default=None, max_length=MAX_CURSOR)
+
+
+@router.get("/leads", tags=["leads"], response_model=Page, responses=errors(422))
+async def list_leads(request: Request, _: Reader, query: Annotated[LeadQuery, Query()]) -> Page:
+    """Leads by id with their scores: the rules' (with each contribution), the learned
+    probability (with each variable's likelihood ratio) and the rep's override."""
+    after = decode_cursor(query.cursor, 1)[0] if query.cursor else ""
+    every = await _leads(request)
+    wanted = [
+        lead
+        for lead in every
+        if lead["lead_id"] > after
+        and (query.owner is None or lead["owner"] == query.owner)
+        and (query.status is None or lead["status"] == query.status)
+    ]
+    page = wanted[: query.limit]
+    at = instant(datetime.now(UTC))
+    items = await lead_queries.scored(page, every, models(request).timeline, at)
+    more = len(wanted) > query.limit
+    return Page(items=items, next_cursor=encode_cursor(page[-1]["lead_id"]) if more else None)
+
+
+@router.get("/leads/{lead_id}", tags=["leads"], responses=errors(404, 422))
+async def get_lead(lead_id: UUID, request: Request, _: Reader) -> dict[str, Any]:
+    every = await _leads(request)
+    found = [lead for lead in every if lead["lead_id"] == str(lead_id)]
+    if not found:
+        raise HTTPException(
+            status_code=404,
+            detail=[{"loc": ["path", "lead_id"], "msg": f"no lead {lead_id}", "type": "not_found"}],
+        )
+    at = instant(datetime.now(UTC))
+    [scored] = await lead_queries.scored(found, every, models(request).timeline, at)
+    return scored
+
+
+async def _leads(request: Request) -> list[dict[str, Any]]:
+    try:
+        return await lead_queries.every_lead(models(request).leads)
+    except TooManyToRead as error:
+        raise HTTPException(status_code=422, detail=str(error)) from None

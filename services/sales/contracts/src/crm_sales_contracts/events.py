@@ -21,6 +21,9 @@ Quantity = Annotated[int, Field(gt=0, le=MAX_QUANTITY, strict=True)]
 # Money amounts in the currency's unit, in cents at most.
 Money = Annotated[Decimal, Field(ge=0, le=MAX_MONEY, decimal_places=2, max_digits=15)]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+# Percent, whole (strict: `true` is no percent): probabilities and scores, as Odoo and
+# EspoCRM keep them.
+Percent = Annotated[int, Field(ge=0, le=100, strict=True)]
 
 
 class OrderLine(BaseModel):
@@ -193,6 +196,17 @@ class LeadConverted(DomainEvent):
     opportunity_id: str | None = None
 
 
+class LeadScoreOverridden(DomainEvent):
+    """A salesperson set the lead's score by hand (0-100; None: back to the computed one).
+    It is shown next to the computed score, never instead of it (ADR 31)."""
+
+    event_type = "crm.sales.LeadScoreOverridden.v1"
+
+    lead_id: str
+    customer_id: str
+    score: Percent | None
+
+
 # --- opportunities (issue 12) ----------------------------------------------------------------
 # A stage of a pipeline and a lost reason: codes from the configured lists, not personal.
 STAGE = Field(min_length=1, max_length=60)
@@ -204,8 +218,7 @@ LOST_NOTE = Field(min_length=1, max_length=2_000)
 # A sales team's handle, as owners are named.
 TEAM = Field(min_length=1, max_length=100)
 Team = Annotated[str, TEAM]
-# Percent, whole: Odoo and EspoCRM keep probabilities as 0-100.
-Probability = Annotated[int, Field(ge=0, le=100, strict=True)]
+Probability = Percent
 
 
 class ForecastCategory(StrEnum):
@@ -348,3 +361,54 @@ class OpportunityReopened(AtStage):
     """A won or lost deal is open again, at `stage`, priced as after a stage change."""
 
     event_type = "crm.sales.OpportunityReopened.v1"
+
+
+# --- sales teams (issue 12) ------------------------------------------------------------------
+class TeamCreated(DomainEvent):
+    """A sales team: salespeople who take leads in turn (round-robin, ADR 32)."""
+
+    event_type = "crm.sales.TeamCreated.v1"
+
+    team_id: str
+    name: Team
+
+
+class TeamMemberAdded(DomainEvent):
+    """A salesperson joined the team, taking at most `cap` open leads at a time."""
+
+    event_type = "crm.sales.TeamMemberAdded.v1"
+
+    team_id: str
+    member: LeadOwner
+    cap: Annotated[int, Field(ge=1, le=10_000)]
+
+
+class TeamMemberChanged(DomainEvent):
+    """A member's cap, or whether they take new leads now (away: not), after the change."""
+
+    event_type = "crm.sales.TeamMemberChanged.v1"
+
+    team_id: str
+    member: LeadOwner
+    cap: Annotated[int, Field(ge=1, le=10_000)]
+    available: bool
+
+
+class TeamMemberRemoved(DomainEvent):
+    """A salesperson left the team; the leads they own stay theirs."""
+
+    event_type = "crm.sales.TeamMemberRemoved.v1"
+
+    team_id: str
+    member: LeadOwner
+
+
+class TeamLeadRouted(DomainEvent):
+    """Round-robin gave the lead to this member (the lead's own stream records the
+    assignment)."""
+
+    event_type = "crm.sales.TeamLeadRouted.v1"
+
+    team_id: str
+    lead_id: str
+    member: LeadOwner

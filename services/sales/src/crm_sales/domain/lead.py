@@ -13,6 +13,8 @@ message naming the rule, bad values with 422:
     recycle      disqualified, with an owner                 working
     convert      qualified                                   converted: closed, every later
                                                              command but its retry is a 409
+    override     any but converted                           unchanged: the rep's score recorded
+    score                                                    beside the computed one (ADR 31)
     erase        any but converted                           erased (410 for every command after)
 
 A repeat that would change nothing (the same owner, work started already, qualified already,
@@ -48,8 +50,10 @@ from crm_sales_contracts.events import (
     LeadPhone,
     LeadQualified,
     LeadRecycled,
+    LeadScoreOverridden,
     LeadWorkStarted,
     Money,
+    Percent,
     ProductInterest,
 )
 from pydantic import BaseModel, ConfigDict
@@ -166,6 +170,13 @@ class ConvertLead(BaseModel):
     opportunity_id: str | None = None
 
 
+class OverrideLeadScore(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    lead_id: str
+    score: Percent | None
+
+
 class EraseLead(BaseModel):
     """Erase the person behind a lead that never converted (the use case shreds its key)."""
 
@@ -184,6 +195,7 @@ LeadCommand = (
     | DisqualifyLead
     | RecycleLead
     | ConvertLead
+    | OverrideLeadScore
     | EraseLead
 )
 
@@ -199,6 +211,7 @@ class Lead:
     # What a conversion hands on (the personal values unsealed, as the handler loads them).
     facts: LeadCaptured | None = None
     converted: LeadConverted | None = None
+    score_override: int | None = None
 
 
 @dataclass(frozen=True)
@@ -256,6 +269,11 @@ def _not_converted(state: Lead, command: LeadCommand) -> None:
             f"lead {command.lead_id} was converted into customer {state.converted.customer_id}: "
             "work with the customer now (contacts erases it, if asked)"
         )
+
+
+def check_assignable(state: Lead, lead_id: str) -> None:
+    """Refuse as an assignment would (404, 410, 409), before anything else is recorded."""
+    _not_converted(state, AssignLead(lead_id=lead_id, owner="-"))
 
 
 def _moves(state: Lead, command: LeadCommand) -> bool:
@@ -418,6 +436,18 @@ def convert(state: Lead, command: ConvertLead) -> list[DomainEvent]:
     ]
 
 
+@decide.on(OverrideLeadScore, guard=_not_converted)
+def override_score(state: Lead, command: OverrideLeadScore) -> list[DomainEvent]:
+    """Any open or disqualified lead; the same score again records nothing."""
+    if state.score_override == command.score:
+        return []
+    return [
+        LeadScoreOverridden(
+            lead_id=command.lead_id, customer_id=state.customer_id, score=command.score
+        )
+    ]
+
+
 @decide.on(EraseLead, guard=_not_converted)
 def erase(state: Lead, command: EraseLead) -> list[DomainEvent]:
     """Any status: the lead is erased (the guard answers 410 once it was)."""
@@ -445,6 +475,8 @@ def evolve(state: Lead, event: DomainEvent) -> Lead:
         changes = {"status": LeadStatus.QUALIFIED}
     elif isinstance(event, LeadDisqualified):
         changes = {"status": LeadStatus.DISQUALIFIED, "reason": event.reason, "note": event.note}
+    elif isinstance(event, LeadScoreOverridden):
+        changes = {"score_override": event.score}
     elif isinstance(event, LeadConverted):
         changes = {"status": LeadStatus.CONVERTED, "converted": event}
     elif isinstance(event, LeadErased):

@@ -35,6 +35,7 @@ from crm_sales_contracts.events import (
     ForecastCategory,
     LeadChannel,
     Money,
+    Percent,
     Probability,
 )
 from fastapi import APIRouter, Depends, Request
@@ -49,6 +50,7 @@ from crm_sales.domain.lead import (
     DisqualifyLead,
     Lead,
     LeadCommand,
+    OverrideLeadScore,
     QualifyLead,
     RecycleLead,
     StartWorkOnLead,
@@ -276,6 +278,24 @@ async def convert_lead(
         customer_id=body.customer_id or prospect_id_of(command.lead_id),
         opportunity_id=opportunity_id_of(command.lead_id) if opening else None,
     ).model_copy(update={"event_ids": event_ids})
+
+
+class LeadScoreRequest(LeadStepRequest):
+    score: Percent | None = Field(
+        description="0-100, shown beside the computed score; null: the computed one alone"
+    )
+
+
+@router.put(
+    "/leads/{lead_id}/score", response_model=CommandAccepted, responses=SUBJECT_COMMAND_ERRORS
+)
+async def override_lead_score(
+    lead_id: UUID, body: LeadScoreRequest, metadata: Write, leads: Leads
+) -> CommandAccepted:
+    """A salesperson's own score for the lead, recorded next to the computed one."""
+    return await _step(
+        leads, OverrideLeadScore(lead_id=str(lead_id), score=body.score), metadata, body
+    )
 
 
 async def _lead_erasure(request: Request) -> LeadErasure:

@@ -77,8 +77,69 @@ SCOPES = ["contacts:write", "sales:write", "projections:read"]
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
+def lead_stream(n: int, at: datetime, won: bool) -> list[EventEnvelope]:
+    """A lead captured, assigned, worked, qualified and converted (or disqualified): five
+    events on one stream, an update of the leads read model each after the first."""
+    lead, prospect = f"lead{n}", str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench-lead-{n}"))
+    ids = {"lead_id": lead, "customer_id": prospect}
+    closing: Any = (
+        s.LeadConverted(
+            **ids, new_customer=True, prospect_id=prospect, channel=s.LeadChannel.REFERRAL
+        )
+        if won
+        else s.LeadDisqualified(**ids, reason="no budget")
+    )
+    return stream_of(
+        [
+            s.LeadCaptured(**ids, person_name=f"Lead {n}", channel=s.LeadChannel.REFERRAL),
+            s.LeadAssigned(**ids, owner=f"rep{n % 7}"),
+            s.LeadWorkStarted(**ids),
+            s.LeadQualified(**ids),
+            closing,
+        ],
+        f"lead-{lead}",
+        "bench",
+        at,
+    )
+
+
+def opportunity_stream(n: int, customer: str, at: datetime, won: bool) -> list[EventEnvelope]:
+    """A deal opened, moved, re-priced and won (or lost): four events on one stream."""
+    ids = {"opportunity_id": f"d{n}", "customer_id": customer}
+    money = {"amount": Decimal("900.00"), "currency": "EUR"}
+    stage = {
+        "stage_probability": 50,
+        "stage_category": s.ForecastCategory.BEST_CASE,
+        "probability": 50,
+        "forecast_category": s.ForecastCategory.BEST_CASE,
+    }
+    return stream_of(
+        [
+            s.OpportunityOpened(
+                **ids,
+                **money,
+                **stage,
+                name=f"Deal {n}",
+                owner=f"rep{n % 7}",
+                expected_close=(at + timedelta(days=60)).date(),
+                pipeline="default",
+                stage="proposal",
+            ),
+            s.OpportunityStageChanged(**ids, **stage | {"stage": "negotiation"}),
+            s.OpportunityAmountChanged(**ids, amount=Decimal("1100.00"), currency="EUR"),
+            s.OpportunityWon(**ids, amount=Decimal("1100.00"), currency="EUR")
+            if won
+            else s.OpportunityLost(**ids, reason="too expensive"),
+        ],
+        f"opportunity-d{n}",
+        "bench",
+        at,
+    )
+
+
 def generate(events: int, customers: int, seed: int = 7) -> list[EventEnvelope]:
-    """Registrations first, then a random mix of orders, interactions, responses and cases."""
+    """Registrations first, then a random mix of orders, interactions, responses, cases,
+    leads (whole lifecycles) and opportunities (opened to won or lost)."""
     rng = random.Random(seed)
     ids = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(customers)]
     out: list[EventEnvelope] = []
@@ -91,6 +152,13 @@ def generate(events: int, customers: int, seed: int = 7) -> list[EventEnvelope]:
         at = T0 + timedelta(minutes=n)
         kind = rng.random()
         event: Any
+        if kind >= 0.9:
+            out += lead_stream(n, at, won=kind < 0.95)
+            continue
+        if kind >= 0.8:
+            out += opportunity_stream(n, cid, at, won=kind < 0.85)
+            continue
+        kind /= 0.8  # the rest of the mix in the shares it had before leads and deals came
         if kind < 0.4:
             event, stream = (
                 s.OrderPlaced(

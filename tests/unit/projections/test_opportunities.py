@@ -314,3 +314,37 @@ async def test_the_360_view_shows_the_customers_deals_and_their_weighted_value()
     assert sales["open_pipeline"] == {"EUR": "1120.00"}
     await projector.handle(D1[3:])
     assert store.docs["c1"]["sales"]["open_pipeline"] == {"EUR": "160.00"}  # d1 won
+
+
+# --- the third layer: the learned probability -----------------------------------------------
+
+
+def test_the_learned_probability_is_shown_and_prices_only_where_the_pipeline_says() -> None:
+    closed = [
+        deal(opportunity_id="w1", status="won", stage="negotiation", team="iberia", source="referral", probability=100),
+        deal(opportunity_id="w2", status="won", stage="negotiation", team="iberia", source="web_form", probability=100),
+        deal(opportunity_id="x1", status="lost", stage="proposal", team="nordics", source="web_form", probability=0),
+    ]  # fmt: skip
+    plain = deal(opportunity_id="p", amount="1000.00", probability=80, stage="negotiation",
+                 source="referral", learned_pricing=False)  # fmt: skip
+    learned = plain | {"opportunity_id": "l", "learned_pricing": True}
+    overridden = learned | {"opportunity_id": "o", "probability_override": 35, "probability": 35}
+    priced = {
+        d["opportunity_id"]: d for d in pipeline.with_learned([*closed, plain, learned, overridden])
+    }
+    # P(won) 2/3; negotiation 2.1/2 vs 0.1/1; iberia 2.1/2 vs 0.1/1; referral 1.1/2 vs 0.1/1
+    s_won = 2 / 3 * (2.1 / 2) ** 2 * (1.1 / 2)
+    s_lost = 1 / 3 * 0.1**3
+    expected = round(min(99.99, 100 * s_won / (s_won + s_lost)), 2)
+    assert priced["p"]["learned"]["probability"] == expected == 99.92
+    assert priced["p"]["probability"] == 80  # shown, not pricing
+    assert priced["l"]["probability"] == expected  # its pipeline prices by it
+    assert priced["o"]["probability"] == 35  # the rep's override comes first
+    assert pipeline.weighted(priced["l"]) == Decimal("999.20")
+    assert "learned" not in priced["w1"]  # closed deals are priced 100 / 0
+
+
+def test_without_won_and_lost_history_the_stage_prices() -> None:
+    alone = deal(opportunity_id="a", amount="100.00", probability=20, learned_pricing=True)
+    [priced] = pipeline.with_learned([alone])
+    assert priced["learned"] is None and priced["probability"] == 20

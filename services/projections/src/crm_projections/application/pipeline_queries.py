@@ -70,16 +70,21 @@ class When:
 
 
 async def deals(store: DealDocuments, which: DealFilter, when: When) -> list[Deal]:
-    """The deals that match, by id: as they are, or as they stood at `when.at`."""
+    """The deals that match, by id: as they are, or as they stood at `when.at`, each with
+    its learned probability (and priced by it where its pipeline says)."""
+    return [deal for deal in await _every(store, when) if which.holds(deal)]
+
+
+async def _every(store: DealDocuments, when: When) -> list[Deal]:
     docs = await store.find({}, sort=[("_id", 1)], limit=MAX_DEALS + 1)
     if len(docs) > MAX_DEALS:
         raise TooManyToRead(f"more than {MAX_DEALS} opportunities: narrow the query")
-    found = []
-    for doc in docs:
-        deal = opportunities.as_of(doc, when.at, when.basis) if when.as_of else _now(doc)
-        if deal is not None and which.holds(deal):
-            found.append(deal)
-    return found
+    every = [
+        deal
+        for doc in docs
+        if (deal := opportunities.as_of(doc, when.at, when.basis) if when.as_of else _now(doc))
+    ]
+    return pipeline.with_learned(every)
 
 
 def _now(doc: Document) -> Deal | None:
@@ -109,12 +114,10 @@ async def deal(
     """One deal, readable, with the stages it went through and its history (both times of
     every change: the audit trail)."""
     doc = await store.get(opportunity_id)
-    if doc is None:
+    found = [d for d in await _every(store, when) if d["opportunity_id"] == opportunity_id]
+    if doc is None or not found:
         return None
-    found = opportunities.as_of(doc, when.at, when.basis) if when.as_of else _now(doc)
-    if found is None:
-        return None
-    [open_] = await readable([found], keys)
+    [open_] = await readable(found, keys)
     history = [
         {k: v for k, v in entry.items() if k != "set"}
         | {"changes": {f: v for f, v in entry["set"].items() if f not in SEALED}}

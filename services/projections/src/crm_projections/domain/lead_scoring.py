@@ -20,6 +20,7 @@ from crm_campaigns_contracts.events import CampaignResponseRecorded, ResponseKin
 from crm_contacts_contracts.events import Direction, InteractionAnswered, InteractionLogged
 from crm_kernel.domain.envelope import EventEnvelope
 
+from crm_projections.domain.predictive import naive_bayes
 from crm_projections.domain.wire_values import latest, occurred
 
 Lead = dict[str, Any]
@@ -45,8 +46,6 @@ BEHAVIOUR_POINTS = {
     "answered interaction": (10, 2),
 }
 DECAY_POINTS, DECAY_DAYS, MAX_DECAY = 5, 30, 30
-SMOOTHING = 0.1
-LOWEST, HIGHEST = 0.01, 99.99
 
 
 def behaviours(envelopes: Iterable[EventEnvelope]) -> tuple[dict[str, int], str | None]:
@@ -113,24 +112,4 @@ def variables(lead: Lead) -> dict[str, str]:
 
 def learned_probability(lead: Lead, history: Iterable[Lead]) -> dict[str, Any] | None:
     """P(won) for `lead` from the other leads that were won or lost; None without both."""
-    closed = [h for h in history if h["outcome"] in ("won", "lost") and h["_id"] != lead["_id"]]
-    won = [variables(h) for h in closed if h["outcome"] == "won"]
-    lost = [variables(h) for h in closed if h["outcome"] == "lost"]
-    if not won or not lost:
-        return None
-    s_won, s_lost = len(won) / len(closed), len(lost) / len(closed)
-    contributions = []
-    for name, value in variables(lead).items():
-        p_won = (sum(1 for v in won if v[name] == value) + SMOOTHING) / len(won)
-        p_lost = (sum(1 for v in lost if v[name] == value) + SMOOTHING) / len(lost)
-        s_won, s_lost = s_won * p_won, s_lost * p_lost
-        contributions.append(
-            {"variable": name, "value": value, "likelihood_ratio": round(p_won / p_lost, 2)}
-        )
-    probability = 100 * s_won / (s_won + s_lost)
-    return {
-        "probability": round(min(HIGHEST, max(LOWEST, probability)), 2),
-        "won": len(won),
-        "lost": len(lost),
-        "contributions": sorted(contributions, key=lambda c: -abs(c["likelihood_ratio"] - 1)),
-    }
+    return naive_bayes(lead, history, variables)

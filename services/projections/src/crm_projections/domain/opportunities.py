@@ -49,6 +49,8 @@ BLANK: Deal = {
     "stage": None,
     "stage_probability": None,
     "probability": None,
+    "probability_override": None,
+    "learned_pricing": False,
     "forecast_category": None,
     "amount": None,
     "currency": None,
@@ -92,6 +94,8 @@ def _opened(changes: Deal, event: OpportunityOpened, envelope: EventEnvelope) ->
             "stage": event.stage,
             "stage_probability": event.stage_probability,
             "probability": event.probability,
+            "probability_override": event.probability_override,
+            "learned_pricing": event.learned_pricing,
             "forecast_category": event.forecast_category.value,
             "amount": json_decimal(event.amount),
             "currency": event.currency,
@@ -126,7 +130,7 @@ def _close_date(changes: Deal, event: OpportunityCloseDateChanged, envelope: Eve
 def _probability(
     changes: Deal, event: OpportunityProbabilityOverridden, envelope: EventEnvelope
 ) -> None:
-    changes.update({"probability": event.probability})
+    changes.update({"probability": event.probability, "probability_override": event.override})
 
 
 @FOLDS.on(OpportunityForecastCategorySet)

@@ -16,6 +16,8 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from crm_projections.domain.predictive import naive_bayes
+
 Deal = dict[str, Any]
 CENT = Decimal("0.01")
 DAY_S = 86_400.0
@@ -27,7 +29,7 @@ def amount(deal: Deal) -> Decimal:
 
 def weighted(deal: Deal) -> Decimal:
     """The deal's amount times its probability, rounded to the cent."""
-    share = amount(deal) * Decimal(deal["probability"]) / 100
+    share = amount(deal) * Decimal(str(deal["probability"])) / 100
     return share.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -41,6 +43,32 @@ def _days(start: str, end: str) -> float:
 
 def is_open(deal: Deal) -> bool:
     return bool(deal["status"] == "open")
+
+
+# --- the learned probability: the third layer ---------------------------------------------
+
+
+def deal_values(deal: Deal) -> dict[str, str]:
+    """What the learned probability of a deal compares: its stage (the one it closed at, for
+    closed deals), team (Odoo's two fixed variables) and source."""
+    return {k: str(deal[k]) for k in ("stage", "team", "source")}
+
+
+def with_learned(deals: list[Deal]) -> list[Deal]:
+    """Each open deal with its learned probability (always shown) and, where its pipeline
+    prices by it and no rep's override is set, priced by it (ADR 30)."""
+    history = [{**d, "_id": d["opportunity_id"], "outcome": d["status"]} for d in deals]
+    priced = []
+    for deal, item in zip(deals, history, strict=True):
+        if not is_open(deal):
+            priced.append(deal)
+            continue
+        learned = naive_bayes(item, history, deal_values)
+        deal = deal | {"learned": learned}
+        if learned and deal["learned_pricing"] and deal["probability_override"] is None:
+            deal["probability"] = learned["probability"]
+        priced.append(deal)
+    return priced
 
 
 # --- the pipeline ---------------------------------------------------------------------------

@@ -256,6 +256,10 @@ class OpportunityOpened(DomainEvent):
     probability_override: Probability | None = None
     forecast_category: ForecastCategory
     category_override: bool = False
+    learned_pricing: bool = Field(
+        default=False,
+        description="Its pipeline prices deals by the learned probability, not the stage's",
+    )
     source: LeadChannel | None = None
     lead_id: str | None = None
     campaign_id: str | None = None

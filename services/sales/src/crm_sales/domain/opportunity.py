@@ -255,6 +255,7 @@ def open_(state: Opportunity, command: OpenOpportunity) -> list[DomainEvent]:
             "probability_override": command.probability,
             "forecast_category": command.forecast_category or stage.forecast_category,
             "category_override": command.forecast_category is not None,
+            "learned_pricing": pipeline.learned_probability,
         }
     )
     if state.opened is not None:

@@ -25,6 +25,9 @@ class Pipeline(BaseModel):
 
     name: StageName
     stages: tuple[Stage, ...] = Field(min_length=1, max_length=30)
+    # Whether the learned probability prices its deals instead of the stage's (a rep's
+    # override still comes first; ADR 30).
+    learned_probability: bool = False
 
     @model_validator(mode="after")
     def _open_stages_only(self) -> Pipeline:

@@ -100,7 +100,7 @@ class InMemoryKeyStore:
         self.keys: dict[str, bytes] = {}
         self.erased: set[str] = set()
 
-    async def get_or_create(self, customer_id: str) -> bytes:
+    async def get_or_create(self, customer_id: str, likely_new: bool = False) -> bytes:
         if customer_id in self.erased:
             raise GoneError(
                 f"customer {customer_id} was erased: nothing more is recorded about them"

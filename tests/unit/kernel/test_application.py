@@ -76,9 +76,9 @@ async def test_sealing_looks_a_customer_key_up_once() -> None:
     class CountingKeys(InMemoryKeyStore):
         calls = 0
 
-        async def get_or_create(self, customer_id: str) -> bytes:
+        async def get_or_create(self, customer_id: str, likely_new: bool = False) -> bytes:
             CountingKeys.calls += 1
-            return await super().get_or_create(customer_id)
+            return await super().get_or_create(customer_id, likely_new)
 
     commands, store = handler(InMemoryPublisher())
     await commands.handle(
@@ -156,3 +156,63 @@ async def test_the_relay_sweeps_once_more_when_told_to_stop() -> None:
     stop.set()  # e.g. the service shuts down right after the broker came back
     await Relay(store, publisher).run(interval_s=60, stop=stop)
     assert len(publisher.published) == 1 and await store.unpublished() == []
+
+
+class CountingKeyStore(InMemoryKeyStore):
+    """Counts the key store's lookups (every call is a round trip on the real store)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lookups: list[str] = []
+        self.likely_new: list[bool] = []
+
+    async def get_or_create(self, customer_id: str, likely_new: bool = False) -> bytes:
+        self.lookups.append("get_or_create")
+        self.likely_new.append(likely_new)
+        return await super().get_or_create(customer_id, likely_new)
+
+    async def get_many(self, customer_ids):
+        self.lookups.append("get_many")
+        return await super().get_many(customer_ids)
+
+    async def is_erased(self, customer_id: str) -> bool:
+        self.lookups.append("is_erased")
+        return await super().is_erased(customer_id)
+
+
+async def test_a_command_on_a_stream_reads_its_customer_key_once() -> None:
+    keys = CountingKeyStore()
+    commands = customer_commands(InMemoryEventStore(), keys, InMemoryPublisher())
+    await commands.handle("customer-c1", COMMAND, Metadata(actor="a"))
+    assert keys.likely_new == [True]  # a registration: the key is made before it is looked up
+    keys.lookups.clear()
+    rename = RenameCustomer(customer_id="c1", name="Ana María")
+    result = await commands.handle("customer-c1", rename, Metadata(actor="a"))
+    # The load's key seals the new name: no second lookup.
+    assert (result.version, keys.lookups) == (2, ["get_many"])
+    assert keys.likely_new == [True]
+
+
+async def test_an_erased_customer_is_refused_though_the_load_found_no_key() -> None:
+    keys = CountingKeyStore()
+    commands = customer_commands(InMemoryEventStore(), keys, InMemoryPublisher())
+    await commands.handle("customer-c1", COMMAND, Metadata(actor="a"))
+    await keys.delete("c1")  # shredded by another writer, the stream not told yet
+    with pytest.raises(GoneError):
+        await commands.handle(
+            "customer-c1", RenameCustomer(customer_id="c1", name="Eva"), Metadata(actor="a")
+        )
+
+
+async def test_keys_the_caller_read_seal_the_command() -> None:
+    keys = CountingKeyStore()
+    store = InMemoryEventStore()
+    commands = customer_commands(store, keys, InMemoryPublisher())
+    await commands.handle("customer-c1", COMMAND, Metadata(actor="a"))
+    loaded = await commands.load_stream("customer-c1")
+    keys.lookups.clear()
+    rename = RenameCustomer(customer_id="c1", name="Eva")
+    await commands.handle("customer-c1", rename, Metadata(actor="a"), keys=loaded.keys)
+    assert keys.lookups == ["get_many"]  # the handler's own load; sealing asked nothing
+    state, _ = await commands.load("customer-c1")
+    assert state.name == "Eva"

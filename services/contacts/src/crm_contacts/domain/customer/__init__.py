@@ -53,6 +53,7 @@ customer_decider: Decider[Customer, Command] = Decider(
     evolve=evolve,
     # The customer's own stream knows its erasure (and records it after the key is gone).
     decides_erasure=True,
+    opens_customer=True,
     # 2: the profile's counts (for the limits).
     snapshot_version=2,
 )

@@ -128,7 +128,55 @@ async def test_a_command_refused_on_an_empty_stream_is_decided_on_the_stream() -
     result = await commands.handle(
         "customer-c1", RenameCustomer(customer_id="c1", name="Ana María"), Metadata(actor="a")
     )
-    assert (result.version, result.state.name, loads) == (2, "Ana María", ["customer-c1"])
+    # Decided on the stream as this process holds it (no store read); the append confirms it.
+    assert (result.version, result.state.name, loads) == (2, "Ana María", [])
+
+
+class OtherWriters(InMemoryEventStore):
+    """A store that other processes append to: their commits are not in this one's memory."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unseen: set[str] = set()
+
+    def known_stream(self, stream_id: str):
+        seen = [c for c in self.commits if c.stream_id == stream_id]
+        if any(c.commit_id in self.unseen for c in seen):
+            seen = seen[: [c.commit_id in self.unseen for c in seen].index(True)]
+        return [e for c in seen for e in c.events] or None
+
+    async def append_elsewhere(self, commands: CommandHandler, command) -> None:
+        before = {c.commit_id for c in self.commits}
+        await commands.handle("customer-c1", command, Metadata(actor="other"))
+        self.unseen |= {c.commit_id for c in self.commits} - before
+
+
+async def renamed_elsewhere() -> tuple[OtherWriters, CommandHandler]:
+    """Ana registered here, then renamed Eva by another process."""
+    store = OtherWriters()
+    commands = customer_commands(store, InMemoryKeyStore(), InMemoryPublisher())
+    await commands.handle("customer-c1", COMMAND, Metadata(actor="a"))
+    await store.append_elsewhere(commands, RenameCustomer(customer_id="c1", name="Eva"))
+    return store, commands
+
+
+async def test_a_command_decided_on_a_stale_memory_is_decided_again_on_the_store() -> None:
+    store, commands = await renamed_elsewhere()
+    result = await commands.handle(
+        "customer-c1", RenameCustomer(customer_id="c1", name="Zoe"), Metadata(actor="a")
+    )
+    # Decided at version 1 from memory, refused by the store at 2, decided again: nothing lost.
+    assert (result.version, result.state.name) == (3, "Zoe")
+    assert [c.events[0].stream_version for c in store.commits] == [1, 2, 3]
+
+
+async def test_nothing_to_record_on_a_stale_memory_is_asked_of_the_store() -> None:
+    _, commands = await renamed_elsewhere()
+    # Memory says the name is Ana already (no event); the store says Eva: renamed back.
+    result = await commands.handle(
+        "customer-c1", RenameCustomer(customer_id="c1", name="Ana"), Metadata(actor="a")
+    )
+    assert (result.version, result.state.name) == (3, "Ana")
 
 
 async def test_an_erased_customer_gets_no_new_key() -> None:

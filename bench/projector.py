@@ -351,6 +351,11 @@ class Platform:
         if services:
             await asyncio.to_thread(self._start_services)
 
+    def command(self, name: str) -> list[str]:
+        """How a service is started (bench/cost_per_command.py wraps it to count its store
+        commands)."""
+        return [sys.executable, "-m", f"crm_{name}"]
+
     def _start_services(self) -> None:
         for name, process in zip(SERVICES, self.services(), strict=True):
             env = {
@@ -365,7 +370,7 @@ class Platform:
                 "CRM_CONSUMER_SESSION_TIMEOUT_MS": str(SESSION_S * 1000),
                 **self.auth,
             }
-            process.start([sys.executable, "-m", f"crm_{name}"], env=env)
+            process.start(self.command(name), env=env)
             process.wait_until(lambda u=self.urls[name]: _ready(u), "ready", timeout_s=60)
 
     def _processes(self) -> list[Managed]:
@@ -424,12 +429,13 @@ class Workload:
         self.known: list[str] = []  # customers registered and accepted, oldest first
         self.rng = random.Random(seed)
         self.issued = 0
+        self.kinds = KINDS  # taken in turn (bench/cost_per_command.py sends one at a time)
 
     def next(self) -> tuple[str, str, str, str, dict[str, Any] | None]:
         """(kind, customer, method, url, body) of the next command."""
         n = self.issued
         self.issued += 1
-        kind = KINDS[n % len(KINDS)] if self.known else "registration"
+        kind = self.kinds[n % len(self.kinds)] if self.known else "registration"
         contacts = self.urls["contacts"]
         if kind == "registration":
             cid = str(uuid.uuid4())

@@ -48,6 +48,9 @@ class InMemoryEventStore:
     def known_version(self, stream_id: str) -> int:
         return sum(len(c.events) for c in self.commits if c.stream_id == stream_id)
 
+    def known_stream(self, stream_id: str) -> list[EventEnvelope] | None:
+        return [e for c in self.commits if c.stream_id == stream_id for e in c.events] or None
+
     async def read_customer(self, customer_id: str) -> list[EventEnvelope]:
         return [e for c in self.commits for e in c.events if e.customer_id == customer_id]
 
@@ -100,7 +103,7 @@ class InMemoryKeyStore:
         self.keys: dict[str, bytes] = {}
         self.erased: set[str] = set()
 
-    async def get_or_create(self, customer_id: str) -> bytes:
+    async def get_or_create(self, customer_id: str, likely_new: bool = False) -> bytes:
         if customer_id in self.erased:
             raise GoneError(
                 f"customer {customer_id} was erased: nothing more is recorded about them"

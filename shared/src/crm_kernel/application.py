@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -16,7 +16,7 @@ from crm_kernel.domain.errors import ConflictError, DomainError, GoneError
 from crm_kernel.ports.eventstore import Commit, EventStore
 from crm_kernel.ports.keystore import KeyStore
 from crm_kernel.ports.snapshots import Snapshot, SnapshotStore
-from crm_kernel.privacy import key_owners, needs_key, seal_all, unseal_all, unseal_with
+from crm_kernel.privacy import key_owners, needs_key, seal_all, unseal_with
 from crm_kernel.relay import Relay
 from crm_kernel.snapshots import codec_for, snapshot_of, state_text
 
@@ -46,6 +46,9 @@ class Loaded(Generic[S]):
     # Customers whose keys sealed events the state was folded from: a snapshot of it is
     # sealed under that key (and not kept when there are several).
     owners: frozenset[str] = frozenset()
+    # The keys the load read (erased customers have none): the command seals with them and
+    # knows those customers were not erased, without asking the key store again (ADR 27).
+    keys: Mapping[str, bytes] = field(default_factory=dict)
 
 
 class CommandHandler(Generic[S, C]):
@@ -93,12 +96,20 @@ class CommandHandler(Generic[S, C]):
                     version=history[-1].stream_version if history else snapshot.version,
                     base=snapshot.version,
                     owners=frozenset(owners),
+                    keys=found,
                 )
-        history = await unseal_all(await self._store.read_stream(stream_id), self._keys)
+        return await self._folded(await self._store.read_stream(stream_id))
+
+    async def _folded(self, stored: list[EventEnvelope]) -> Loaded[S]:
+        """A whole stream's events folded from scratch, unsealed with their keys."""
+        owners = key_owners(stored)
+        found = await self._keys.get_many(owners) if owners else {}
+        history = unseal_with(stored, found)
         return Loaded(
             state=self._decider.fold(e.event() for e in history),
             version=history[-1].stream_version if history else 0,
-            owners=frozenset(key_owners(history)),
+            owners=frozenset(owners),
+            keys=found,
         )
 
     async def _anchored_snapshot(self, stream_id: str) -> Snapshot | None:
@@ -174,14 +185,24 @@ class CommandHandler(Generic[S, C]):
         command: C,
         metadata: Metadata,
         expected_version: int | None = None,
+        keys: Mapping[str, bytes] | None = None,
     ) -> CommandResult:
+        """`keys`: customers' keys the caller read for this same command (loading the
+        customer it names, `Loaded.keys`): sealing uses them instead of looking them up."""
         name = type(command).__name__
         if expected_version in (None, 0) and (
-            opened := await self._open(stream_id, command, metadata)
+            opened := await self._open(stream_id, command, metadata, keys or {})
         ):
             metrics.COMMANDS.labels(name, "accepted").inc()
             return opened
+        if expected_version is None and (
+            known := await self._on_known(stream_id, command, metadata, keys or {})
+        ):
+            metrics.COMMANDS.labels(name, "accepted").inc()
+            return known
         loaded = await self.load_stream(stream_id)
+        if keys:
+            loaded = replace(loaded, keys={**keys, **loaded.keys})
         state, version = loaded.state, loaded.version
         if expected_version is not None and expected_version != version:
             metrics.COMMANDS.labels(name, "conflict").inc()
@@ -203,15 +224,17 @@ class CommandHandler(Generic[S, C]):
         metrics.COMMANDS.labels(name, "accepted").inc()
         return result
 
-    async def _refuse_erased(self, envelopes: list[EventEnvelope]) -> None:
+    async def _refuse_erased(
+        self, envelopes: list[EventEnvelope], loaded_keys: Mapping[str, bytes]
+    ) -> None:
         """GoneError (410) for events about an erased customer, in every context, whether
         they hold personal data or not (ADR 16). Other contexts learn nothing of erasures, so
-        the key store's tombstone (ADR 13) answers. Customers whose key sealing just fetched
-        are known not to be erased (a tombstone refuses the key): only the others are looked
-        up, so a command costs one key-store read either way."""
+        the key store's tombstone (ADR 13) answers. Customers whose key sealing or this
+        command's load just fetched are known not to be erased (a tombstone refuses the key):
+        only the others are looked up, so a command costs one key-store read at most."""
         if self._decider.decides_erasure:
             return
-        keyed = {e.customer_id for e in envelopes if needs_key(e)}
+        keyed = {e.customer_id for e in envelopes if needs_key(e)} | set(loaded_keys)
         for customer_id in {e.customer_id for e in envelopes if e.customer_id} - keyed:
             if await self._keys.is_erased(customer_id):
                 raise GoneError(
@@ -219,11 +242,39 @@ class CommandHandler(Generic[S, C]):
                     field="customer_id",
                 )
 
-    async def _open(self, stream_id: str, command: C, metadata: Metadata) -> CommandResult | None:
+    async def _on_known(
+        self, stream_id: str, command: C, metadata: Metadata, keys: Mapping[str, bytes]
+    ) -> CommandResult | None:
+        """A command on a stream this process holds whole in memory is decided on it without
+        reading the store for commits it has not seen (ADR 27): if another writer went
+        further, the append's commit id refuses it. Only an append confirms the state it
+        was decided on; None (a refusal, nothing to record, a lost race): decide as usual."""
+        if self._snapshots is not None and self._store.known_version(stream_id) >= self._interval:
+            return None  # a longer stream starts from its snapshot
+        stored = self._store.known_stream(stream_id)
+        if stored is None:
+            return None
+        loaded = await self._folded(stored)
+        if keys:
+            loaded = replace(loaded, keys={**keys, **loaded.keys})
+        try:
+            events = self._decider.decide(loaded.state, command)
+        except Exception:
+            return None  # the stored stream may decide otherwise
+        if not events:
+            return None
+        try:
+            return await self._record(stream_id, loaded, events, metadata)
+        except (ConflictError, GoneError):
+            return None  # the stream moved on (or its customer was erased): read it
+
+    async def _open(
+        self, stream_id: str, command: C, metadata: Metadata, keys: Mapping[str, bytes]
+    ) -> CommandResult | None:
         """A command that would open a new stream (a registration, a new order) is decided
         on the initial state and appended at version 0 without reading the stream first: the
         commit's unique id refuses it if the stream exists after all. None: decide as usual."""
-        empty = Loaded(state=self._decider.initial_state(), version=0)
+        empty = Loaded(state=self._decider.initial_state(), version=0, keys=keys)
         try:
             events = self._decider.decide(empty.state, command)
         except Exception:
@@ -245,8 +296,10 @@ class CommandHandler(Generic[S, C]):
             expected_version=loaded.version,
             metadata=metadata,
         )
-        sealed = await seal_all(envelopes, self._keys)
-        await self._refuse_erased(envelopes)
+        # A stream that makes its customer, opened on no read: the key is most likely new.
+        new_customer = self._decider.opens_customer and loaded.version == 0
+        sealed = await seal_all(envelopes, self._keys, loaded.keys, new_customer)
+        await self._refuse_erased(envelopes, loaded.keys)
         _publishable(sealed)
         commit = await self._store.append(stream_id, loaded.version, sealed)
         metrics.EVENTS_APPENDED.inc(len(envelopes))

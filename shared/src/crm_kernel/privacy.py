@@ -99,15 +99,22 @@ def needs_key(envelope: EventEnvelope) -> bool:
     return envelope.customer_id is not None and bool(_fields_of(envelope.type))
 
 
-async def seal_all(envelopes: list[EventEnvelope], keys: KeyStore) -> list[EventEnvelope]:
-    found: dict[str, bytes] = {}  # one key lookup per customer, not per event
+async def seal_all(
+    envelopes: list[EventEnvelope],
+    keys: KeyStore,
+    known: Mapping[str, bytes] | None = None,
+    likely_new: bool = False,
+) -> list[EventEnvelope]:
+    """`known`: keys the same command read already (its load), used instead of a lookup;
+    `likely_new`: the customers are most likely new (KeyStore.get_or_create)."""
+    found: dict[str, bytes] = dict(known or {})  # one key lookup per customer, not per event
     sealed = []
     for envelope in envelopes:
         if needs_key(envelope):
             assert envelope.customer_id is not None
             owner = envelope.customer_id
             if owner not in found:
-                found[owner] = await keys.get_or_create(owner)
+                found[owner] = await keys.get_or_create(owner, likely_new)
             envelope = seal(envelope, found[owner])
         sealed.append(envelope)
     return sealed

@@ -73,6 +73,9 @@ class Relay:
         # (commit id, attempt) of commits this relay sent lately: a sweep that listed one
         # before its in-request publish finished must not send it again.
         self._sent: OrderedDict[tuple[str, str], None] = OrderedDict()
+        # The last version of each stream this relay sent lately. Every send carries the
+        # stream's earlier pending commits first, so up to there the stream is on Kafka.
+        self._sent_through: OrderedDict[str, int] = OrderedDict()
         self._remembered = remembered
         self._background: set[asyncio.Task[int]] = set()
         self._parked: dict[str, tuple[str, float]] = {}  # stream -> (why, since)
@@ -97,8 +100,11 @@ class Relay:
 
     async def _publish_appended(self, commit: Commit) -> int:
         async with self._locks.hold(commit.stream_id):
-            if commit.events[0].stream_version == 1:
-                # A stream's first commit has none before it: the outbox is not read.
+            before = commit.events[0].stream_version - 1
+            if before == 0 or self._sent_through.get(commit.stream_id) == before:
+                # Nothing of the stream before this commit is left unsent (a first commit has
+                # nothing before it; otherwise this relay sent up to it): the outbox is not
+                # read. That read scans the outbox on a store without secondary indexes.
                 return await self._send([commit])
             return await self._publish_stream(commit.stream_id)
 
@@ -150,8 +156,12 @@ class Relay:
             metrics.PARKED_STREAMS.set(len(self._parked))
         for c in commits:
             self._sent[c.commit_id, c.attempt] = None
-        while len(self._sent) > self._remembered:
-            self._sent.popitem(last=False)
+        stream = commits[-1].stream_id
+        self._sent_through[stream] = max(commits[-1].version, self._sent_through.get(stream, 0))
+        self._sent_through.move_to_end(stream)
+        for remembered in (self._sent, self._sent_through):
+            while len(remembered) > self._remembered:
+                remembered.popitem(last=False)
         metrics.EVENTS_PUBLISHED.inc(len(events))
         return len(events)
 

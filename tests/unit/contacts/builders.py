@@ -53,13 +53,12 @@ class FakeDuplicateLookup:
         self.members: dict[str, dict[str, str]] = {}
         self.forgotten: list[str] = []
 
-    async def owners_of(self, kind: str, value: str) -> list[str]:
-        return list(self.values.get((kind, value), []))
-
-    async def add_value(self, customer_id: str, kind: str, value: str) -> None:
+    async def add_value(self, customer_id: str, kind: str, value: str) -> list[str]:
         owners = self.values.setdefault((kind, value), [])
+        before = list(owners)
         if customer_id not in owners:
             owners.append(customer_id)
+        return before
 
     async def remove_value(self, customer_id: str, kind: str, value: str) -> None:
         owners = self.values.get((kind, value), [])

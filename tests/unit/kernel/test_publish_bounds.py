@@ -54,12 +54,12 @@ def register(customer_id: str) -> RegisterCustomer:
     )
 
 
-def commands(store, relay: Relay) -> CommandHandler:
+def commands(store, relay: Relay, keys: InMemoryKeyStore | None = None) -> CommandHandler:
     return CommandHandler(
         source="crm.contacts",
         decider=customer_decider,
         store=store,
-        keys=InMemoryKeyStore(),
+        keys=keys or InMemoryKeyStore(),
         relay=relay,
     )
 
@@ -151,3 +151,46 @@ def test_the_catalogue_tells_consumers_how_to_deduplicate() -> None:
     assert delivery["guarantee"] == "at-least-once"
     assert delivery["deduplication_key"] == ["ce_subject", "ce_streamversion"]
     assert "(ce_subject, ce_streamversion)" in delivery["description"]
+
+
+class CountingOutbox(InMemoryEventStore):
+    """Counts the reads of one stream's outbox markers (a scan on the local store)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.outbox_reads = 0
+
+    async def unpublished(self, stream_id: str | None = None, limit: int = 500, exclude=()):
+        if stream_id is not None:
+            self.outbox_reads += 1
+        return await super().unpublished(stream_id, limit, exclude)
+
+
+class FailingOnce(InMemoryPublisher):
+    async def publish(self, envelopes: list[EventEnvelope]) -> None:
+        raise ConnectionError("broker down")
+
+
+async def test_a_commit_after_one_this_relay_sent_is_sent_without_reading_the_outbox() -> None:
+    store = CountingOutbox()
+    publisher = InMemoryPublisher()
+    handler = commands(store, Relay(store, publisher))
+    await handler.handle("customer-c1", register("c1"), Metadata(actor="a"))
+    await handler.handle(
+        "customer-c1", RenameCustomer(customer_id="c1", name="Eva"), Metadata(actor="a")
+    )
+    assert store.outbox_reads == 0
+    assert [e.stream_version for e in publisher.published] == [1, 2]
+
+
+async def test_a_commit_after_one_left_unsent_sends_that_one_first() -> None:
+    store, keys = CountingOutbox(), InMemoryKeyStore()
+    handler = commands(store, Relay(store, FailingOnce()), keys)
+    await handler.handle("customer-c1", register("c1"), Metadata(actor="a"))  # not sent
+    publisher = InMemoryPublisher()
+    handler = commands(store, Relay(store, publisher), keys)
+    await handler.handle(
+        "customer-c1", RenameCustomer(customer_id="c1", name="Eva"), Metadata(actor="a")
+    )
+    assert store.outbox_reads == 1
+    assert [e.stream_version for e in publisher.published] == [1, 2]

@@ -226,6 +226,18 @@ class MongoEventStore:
     def known_version(self, stream_id: str) -> int:
         return self._recent.known_end(stream_id)[0]
 
+    def known_stream(self, stream_id: str) -> list[EventEnvelope] | None:
+        end, _ = self._recent.known_end(stream_id)
+        events: list[EventEnvelope] = []
+        version = 1
+        while version <= end:
+            commit = self._recent.get(commit_id(stream_id, version))
+            if commit is None:
+                return None  # evicted: only the store has the whole stream
+            events += commit.events
+            version = commit.version + 1
+        return events or None
+
     async def read_customer(self, customer_id: str) -> list[EventEnvelope]:
         cursor = self._commits.find(
             {"events.customer_id": customer_id}, sort=[("position", ASCENDING)]

@@ -26,17 +26,20 @@ class MongoKeyStore:
     ) -> None:
         self._keys = db[collection]
 
-    async def get_or_create(self, customer_id: str) -> bytes:
-        found = await self._keys.find_one({"_id": customer_id})
-        if found is not None:
-            return _key_of(found)
+    async def get_or_create(self, customer_id: str, likely_new: bool = False) -> bytes:
+        if not likely_new:
+            found = await self._keys.find_one({"_id": customer_id})
+            if found is not None:
+                return _key_of(found)
+        # The unique `_id` refuses a second key, and a tombstone: then the stored one answers.
         key = new_key()
         try:
             await self._keys.insert_one(
                 {"_id": customer_id, "key": Binary(key), "created_at": utcnow().isoformat()}
             )
         except DuplicateKeyError:
-            # Another writer created it first: everyone must use the same key.
+            # There was one (or a tombstone), or another writer created it first: everyone
+            # must use the same key.
             found = await self._keys.find_one({"_id": customer_id})
             if found is None:
                 raise

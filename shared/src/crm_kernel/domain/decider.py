@@ -26,6 +26,9 @@ class Decider(Generic[S, C]):
     # before deciding. True only where the stream itself knows the erasure and records it
     # (contacts' customer streams, ADR 14): there the decider answers.
     decides_erasure: bool = False
+    # The stream's first command makes its customer (a registration): the customer's key most
+    # likely does not exist yet, so the key store tries to create it before it looks it up.
+    opens_customer: bool = False
     # The version of the state's shape and of what `evolve` makes of events: snapshots of
     # state (ADR 20) are kept only while it matches. Bump it whenever the state or `evolve`
     # changes; None: this decider's state is never snapshotted.

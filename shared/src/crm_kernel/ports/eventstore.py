@@ -46,6 +46,12 @@ class EventStore(Protocol):
         writers may have taken it further); 0 when it knows nothing of the stream."""
         ...
 
+    def known_stream(self, stream_id: str) -> list[EventEnvelope] | None:
+        """The stream's events as far as this process saw it, from memory alone (no store
+        read); None when memory lacks any of its commits. Other writers may have taken it
+        further: an append after these events then fails on the commit's id."""
+        ...
+
     async def read_customer(self, customer_id: str) -> list[EventEnvelope]:
         """Every event about one customer, in commit order: for the right of access."""
         ...

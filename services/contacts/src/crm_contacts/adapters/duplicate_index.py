@@ -17,6 +17,7 @@ from crm_kernel.domain.events import ERASED
 from crm_kernel.ports.keystore import KeyStore
 from crm_kernel.privacy import decrypt_value, encrypt_value
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from crm_contacts.domain.duplicates import similar
 
@@ -39,15 +40,19 @@ class MongoDuplicateIndex:
             self._lookup_key = await self._keys.get_or_create(LOOKUP_KEY_OWNER)
         return hmac.new(self._lookup_key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
-    async def owners_of(self, kind: str, value: str) -> list[str]:
-        doc = await self._values.find_one({"_id": await self._digest(kind, value)})
-        return list(doc["customers"]) if doc else []
+    async def add_value(self, customer_id: str, kind: str, value: str) -> list[str]:
+        digest = await self._digest(kind, value)
+        try:
+            before = await self._claim(digest, customer_id)
+        except DuplicateKeyError:
+            # FerretDB's upserts race: another writer inserted it first, now it is there.
+            before = await self._claim(digest, customer_id)
+        return list(before["customers"]) if before else []
 
-    async def add_value(self, customer_id: str, kind: str, value: str) -> None:
-        await self._values.update_one(
-            {"_id": await self._digest(kind, value)},
-            {"$addToSet": {"customers": customer_id}},
-            upsert=True,
+    async def _claim(self, digest: str, customer_id: str) -> Document | None:
+        """Add the customer to the digest's entry, made if missing; the entry as it was."""
+        return await self._values.find_one_and_update(
+            {"_id": digest}, {"$addToSet": {"customers": customer_id}}, upsert=True
         )
 
     async def remove_value(self, customer_id: str, kind: str, value: str) -> None:

@@ -3,7 +3,7 @@ state of a customer, and the walk along merges to the customer that survived the
 
 from __future__ import annotations
 
-from crm_kernel.application import CommandHandler, CommandResult
+from crm_kernel.application import CommandHandler, CommandResult, Loaded
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.merges import merge_chain
 
@@ -30,11 +30,16 @@ class Customers:
 
     async def resolve(self, customer_id: str) -> tuple[str, Customer]:
         """Follow merges to the surviving customer: its id and state."""
-        seen: dict[str, Customer] = {}
+        survivor, loaded = await self.resolve_loaded(customer_id)
+        return survivor, loaded.state
+
+    async def resolve_loaded(self, customer_id: str) -> tuple[str, Loaded[Customer]]:
+        """`resolve`, with the surviving customer's stream as loaded (and the keys it read)."""
+        seen: dict[str, Loaded[Customer]] = {}
 
         async def merged_into(cid: str) -> str | None:
-            seen[cid] = await self.state(cid)
-            return seen[cid].merged_into
+            seen[cid] = await self._handler.load_stream(stream_of(cid))
+            return seen[cid].state.merged_into
 
         *_, survivor = await merge_chain(customer_id, merged_into)
         return survivor, seen[survivor]

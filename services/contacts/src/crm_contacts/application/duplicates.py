@@ -49,10 +49,9 @@ class DuplicateReport:
             kind = lookup_kind(point.kind)
             if kind is None:
                 continue
-            for other in await self._index.owners_of(kind, point.value):
+            for other in await self._index.add_value(customer_id, kind, point.value):
                 if other != customer_id:
                     found.setdefault(other, REASONS[kind])
-            await self._index.add_value(customer_id, kind, point.value)
         return await self.record(customer_id, found, metadata, result)
 
     async def record(

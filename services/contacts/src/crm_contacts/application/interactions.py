@@ -26,7 +26,8 @@ class InteractionLogging:
 
     async def log(self, fields: dict[str, Any], metadata: Metadata) -> CommandResult:
         """`fields`: a LogInteraction's, but the facts about the customer."""
-        customer_id, state = await self._customers.resolve(fields["customer_id"])
+        customer_id, loaded = await self._customers.resolve_loaded(fields["customer_id"])
+        state = loaded.state
         channel = interaction.CONSENT_CHANNEL.get(fields["channel"])
         purpose = ConsentPurpose(fields.get("purpose") or ConsentPurpose.SERVICE)
         facts = interaction.CustomerFacts(
@@ -37,8 +38,9 @@ class InteractionLogging:
         command = interaction.LogInteraction(
             **{**fields, "customer_id": customer_id}, customer=facts
         )
+        # The customer's key, read by the load above, seals the interaction (ADR 27).
         return await self._interactions.handle(
-            interaction.stream_of(command.interaction_id), command, metadata
+            interaction.stream_of(command.interaction_id), command, metadata, keys=loaded.keys
         )
 
 

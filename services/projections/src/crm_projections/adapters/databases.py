@@ -6,6 +6,7 @@ one without downtime (blue/green); a rebuild writes to its own database directly
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -31,7 +32,7 @@ class FixedDatabase:
 
 class ActiveDatabase:
     """The database the pointer in the base database names (the base one itself by default),
-    re-read at most every `ttl_s` seconds."""
+    re-read at most every `ttl_s` seconds, by one read however many callers ask meanwhile."""
 
     def __init__(
         self,
@@ -45,16 +46,36 @@ class ActiveDatabase:
         self._ttl_s = ttl_s
         self._cached: tuple[float, str] | None = None
         self._on_change = on_change  # told when the pointer names another database
+        # The read under way: readers arriving while it runs wait for it instead of sending
+        # their own (under load, every waiting reader re-read the pointer at once).
+        self._reading: asyncio.Future[str] | None = None
+        self._switches = 0  # a read begun before a switch answers its caller, caches nothing
 
     async def name(self) -> str:
-        now = time.monotonic()
-        if self._cached is None or now - self._cached[0] > self._ttl_s:
-            doc = await self._client[self.base][POINTER].find_one({"_id": "active"})
-            name = doc["database"] if doc else self.base
-            if self._cached is not None and name != self._cached[1]:
-                self._on_change()
-            self._cached = (now, name)
-        return self._cached[1]
+        cached = self._cached
+        if cached is not None and time.monotonic() - cached[0] <= self._ttl_s:
+            return cached[1]
+        if self._reading is None:
+            self._reading = asyncio.ensure_future(self._read())
+            self._reading.add_done_callback(self._read_done)
+        return await asyncio.shield(self._reading)
+
+    def _read_done(self, reading: asyncio.Future[str]) -> None:
+        if self._reading is reading:
+            self._reading = None
+        if not reading.cancelled():
+            reading.exception()  # retrieved: a failed read is every waiter's error, not a log
+
+    async def _read(self) -> str:
+        started, switches = time.monotonic(), self._switches
+        doc = await self._client[self.base][POINTER].find_one({"_id": "active"})
+        name = doc["database"] if doc else self.base
+        if switches != self._switches:
+            return name
+        if self._cached is not None and name != self._cached[1]:
+            self._on_change()
+        self._cached = (started, name)
+        return name
 
     async def get(self) -> AsyncDatabase[Document]:
         return self._client[await self.name()]
@@ -66,6 +87,8 @@ class ActiveDatabase:
             {"_id": "active"}, {"_id": "active", "database": database}, upsert=True
         )
         self._cached = None
+        self._reading = None  # a read begun before the switch may answer the old database
+        self._switches += 1
         return previous
 
 

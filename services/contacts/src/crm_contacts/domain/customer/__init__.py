@@ -54,6 +54,7 @@ customer_decider: Decider[Customer, Command] = Decider(
     evolve=evolve,
     # The customer's own stream knows its erasure (and records it after the key is gone).
     decides_erasure=True,
+    opens_customer=True,
     # 2: the profile's counts (for the limits); 3: the prospects of converted leads.
     snapshot_version=3,
 )

@@ -4,6 +4,7 @@ model's fold."""
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +13,8 @@ from crm_campaigns_contracts.events import CampaignResponseRecorded, Channel, Re
 from crm_kernel.domain.envelope import Metadata, wrap
 from crm_projections.domain import lead_scoring, leads
 from crm_sales_contracts.events import LeadScoreOverridden
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.unit.projections.test_customer_360 import T0, envelopes
 from tests.unit.sales.test_lead import (
@@ -153,3 +156,25 @@ def test_the_reps_override_is_kept_beside_the_computed_score() -> None:
     doc = leads.fold(leads.empty("l1"), history)
     assert doc["score_override"] == 80 and doc["last_activity_at"] == T0.isoformat()
     assert datetime.fromisoformat(doc["captured_at"]).tzinfo == UTC
+
+
+LIFE = envelopes(
+    "lead-l1",
+    "crm.sales",
+    [CAPTURED, ASSIGNED, WORKING, DISQUALIFIED, RECYCLED, QUALIFIED, converted()],
+    T0,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.randoms(use_true_random=False), st.integers(min_value=1, max_value=7))
+def test_the_leads_fold_is_idempotent_and_order_tolerant(rng: random.Random, batch: int) -> None:
+    """A conversion onto an existing customer travels on that customer's partition: any
+    event of the lead may come first, or twice."""
+    delivered = [*LIFE, *rng.sample(LIFE, k=rng.randint(0, len(LIFE)))]
+    rng.shuffle(delivered)
+    doc = leads.empty("l1")
+    for start in range(0, len(delivered), batch):
+        doc = leads.fold(doc, delivered[start : start + batch])
+    assert doc == leads.fold(leads.empty("l1"), LIFE)
+    assert (doc["status"], doc["outcome"], doc["owner"]) == ("converted", "won", "marta")

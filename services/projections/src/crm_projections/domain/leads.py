@@ -2,12 +2,15 @@
 came from, how complete its contact data is, its status and outcome, when it last moved, and
 the rep's override. No personal value is kept: only whether each was given.
 
-A lead's events come from its one stream, in order; a redelivered one is skipped.
+It keeps what each event set (domain.change_history): a lead's conversion onto an existing
+customer travels under that customer's key, on another partition than the lead's other
+events, and may arrive first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from crm_kernel.domain.envelope import EventEnvelope
@@ -23,8 +26,10 @@ from crm_sales_contracts.events import (
     LeadWorkStarted,
 )
 
-from crm_projections.domain.folds import Folds, fold_once
-from crm_projections.domain.wire_values import latest, occurred
+from crm_projections.domain import change_history
+from crm_projections.domain.copies import copy_of
+from crm_projections.domain.folds import Folds
+from crm_projections.domain.wire_values import occurred
 
 Document = dict[str, Any]
 FOLDS = Folds()
@@ -51,23 +56,30 @@ def key(envelope: EventEnvelope) -> str | None:
     return lead_id
 
 
+# The fields of a lead, as scoring reads them.
+BLANK: Document = {
+    "customer_id": None,
+    "status": None,
+    "outcome": None,  # won: converted; lost: disqualified (ADR 31)
+    "channel": None,
+    "campaign_id": None,
+    "given": [],  # which of person, company, email, phone, interest, value it names
+    "owner": None,
+    "captured_at": None,
+    "disqualification_reason": None,
+    "converted_into": None,
+    "score_override": None,
+    "erased": False,
+}
+
+
 def empty(lead_id: str) -> Document:
     return {
         "_id": lead_id,
         "lead_id": lead_id,
-        "customer_id": None,
-        "status": None,
-        "outcome": None,  # won: converted; lost: disqualified (ADR 31)
-        "channel": None,
-        "campaign_id": None,
-        "given": [],  # which of person, company, email, phone, interest, value it names
-        "owner": None,
-        "captured_at": None,
+        **copy_of(BLANK),
         "last_activity_at": None,
-        "disqualification_reason": None,
-        "converted_into": None,
-        "score_override": None,
-        "erased": False,
+        "history": [],
         "applied": {},
     }
 
@@ -83,10 +95,10 @@ GIVEN = {
 
 
 @FOLDS.on(LeadCaptured)
-def _captured(doc: Document, event: LeadCaptured, envelope: EventEnvelope) -> None:
-    doc.update(
+def _captured(changes: Document, event: LeadCaptured, envelope: EventEnvelope) -> None:
+    changes.update(
         customer_id=event.customer_id,
-        status="assigned" if event.owner else "new",
+        status="new",
         channel=event.channel.value,
         campaign_id=event.campaign_id,
         given=sorted(name for name, field in GIVEN.items() if getattr(event, field) is not None),
@@ -96,51 +108,64 @@ def _captured(doc: Document, event: LeadCaptured, envelope: EventEnvelope) -> No
 
 
 @FOLDS.on(LeadAssigned)
-def _assigned(doc: Document, event: LeadAssigned, envelope: EventEnvelope) -> None:
-    doc["owner"] = event.owner
-    if doc["status"] == "new":
-        doc["status"] = "assigned"
+def _assigned(changes: Document, event: LeadAssigned, envelope: EventEnvelope) -> None:
+    changes["owner"] = event.owner
 
 
 @FOLDS.on(LeadWorkStarted)
-def _working(doc: Document, event: LeadWorkStarted, envelope: EventEnvelope) -> None:
-    doc["status"] = "working"
+def _working(changes: Document, event: LeadWorkStarted, envelope: EventEnvelope) -> None:
+    changes["status"] = "working"
 
 
 @FOLDS.on(LeadRecycled)
-def _recycled(doc: Document, event: LeadRecycled, envelope: EventEnvelope) -> None:
-    doc.update(status="working", outcome=None, disqualification_reason=None)
+def _recycled(changes: Document, event: LeadRecycled, envelope: EventEnvelope) -> None:
+    changes.update(status="working", outcome=None, disqualification_reason=None)
 
 
 @FOLDS.on(LeadQualified)
-def _qualified(doc: Document, event: LeadQualified, envelope: EventEnvelope) -> None:
-    doc["status"] = "qualified"
+def _qualified(changes: Document, event: LeadQualified, envelope: EventEnvelope) -> None:
+    changes["status"] = "qualified"
 
 
 @FOLDS.on(LeadDisqualified)
-def _disqualified(doc: Document, event: LeadDisqualified, envelope: EventEnvelope) -> None:
-    doc.update(status="disqualified", outcome="lost", disqualification_reason=event.reason)
+def _disqualified(changes: Document, event: LeadDisqualified, envelope: EventEnvelope) -> None:
+    changes.update(status="disqualified", outcome="lost", disqualification_reason=event.reason)
 
 
 @FOLDS.on(LeadConverted)
-def _converted(doc: Document, event: LeadConverted, envelope: EventEnvelope) -> None:
-    doc.update(status="converted", outcome="won", converted_into=event.customer_id)
+def _converted(changes: Document, event: LeadConverted, envelope: EventEnvelope) -> None:
+    changes.update(status="converted", outcome="won", converted_into=event.customer_id)
 
 
 @FOLDS.on(LeadScoreOverridden)
-def _overridden(doc: Document, event: LeadScoreOverridden, envelope: EventEnvelope) -> None:
-    doc["score_override"] = event.score
+def _overridden(changes: Document, event: LeadScoreOverridden, envelope: EventEnvelope) -> None:
+    changes["score_override"] = event.score
 
 
 @FOLDS.on(LeadErased)
-def _erased(doc: Document, event: LeadErased, envelope: EventEnvelope) -> None:
-    doc["erased"] = True
+def _erased(changes: Document, event: LeadErased, envelope: EventEnvelope) -> None:
+    changes["erased"] = True
 
 
-def _active(doc: Document, envelope: EventEnvelope) -> None:
+def changes_of(envelope: EventEnvelope) -> Document | None:
+    if envelope.type not in EVENT_TYPES:
+        return None
+    changes: Document = {}
+    FOLDS.apply(changes, envelope)
     if envelope.type != LeadScoreOverridden.event_type:  # the rep's view, not the lead's
-        doc["last_activity_at"] = latest(doc["last_activity_at"], occurred(envelope))
+        changes["active"] = True
+    return changes
 
 
 def fold(document: Document, envelopes: Iterable[EventEnvelope]) -> Document:
-    return fold_once(FOLDS, document, envelopes, then=_active)
+    doc = change_history.record(document, envelopes, changes_of, BLANK | {"active": False})
+    history = doc["history"]
+    # A new lead with an owner is assigned, however the owner came.
+    if doc["status"] == "new" and doc["owner"] is not None:
+        doc["status"] = "assigned"
+    doc.pop("active", None)
+    moved = max((e["occurred_at"] for e in history if e["set"].get("active")), default=None)
+    # As occurred() spells times, like the behaviours it is compared with.
+    doc["last_activity_at"] = datetime.fromisoformat(moved).isoformat() if moved else None
+    doc["applied"] = {f"lead-{doc['_id']}": history[-1]["version"]} if history else {}
+    return doc

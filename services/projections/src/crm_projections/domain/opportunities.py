@@ -30,9 +30,10 @@ from crm_sales_contracts.events import (
     OpportunityWon,
 )
 
+from crm_projections.domain import change_history
 from crm_projections.domain.copies import copy_of
 from crm_projections.domain.folds import Folds
-from crm_projections.domain.wire_values import instant, json_decimal, occurred
+from crm_projections.domain.wire_values import json_decimal, occurred
 
 Document = dict[str, Any]
 Deal = dict[str, Any]
@@ -210,38 +211,16 @@ def empty(opportunity_id: str) -> Document:
 
 
 def fold(document: Document, envelopes: Iterable[EventEnvelope]) -> Document:
-    doc = copy_of(document)
-    history: list[Document] = doc["history"]
-    known = {entry["version"] for entry in history}
-    for envelope in envelopes:
-        changes = changes_of(envelope)
-        if changes is None or envelope.stream_version in known:
-            continue
-        known.add(envelope.stream_version)
-        history.append(
-            {
-                "version": envelope.stream_version,
-                "occurred_at": instant(envelope.occurred_at),
-                "recorded_at": instant(envelope.recorded_at),
-                "set": changes,
-            }
-        )
-    history.sort(key=lambda entry: entry["version"])
-    doc.update(deal_of(history))
-    doc["applied"] = {key_of(doc): history[-1]["version"]} if history else {}
+    doc = change_history.record(document, envelopes, changes_of, BLANK)
+    doc["applied"] = (
+        {f"opportunity-{doc['_id']}": doc["history"][-1]["version"]} if doc["history"] else {}
+    )
     return doc
-
-
-def key_of(doc: Document) -> str:
-    return f"opportunity-{doc['_id']}"
 
 
 def deal_of(history: Iterable[Document]) -> Deal:
     """The deal the entries make, folded in the order given."""
-    deal = copy_of(BLANK)
-    for entry in history:
-        deal.update(entry["set"])
-    return deal
+    return change_history.folded(history, BLANK)
 
 
 def as_of(doc: Document, at: str, basis: Basis = "recorded") -> Deal | None:

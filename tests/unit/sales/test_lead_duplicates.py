@@ -22,7 +22,7 @@ from crm_contacts_contracts.events import (
 )
 from crm_kernel.application import CommandHandler
 from crm_kernel.domain.envelope import Metadata, wrap
-from crm_kernel.domain.errors import DomainError, GoneError, NotFoundError
+from crm_kernel.domain.errors import ConflictError, DomainError, GoneError, NotFoundError
 from crm_kernel.domain.events import personal_fields
 from crm_kernel.privacy import seal_all
 from crm_kernel.relay import Relay
@@ -35,6 +35,7 @@ from crm_sales.domain.customer_points import (
     changes_of,
 )
 from crm_sales.domain.lead import (
+    AssignLead,
     CaptureLead,
     DisqualifyLead,
     EraseLead,
@@ -330,3 +331,37 @@ async def test_sealed_contacts_events_are_opened_with_the_vault_and_learnt() -> 
                   source="crm.contacts", stream_id="customer-c1", expected_version=3, metadata=META)  # fmt: skip
     await points.learn(erased)
     assert index.holding("c1") == set()
+
+
+async def test_a_command_between_the_capture_and_its_report_does_not_turn_it_into_a_409() -> None:
+    app, _, handler, store = capture_app()
+    await app.capture(lead("l1", email="a@ruiz.example"), META)
+    real = handler.handle
+    calls: list[Any] = []
+
+    async def racing(stream: str, command: Any, metadata: Metadata, *args: Any) -> Any:
+        calls.append(command)
+        if isinstance(command, RecordLeadDuplicates) and len(calls) == 2:
+            # Someone assigns the lead between the report's read and its append.
+            await real(stream, AssignLead(lead_id="l2", owner="marta"), metadata)
+            raise ConflictError("stream lead-l2 is at version 2, not 1")
+        return await real(stream, command, metadata, *args)
+
+    handler.handle = racing  # type: ignore[method-assign]
+    outcome = await app.capture(lead("l2", email="a@ruiz.example"), META)
+    assert [d.other_id for d in outcome.possible_duplicates] == ["l1"]
+    assert types(store, "l2") == ["LeadCaptured", "LeadAssigned", "LeadPossibleDuplicateFound"]
+
+
+async def test_a_lead_closed_since_its_capture_is_not_reported_on_redelivery() -> None:
+    app, _, handler, store = capture_app()
+    await app.capture(lead("l1", email="a@ruiz.example"), META)
+    await handler.handle(stream_of("l2"), lead("l2", email="a@ruiz.example", owner="m"), META)
+    await handler.handle(
+        stream_of("l2"), DisqualifyLead(lead_id="l2", reason="x", reasons=("x",)), META
+    )
+    again = await app.ingest(lead("l2", email="a@ruiz.example", owner="m"), META)
+    assert again.possible_duplicates == [] and types(store, "l2") == [
+        "LeadCaptured",
+        "LeadDisqualified",
+    ]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from crm_kernel.application import CommandHandler, CommandResult
 from crm_kernel.domain.envelope import Metadata
+from crm_kernel.domain.errors import ConflictError
 from crm_sales_contracts.events import LeadDuplicateReason, LeadLookalike
 
 from crm_sales.application.ports import LeadLookup
@@ -21,6 +22,8 @@ from crm_sales.domain.lead import (
     stream_of,
 )
 from crm_sales.domain.lead_points import REASONS, points_of
+
+RECORD_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ class LeadCapture:
         if state.status is None:
             return await self.capture(command, metadata)
         unchanged = CommandResult(stream, version, position=0, event_ids=[], state=state)
-        if state.erased:
+        if state.erased or state.status not in OPEN:  # erased, or closed since: no report
             return CaptureOutcome(unchanged, [])
         return await self._report(command, metadata, unchanged)
 
@@ -78,11 +81,23 @@ class LeadCapture:
             await self._index.add_lead(lead_id, kind, value)
         if found:
             reported = tuple((d.other, d.other_id, d.reason) for d in found.values())
-            record = RecordLeadDuplicates(lead_id=lead_id, found=reported)
-            recorded = await self._leads.handle(stream_of(lead_id), record, metadata)
+            recorded = await self._record(
+                RecordLeadDuplicates(lead_id=lead_id, found=reported), metadata
+            )
             if recorded.event_ids:  # the answer names every event, and the last position
                 result = replace(recorded, event_ids=[*result.event_ids, *recorded.event_ids])
         return CaptureOutcome(result, list(found.values()))
+
+    async def _record(self, command: RecordLeadDuplicates, metadata: Metadata) -> CommandResult:
+        """The capture is recorded already: a command that reached the lead in between (an
+        assignment) must not turn it into a 409, so the report is decided again on top."""
+        for attempt in range(RECORD_ATTEMPTS):
+            try:
+                return await self._leads.handle(stream_of(command.lead_id), command, metadata)
+            except ConflictError:
+                if attempt == RECORD_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     async def _open(self, lead_id: str) -> bool:
         """Only open leads count: a disqualified or erased one (or, later, a converted one,

@@ -169,8 +169,8 @@ async def test_a_stop_that_fails_still_starts_a_fresh_consumer() -> None:
 
 
 def test_every_group_consumer_of_the_platform_is_watched() -> None:
-    """The projector, the contacts and sales ingests and sales' reader of contacts' events:
-    each has a watchdog that readiness consults."""
+    """The projector, contacts' ingest and reader of sales' conversions, sales' lead book,
+    ingest and reader of contacts' events: each has a watchdog that readiness consults."""
     from crm_contacts.bootstrap import create_service as contacts
     from crm_kernel.settings import ServiceSettings
     from crm_projections.bootstrap import create_service as projections
@@ -188,6 +188,7 @@ def test_every_group_consumer_of_the_platform_is_watched() -> None:
     assert ingest.watchdogs[0].check in ingest.readiness
     sales = sales_service(settings)
     assert [w.group for w in sales.watchdogs] == [
+        "crm-sales-lead-book",
         "crm-sales-leads-ingest",
         "crm-sales-customer-points",
     ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import time
 import uuid
 from datetime import timedelta
@@ -15,7 +16,7 @@ from pathlib import Path
 import httpx
 from crm_kernel.auth import ALL_SCOPES, issue_token
 from crm_kernel.domain.envelope import topic_for
-from crm_sales.domain.lead import organisation_id_of, prospect_id_of
+from crm_sales.domain.lead import lead_id_for, organisation_id_of, prospect_id_of
 from crm_sales.entrypoints.lead_book import GROUP as LEAD_BOOK
 
 from tests.e2e.test_walking_skeleton import count_events, post, token, view_when
@@ -65,7 +66,7 @@ def capture(platform, **fields) -> str:
         "lead_id": lead_id,
         "person_name": "Ana Ruiz",
         "company_name": "Lámparas Ruiz SL",
-        "email": "ana@ruiz.example",
+        "email": f"ana.{lead_id[:8]}@ruiz.example",  # its own: no duplicate report (ADR 28)
         "channel": "trade_fair",
         "estimated_value": "2400.00",
         "currency": "EUR",
@@ -189,8 +190,13 @@ def run_readme(platform, headings: list[str], reads: int, show: str) -> tuple[st
     script = "\n".join([f"TOKEN={value}", *helpers, *kept, f'echo; echo "SHOW=${show}"'])
     for port, service in (("8102", "sales"), ("8105", "projections")):
         script = script.replace(f"localhost:{port}", platform.urls[service].removeprefix("http://"))
+    # The producer's step: this platform's broker, and this interpreter (which has aiokafka,
+    # while `python3 -m uv` needs uv installed for the python3 on PATH).
+    script = script.replace("127.0.0.1:19092", platform.kafka_bootstrap)
+    script = script.replace("python3 -m uv run python", sys.executable)
     ran = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60)
     assert ran.returncode == 0, ran.stderr
+    assert "Traceback" not in ran.stderr and "No module" not in ran.stderr, ran.stderr
     printed, shown = ran.stdout.rsplit("SHOW=", 1)
     return printed, shown.strip()
 
@@ -206,11 +212,20 @@ def test_the_readmes_leads_example_works_pasted_in_order(platform) -> None:
     refusals = [a["detail"] for a in answers if "detail" in a]
     assert len(refusals) == 1, printed
     assert "is qualified: only a disqualified lead is recycled" in refusals[0][0]["msg"]
-    # Printed: owner, work, qualification, disqualification, recycling, conversion, two team
-    # members, routing, score (the captures and the team's creation go into variables).
-    assert len([a for a in answers if "stream_id" in a]) == 10, printed
+    # Printed: owner, work, qualification, disqualification, recycling, a lead like the first,
+    # conversion, two team members, routing, score (the captures and the team's creation go
+    # into variables).
+    assert len([a for a in answers if "stream_id" in a]) == 11, printed
     routed = [a for a in answers if "owner" in a and "stream_id" in a]
     assert [a["owner"] for a in routed] == ["eva"]
+    # The lead with the first one's phone is reported as its possible duplicate (ADR 28).
+    [alike] = [a for a in answers if a.get("possible_duplicates")]
+    assert alike["possible_duplicates"] == [
+        {"other": "lead", "other_id": lead_id, "reason": "same_phone"}
+    ]
+    # The lead published to the ingest topic, captured under the id its sender's names.
+    [ingested, *_] = timeline_when(platform, lead_id_for("webform", "form-4711"), 1)
+    assert ingested["data"]["email"] == "pablo@ortega.example"
     types = [i["type"].split(".")[2] for i in timeline_when(platform, lead_id, 5)]
     assert types == [
         "LeadCaptured",

@@ -7,7 +7,10 @@ with distinctive values of its own is captured and disqualified with a note (iss
 sealed under the customer id it will have (ADR 26), which nobody erases here. Two more are
 converted (ADR 29): one into a new customer that contacts registers from the sales event,
 one found to be the first customer, so its erasure shreds that lead's key too; the new
-customer and its organisation are erased as well. Afterwards no
+customer and its organisation are erased as well. Two more leads come on sales' ingest topic:
+one with the customer's e-mail, reported as the customer's possible duplicate (ADR 28: sales
+learns customers' e-mails from contacts' events, in a blind index), and one refused, whose
+rejected copy must withhold its personal fields. Afterwards no
 Kafka topic, no database of the platform (event stores, vault, read models) and no service's
 log may hold any of those values: in clear, lower-cased, accent-folded, or (phones) in E.164.
 """
@@ -28,9 +31,9 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from crm_contacts.domain.contact_points import normalise_email, normalise_phone
+from crm_kernel.contact_points import normalise_email, normalise_phone
 from crm_kernel.contexts import CONTEXTS
-from crm_sales.domain.lead import organisation_id_of, prospect_id_of
+from crm_sales.domain.lead import lead_id_for, organisation_id_of, prospect_id_of
 from pymongo import AsyncMongoClient
 
 from tests.e2e.test_contacts import put
@@ -40,6 +43,9 @@ from tests.support import group_caught_up, wait_for
 CONTACTS = "contacts:write"
 INGEST_TOPIC = "crm.contacts.interactions.ingest"
 INGEST_GROUP = "crm-contacts-ingest"
+LEADS_INGEST_TOPIC = "crm.sales.leads.ingest"
+LEADS_INGEST_GROUP = "crm-sales-leads-ingest"
+POINTS_GROUP = "crm-sales-customer-points"
 SCAN_TIMEOUT_S = 25
 ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
@@ -391,6 +397,45 @@ async def ingest(platform, s: Secrets, customer: str, label: str = "ingested sum
         await producer.stop()
 
 
+async def ingest_leads(platform, s: Secrets, tag: str) -> str:
+    """A lead with the customer's e-mail and one refused (its channel), both on sales' ingest
+    topic, from a sender named `source`; the id of the lead captured."""
+    await wait_for(
+        lambda: group_caught_up(platform.kafka_bootstrap, POINTS_GROUP, ("crm.contacts.events",)),
+        20,
+        "sales learnt the customer's e-mail",
+    )
+    source = f"form{tag}"  # not personal: kept on the rejected copy, a canary of that topic
+    good = {
+        "source": source,
+        "external_id": uuid.uuid4().hex,
+        "person_name": s.add("ingested lead's name", f"Leandra Quirós-{tag}"),
+        "email": s.values["e-mail"],  # the customer's: a possible duplicate of theirs
+        "phone": s.add("ingested lead's phone", f"+34 6{digits(2)} {digits(3)} {digits(3)}"),
+        "notes": s.text("ingested lead's notes", f"Viene de {s.word('Almudena')} {s.word('Roig')}"),
+        "channel": "web_form",
+    }
+    s.add("ingested lead's phone: E.164", normalise_phone(good["phone"]))
+    refused = {
+        **good,
+        "external_id": uuid.uuid4().hex,
+        "person_name": s.add("refused lead's name", f"Nicasia Ubeda-{tag}"),
+        "email": s.add("refused lead's e-mail", f"nicasia.{tag}@Refused.Example"),
+        "channel": "carrier pigeon",
+    }
+    producer = AIOKafkaProducer(bootstrap_servers=platform.kafka_bootstrap)
+    await producer.start()
+    try:
+        for body in (good, refused):
+            value = json.dumps(body).encode()
+            await producer.send_and_wait(
+                LEADS_INGEST_TOPIC, value, key=body["external_id"].encode()
+            )
+    finally:
+        await producer.stop()
+    return lead_id_for(source, good["external_id"])
+
+
 # --- scanning ----------------------------------------------------------------------------
 
 CANARY = "canary"  # a non-personal value (the customer id) that proves a place was read
@@ -490,6 +535,7 @@ async def test_no_personal_data_in_clear_anywhere_after_erasure(platform) -> Non
     new_lead = await asyncio.to_thread(drive_conversion, platform, s, tag, None)
     new_customer = prospect_id_of(new_lead)
     await ingest(platform, s, customer)
+    ingested_lead = await ingest_leads(platform, s, tag)
     view = await asyncio.to_thread(
         view_when,
         platform,
@@ -513,6 +559,17 @@ async def test_no_personal_data_in_clear_anywhere_after_erasure(platform) -> Non
         "the lead's events in its timeline",
     )
     assert tag in json.dumps(await asyncio.to_thread(lead_timeline, platform, lead_id))
+    await wait_for(
+        lambda: asyncio.to_thread(lambda: len(lead_timeline(platform, ingested_lead)) >= 2),
+        20,
+        "the ingested lead captured and reported as the customer's possible duplicate",
+    )
+    reported = [
+        (i["data"]["other_id"], i["data"]["reason"])
+        for i in await asyncio.to_thread(lead_timeline, platform, ingested_lead)
+        if i["type"] == "crm.sales.LeadPossibleDuplicateFound.v1"
+    ]
+    assert (customer, "same_email") in reported, reported
 
     ok(
         post(
@@ -543,13 +600,18 @@ async def test_no_personal_data_in_clear_anywhere_after_erasure(platform) -> Non
     await wait_for(
         lambda: group_caught_up(platform.kafka_bootstrap, group), 20, "projections caught up"
     )
-    await wait_for(
-        lambda: group_caught_up(platform.kafka_bootstrap, INGEST_GROUP, (INGEST_TOPIC,)),
-        20,
-        "ingest consumed",
-    )
-    # The ingest topic is a hand-off: handled records are deleted (crm_kernel.adapters.kafka_handoff).
-    await wait_for(lambda: ingest_purged(platform.kafka_bootstrap), 20, "ingest topic purged")
+    for group, topic in ((INGEST_GROUP, INGEST_TOPIC), (LEADS_INGEST_GROUP, LEADS_INGEST_TOPIC)):
+        await wait_for(
+            lambda: group_caught_up(platform.kafka_bootstrap, group, (topic,)),  # noqa: B023
+            20,
+            f"{topic} consumed",
+        )
+        # An ingest topic is a hand-off: handled records are deleted (ADR 18).
+        await wait_for(
+            lambda: ingest_purged(platform.kafka_bootstrap, topic),  # noqa: B023
+            20,
+            f"{topic} purged",
+        )
     export = await asyncio.to_thread(
         httpx.get,
         f"{platform.urls['contacts']}/customers/{customer}/export",
@@ -557,7 +619,7 @@ async def test_no_personal_data_in_clear_anywhere_after_erasure(platform) -> Non
     )
     assert export.status_code == 200 and export.json()["erased"] is True, export.text
 
-    needles = {**s.needles(), customer: CANARY}
+    needles = {**s.needles(), customer: CANARY, f"form{tag}": CANARY}
     in_kafka = await scan_kafka(platform.kafka_bootstrap, needles)
     in_store, databases = await scan_store(platform, needles)
     in_logs = await asyncio.to_thread(scan_logs, platform, needles)
@@ -568,6 +630,7 @@ async def test_no_personal_data_in_clear_anywhere_after_erasure(platform) -> Non
     must_read = {
         *(f"topic crm.{c}.events" for c in CONTEXTS),
         "topic crm.contacts.interactions.rejected",
+        "topic crm.sales.leads.rejected",
         *(f"database {db}" for db in (*platform.databases.values(), platform.vault_database)),
     }
     assert must_read <= read, f"never saw the customer id in {sorted(must_read - read)}"
@@ -582,14 +645,14 @@ async def test_no_personal_data_in_clear_anywhere_after_erasure(platform) -> Non
     )
 
 
-async def ingest_purged(bootstrap: str) -> bool:
+async def ingest_purged(bootstrap: str, topic: str = INGEST_TOPIC) -> bool:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await admin.start()
     await consumer.start()
     try:
-        [described] = await admin.describe_topics([INGEST_TOPIC])
-        partitions = [TopicPartition(INGEST_TOPIC, p["partition"]) for p in described["partitions"]]
+        [described] = await admin.describe_topics([topic])
+        partitions = [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
         starts = await consumer.beginning_offsets(partitions)
         ends = await consumer.end_offsets(partitions)
         return bool(partitions) and all(starts[tp] == ends[tp] for tp in partitions)

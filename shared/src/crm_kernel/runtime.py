@@ -20,6 +20,7 @@ from faststream.specification import AsyncAPI
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from crm_kernel.adapters.kafka_ingest import IngestConsumer
 from crm_kernel.adapters.kafka_publisher import TopicPublisher, declare_event_publisher, new_broker
 from crm_kernel.adapters.kafka_topics import EVENT_TOPICS, ensure_topics
 from crm_kernel.adapters.kafka_watchdog import ConsumerWatchdog, WatchedConsumer, watchdog_for
@@ -96,6 +97,9 @@ class WriteService:
     settings: ServiceSettings
     readiness: list[ReadinessCheck] = field(default_factory=list)
     watchdogs: list[ConsumerWatchdog] = field(default_factory=list)
+    # Created and run by the lifespan; `take_ingest` adds to both.
+    topics: list[str] = field(default_factory=list)
+    background: list[Callable[[WriteService], Awaitable[object]]] = field(default_factory=list)
 
     def watch(self, consumer: WatchedConsumer) -> None:
         """Give a group consumer of this service a watchdog (ADR 24), run beside it, and its
@@ -103,6 +107,17 @@ class WriteService:
         watchdog = watchdog_for(consumer, self.settings.kafka_bootstrap)
         self.watchdogs.append(watchdog)
         self.readiness.append(watchdog.check)
+
+    def take_ingest(self, ingest: IngestConsumer) -> None:
+        """An ingest topic of this service: its topics created, its consumer watched (ADR 24),
+        and the records it handled deleted from the topic (ADR 18)."""
+        self.topics += [ingest.topics.topic, ingest.topics.rejected]
+        self.watch(ingest.consumer)
+
+        async def purge(service: WriteService) -> None:
+            await ingest.purge(service.settings.kafka_bootstrap)
+
+        self.background.append(purge)
 
 
 def build_write_service(
@@ -130,10 +145,10 @@ def build_write_service(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await store.ensure_indexes()
         await ensure_topics(
-            settings.kafka_bootstrap, [*EVENT_TOPICS, *extra_topics], settings.topic_partitions
+            settings.kafka_bootstrap, [*EVENT_TOPICS, *service.topics], settings.topic_partitions
         )
         await broker.start()
-        jobs = [asyncio.create_task(_logged(job(service))) for job in background]
+        jobs = [asyncio.create_task(_logged(job(service))) for job in service.background]
         jobs += [asyncio.create_task(watchdog.run()) for watchdog in service.watchdogs]
         stop = asyncio.Event()
         sweeper = asyncio.create_task(relay.run(settings.relay_interval_s, stop))
@@ -179,6 +194,8 @@ def build_write_service(
         database=database,
         settings=settings,
         readiness=readiness,
+        topics=list(extra_topics),
+        background=list(background),
     )
     return service
 

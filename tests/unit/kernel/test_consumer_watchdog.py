@@ -169,10 +169,12 @@ async def test_a_stop_that_fails_still_starts_a_fresh_consumer() -> None:
 
 
 def test_every_group_consumer_of_the_platform_is_watched() -> None:
-    """The projector and the contacts ingest: each has a watchdog that readiness consults."""
+    """The projector, contacts' ingest and reader of sales' conversions, sales' lead book,
+    ingest and reader of contacts' events: each has a watchdog that readiness consults."""
     from crm_contacts.bootstrap import create_service as contacts
     from crm_kernel.settings import ServiceSettings
     from crm_projections.bootstrap import create_service as projections
+    from crm_sales.bootstrap import create_service as sales_service
 
     from tests.support import JWKS
 
@@ -184,6 +186,13 @@ def test_every_group_consumer_of_the_platform_is_watched() -> None:
     ]
     assert ingest.watchdogs[0].progress.stall_after_s == 12
     assert ingest.watchdogs[0].check in ingest.readiness
+    sales = sales_service(settings)
+    assert [w.group for w in sales.watchdogs] == [
+        "crm-sales-lead-book",
+        "crm-sales-leads-ingest",
+        "crm-sales-customer-points",
+    ]
+    assert all(w.check in sales.readiness for w in sales.watchdogs)
     projector = projections(settings)
     assert projector.watchdog.group == "crm-projections"
     assert projector.watchdog.progress.stall_after_s == 12

@@ -65,8 +65,8 @@ CAPTURE = CaptureLead(
     notes="Met at the Madrid fair",
 )
 CAPTURED = LeadCaptured(
-    **CAPTURE.model_dump(), customer_id=CUSTOMER
-)  # every fact of the command, and the customer id the lead will have
+    **CAPTURE.model_dump() | {"phone": "+34600000001"}, customer_id=CUSTOMER
+)  # every fact of the command (the phone in E.164), and the customer id the lead will have
 ASSIGNED = LeadAssigned(lead_id=LEAD, customer_id=CUSTOMER, owner="marta")
 WORKING = LeadWorkStarted(lead_id=LEAD, customer_id=CUSTOMER)
 QUALIFIED = LeadQualified(lead_id=LEAD, customer_id=CUSTOMER)
@@ -365,7 +365,7 @@ def converted(**changes: Any) -> LeadConverted:
         "person_name": "Ana Ruiz",
         "company_name": "Lámparas Ruiz SL",
         "email": "ana@ruiz.example",
-        "phone": "+34 600 000 001",
+        "phone": "+34600000001",  # E.164, as captured (ADR 28)
         "channel": LeadChannel.TRADE_FAIR,
         "campaign_id": CAPTURE.campaign_id,
         "owner": "marta",

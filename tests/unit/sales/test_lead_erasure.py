@@ -24,6 +24,7 @@ from crm_sales.domain.lead import (
 from crm_sales_contracts.events import LeadErased
 
 from tests.fakes import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
+from tests.unit.sales.fakes import InMemoryLeadIndex
 from tests.unit.sales.test_lead import (
     ASSIGNED,
     CAPTURE,
@@ -87,10 +88,13 @@ async def test_the_erasure_shreds_the_key_and_the_leads_data_reads_as_erased() -
     store, keys = InMemoryEventStore(), InMemoryKeyStore()
     handler = leads(store, keys)
     await handler.handle(stream_of(LEAD), CAPTURE, META)
-    erasure = LeadErasure(handler, keys)
+    index = InMemoryLeadIndex()
+    await index.add_lead(LEAD, "email", "ana@ruiz.example")
+    erasure = LeadErasure(handler, keys, index)
     result = await erasure.erase(LEAD, ERASE.requested_by, ERASE.reason, META)
     assert result.version == 2
     assert await keys.is_erased(CUSTOMER)
+    assert index.holding(LEAD) == set()  # no longer linked to lookalikes (ADR 28)
     captured = (await unseal_all(await store.read_stream(stream_of(LEAD)), keys))[0]
     assert captured.data["person_name"] == ERASED and captured.data["notes"] == ERASED
     assert captured.data["channel"] == "trade_fair"  # not personal: kept
@@ -105,5 +109,5 @@ async def test_asked_again_the_erasure_finishes_a_shredding_cut_short_and_answer
     await handler.handle(stream_of(LEAD), ERASE, META)  # recorded, but the key not yet shredded
     assert not await keys.is_erased(CUSTOMER)
     with pytest.raises(GoneError):
-        await LeadErasure(handler, keys).erase(LEAD, "again", "GDPR", META)
+        await LeadErasure(handler, keys, InMemoryLeadIndex()).erase(LEAD, "again", "GDPR", META)
     assert await keys.is_erased(CUSTOMER)

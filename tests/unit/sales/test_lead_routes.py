@@ -10,6 +10,7 @@ from uuid import uuid4
 
 import pytest
 from crm_kernel.privacy import PREFIX
+from crm_sales.application.lead_capture import LeadCapture
 from crm_sales.bootstrap import create_service
 from crm_sales.domain.lead import DEFAULT_DISQUALIFICATION_REASONS, lead_decider, prospect_id_of
 from crm_sales.entrypoints.leads import router
@@ -19,12 +20,15 @@ from fastapi.testclient import TestClient
 from tests.fakes import InMemoryEventStore
 from tests.support import JWKS
 from tests.unit.kernel.test_request_bodies import refused, service
+from tests.unit.sales.fakes import InMemoryLeadIndex
 
 
 @pytest.fixture
 def api() -> Any:
     client, store = service(router, "sales", lead_decider)
     client.app.state.lead_disqualification_reasons = DEFAULT_DISQUALIFICATION_REASONS
+    leads = client.app.state.handlers.of(lead_decider)
+    client.app.state.lead_capture = LeadCapture(leads, InMemoryLeadIndex())
     with client:
         yield client, store
 
@@ -135,6 +139,8 @@ def test_a_lead_captured_after_the_fact_carries_when_it_came_in(api: Any) -> Non
         ({"company_name": "   "}, "company_name"),
         ({"currency": None}, "currency"),
         ({"occurred_at": 0}, "occurred_at"),
+        ({"email": "ana at ruiz"}, "email"),  # normalised on capture (ADR 28)
+        ({"phone": "600 000 001"}, "phone"),  # no country code
     ],
 )
 def test_a_bad_capture_is_422_naming_the_field_and_appends_nothing(
@@ -203,3 +209,17 @@ def test_the_service_takes_its_reasons_from_its_settings() -> None:
 def test_reasons_come_from_the_environment_as_a_json_list(monkeypatch: Any) -> None:
     monkeypatch.setenv("CRM_LEAD_DISQUALIFICATION_REASONS", '["bad fit", "spam"]')
     assert SalesSettings(auth_jwks=JWKS).lead_disqualification_reasons == ("bad fit", "spam")
+
+
+def test_a_capture_answers_its_possible_duplicates_and_records_them(api: Any) -> None:
+    client, store = api
+    first = capture(client, email="Ana.Ruiz@Ruiz.example", phone="+34 600 000 009")
+    answer = client.post("/leads", json=lead(email="ana.ruiz@ruiz.example", phone=None))
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["possible_duplicates"] == [
+        {"other": "lead", "other_id": first, "reason": "same_email"}
+    ]
+    assert len(answer.json()["event_ids"]) == 2 and answer.json()["version"] == 2
+    assert types(store)[-2:] == ["LeadCaptured", "LeadPossibleDuplicateFound"]
+    alone = client.post("/leads", json=lead(email="other@ruiz.example", phone=None))
+    assert alone.json()["possible_duplicates"] == []

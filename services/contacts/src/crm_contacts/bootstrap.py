@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from crm_kernel.adapters.kafka_handoff import keep_purging
 from crm_kernel.runtime import WriteService, build_write_service
 from crm_kernel.settings import ServiceSettings
 
@@ -11,36 +10,24 @@ from crm_contacts.adapters.upgrades import MongoUpgrades
 from crm_contacts.application.key_tombstones import tombstone_earlier_erasures
 from crm_contacts.application.use_cases import contacts_use_cases
 from crm_contacts.entrypoints import customers, interactions, lead_conversions
-from crm_contacts.entrypoints.ingest import GROUP, INGEST_TOPIC, REJECTED_TOPIC, subscribe_ingest
+from crm_contacts.entrypoints.ingest import subscribe_ingest
 from crm_contacts.entrypoints.lead_conversions import subscribe_conversions
-
-HANDOFF_PURGE_S = 2.0  # how long raw ingest messages outlive their handling, at most
 
 
 def create_service(settings: ServiceSettings | None = None) -> WriteService:
     settings = settings or ServiceSettings()
-    bootstrap = settings.kafka_bootstrap
-
-    async def purge_ingest(_: WriteService) -> None:
-        await keep_purging(bootstrap, INGEST_TOPIC, GROUP, interval_s=HANDOFF_PURGE_S)
-
     service = build_write_service(
         "contacts",
         [customers.router, interactions.router],
         settings,
-        extra_topics=[
-            INGEST_TOPIC,
-            REJECTED_TOPIC,
-            lead_conversions.REJECTED_TOPIC,
-            lead_conversions.DEAD_LETTERS,
-        ],
-        background=[_tombstones, purge_ingest],
+        extra_topics=[lead_conversions.REJECTED_TOPIC, lead_conversions.DEAD_LETTERS],
+        background=[_tombstones],
     )
     index = MongoDuplicateIndex(service.database, service.keys)
     use_cases = contacts_use_cases(service.handlers, index, service.keys, service.store)
     service.app.state.contacts = use_cases
     stall_s = settings.consumer_stall_s
-    service.watch(subscribe_ingest(service.broker, use_cases.interactions, stall_s))
+    service.take_ingest(subscribe_ingest(service.broker, use_cases.interactions, stall_s))
     service.watch(
         subscribe_conversions(service.broker, use_cases.lead_conversions, service.keys, stall_s)
     )

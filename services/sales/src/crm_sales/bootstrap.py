@@ -6,6 +6,9 @@ from crm_kernel.runtime import WriteService, build_write_service
 from crm_kernel.settings import ServiceSettings
 
 from crm_sales.adapters.lead_book import MongoLeadBook
+from crm_sales.adapters.lead_index import MongoLeadIndex
+from crm_sales.application.customer_points import CustomerPoints
+from crm_sales.application.lead_capture import LeadCapture
 from crm_sales.application.lead_conversion import LeadConversion
 from crm_sales.application.lead_erasure import LeadErasure
 from crm_sales.application.round_robin import RoundRobin
@@ -13,6 +16,8 @@ from crm_sales.domain.lead import lead_decider
 from crm_sales.domain.opportunity import opportunity_decider
 from crm_sales.domain.team import team_decider
 from crm_sales.entrypoints import http, lead_book, leads, opportunities, teams
+from crm_sales.entrypoints.customer_points import DEAD_LETTERS, subscribe_customer_points
+from crm_sales.entrypoints.ingest import subscribe_ingest
 from crm_sales.settings import SalesSettings
 
 
@@ -21,11 +26,13 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
     if not isinstance(settings, SalesSettings):
         settings = SalesSettings(**(settings.model_dump() if settings is not None else {}))
     routers = [http.router, leads.router, opportunities.router, teams.router]
-    service = build_write_service("sales", routers, settings, extra_topics=[lead_book.DEAD_LETTERS])
+    topics = [lead_book.DEAD_LETTERS, DEAD_LETTERS]
+    service = build_write_service("sales", routers, settings, extra_topics=topics)
     service.app.state.sales_settings = settings
     service.app.state.lead_disqualification_reasons = settings.lead_disqualification_reasons
     lead_handler = service.handlers.of(lead_decider)
-    service.app.state.lead_erasure = LeadErasure(lead_handler, service.keys)
+    index = MongoLeadIndex(service.database, service.keys)
+    service.app.state.lead_erasure = LeadErasure(lead_handler, service.keys, index)
     service.app.state.lead_conversion = LeadConversion(
         lead_handler, service.handlers.of(opportunity_decider), settings.sales_pipelines
     )
@@ -34,4 +41,10 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
         service.handlers.of(team_decider), lead_handler, book
     )
     service.watch(lead_book.subscribe_lead_book(service.broker, book, settings.consumer_stall_s))
+    captures = LeadCapture(lead_handler, index)
+    service.app.state.lead_capture = captures
+    stall_s = settings.consumer_stall_s
+    service.take_ingest(subscribe_ingest(service.broker, captures, stall_s))
+    points = CustomerPoints(index, service.keys)
+    service.watch(subscribe_customer_points(service.broker, points, stall_s))
     return service

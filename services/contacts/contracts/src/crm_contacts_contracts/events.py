@@ -64,6 +64,15 @@ WEB_KINDS = frozenset(
 )
 
 
+def lookup_kind(kind: ContactPointKind) -> str | None:
+    """Which duplicate lookup a point's value goes to: e-mails match e-mails, every kind of
+    phone number matches every other; other kinds are not matched. Here, beside the kinds, for
+    contacts' lookup and for sales', which learns customers' points from these events (ADR 28)."""
+    if kind is ContactPointKind.EMAIL:
+        return "email"
+    return "phone" if kind in PHONE_KINDS else None
+
+
 class ConsentChannel(StrEnum):
     EMAIL = "email"
     SMS = "sms"

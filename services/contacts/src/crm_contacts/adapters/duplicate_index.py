@@ -2,26 +2,26 @@
 organisation has a similar name.
 
 E-mails and phones are personal data, so the index holds keyed hashes (HMAC-SHA256 under a
-key kept in the key store), never the values. Names of an organisation's contacts are kept
-sealed under each person's own key: erasing a person leaves nothing readable behind. The
-index is derived from the contacts event store and can be rebuilt from it.
+key kept in the key store: the kernel's blind index), never the values. Names of an
+organisation's contacts are kept sealed under each person's own key: erasing a person leaves
+nothing readable behind. The index is derived from the contacts event store and can be
+rebuilt from it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from typing import Any
 
+from crm_kernel.adapters.blind_index import MongoBlindIndex
 from crm_kernel.domain.events import ERASED
 from crm_kernel.ports.keystore import KeyStore
 from crm_kernel.privacy import decrypt_value, encrypt_value
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from crm_contacts.domain.duplicates import similar
 
 LOOKUP_KEY_OWNER = "lookup:contacts-duplicates"
+CUSTOMERS = "customers"  # the role of the ids in the index's entries
 Document = dict[str, Any]
 
 
@@ -29,40 +29,15 @@ class MongoDuplicateIndex:
     """The duplicate lookup (crm_contacts.application.ports.DuplicateLookup) in MongoDB."""
 
     def __init__(self, db: AsyncDatabase[Document], keys: KeyStore) -> None:
-        self._values = db["duplicate_values"]
+        self._values = MongoBlindIndex(db["duplicate_values"], keys, LOOKUP_KEY_OWNER)
         self._members = db["organisation_members"]
         self._keys = keys
-        self._lookup_key: bytes | None = None
-
-    async def _digest(self, kind: str, value: str) -> str:
-        # The index's own key is never erased (it belongs to no customer), so it is read once.
-        if self._lookup_key is None:
-            self._lookup_key = await self._keys.get_or_create(LOOKUP_KEY_OWNER)
-        return hmac.new(self._lookup_key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
     async def add_value(self, customer_id: str, kind: str, value: str) -> list[str]:
-        digest = await self._digest(kind, value)
-        try:
-            before = await self._claim(digest, customer_id)
-        except DuplicateKeyError:
-            # FerretDB's upserts race: another writer inserted it first, now it is there.
-            before = await self._claim(digest, customer_id)
-        return list(before["customers"]) if before else []
-
-    async def _claim(self, digest: str, customer_id: str) -> Document | None:
-        """Add the customer to the digest's entry, made if missing; the entry as it was."""
-        return await self._values.find_one_and_update(
-            {"_id": digest}, {"$addToSet": {"customers": customer_id}}, upsert=True
-        )
+        return (await self._values.add(kind, value, CUSTOMERS, customer_id)).get(CUSTOMERS, [])
 
     async def remove_value(self, customer_id: str, kind: str, value: str) -> None:
-        await self._drop(await self._digest(kind, value), customer_id)
-
-    async def _drop(self, digest: str, customer_id: str) -> None:
-        doc = await self._values.find_one({"_id": digest})
-        if doc is not None:
-            rest = [c for c in doc["customers"] if c != customer_id]
-            await self._values.update_one({"_id": digest}, {"$set": {"customers": rest}})
+        await self._values.drop(await self._values.digest(kind, value), CUSTOMERS, customer_id)
 
     async def similar_members(self, organisation_id: str, name: str) -> list[str]:
         doc = await self._members.find_one({"_id": organisation_id})
@@ -97,7 +72,7 @@ class MongoDuplicateIndex:
 
     async def forget(self, customer_id: str) -> None:
         """Remove the customer from every entry (erasure, or merged away)."""
-        async for doc in self._values.find({"customers": customer_id}):
-            await self._drop(doc["_id"], customer_id)
+        async for digest in self._values.held_by(CUSTOMERS, customer_id):
+            await self._values.drop(digest, CUSTOMERS, customer_id)
         async for doc in self._members.find({"members.customer_id": customer_id}):
             await self.remove_member(doc["_id"], customer_id)

@@ -5,20 +5,13 @@ from __future__ import annotations
 
 import difflib
 
-from crm_contacts_contracts.events import PHONE_KINDS, ContactPointKind, DuplicateReason
+from crm_contacts_contracts.events import DuplicateReason
+from crm_contacts_contracts.events import lookup_kind as lookup_kind  # one home: the contract
 from crm_kernel.text import collapse_spaces, without_accents
 
 NAME_SIMILARITY = 0.85
 # The reason a match gives: a code, never the e-mail or phone that matched (it outlives erasure).
 REASONS = {"email": DuplicateReason.SAME_EMAIL, "phone": DuplicateReason.SAME_PHONE}
-
-
-def lookup_kind(kind: ContactPointKind) -> str | None:
-    """Which lookup a point's value goes to: e-mails match e-mails, every kind of phone number
-    matches every other; other kinds are not matched."""
-    if kind is ContactPointKind.EMAIL:
-        return "email"
-    return "phone" if kind in PHONE_KINDS else None
 
 
 def similar(a: str, b: str) -> bool:

@@ -22,6 +22,7 @@ from crm_contacts_contracts.events import (
 from crm_kernel.domain.decider import Decider, Decisions
 from crm_kernel.domain.errors import DomainError, GoneError, NotFoundError
 from crm_kernel.domain.events import DomainEvent
+from crm_kernel.domain.senders import sender_id
 from pydantic import BaseModel, ConfigDict
 
 # Channels under consent rules; meetings, chats and in-platform messages are not.
@@ -41,7 +42,7 @@ def stream_of(interaction_id: str) -> str:
 
 def interaction_id_for(source: str, external_id: str) -> str:
     """The same sender's id always maps to the same interaction: that is the deduplication."""
-    return str(uuid.uuid5(_SENDER_IDS, f"{source}\x1f{external_id}"))
+    return sender_id(_SENDER_IDS, source, external_id)
 
 
 class CustomerFacts(BaseModel):

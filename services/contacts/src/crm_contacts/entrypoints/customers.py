@@ -19,6 +19,7 @@ from crm_contacts_contracts.events import (
     PersonalDateKind,
 )
 from crm_kernel.application import CommandResult
+from crm_kernel.contact_points import normalise_email, normalise_phone
 from crm_kernel.domain.envelope import utcnow
 from crm_kernel.domain.errors import DomainError
 from crm_kernel.http import CommandAccepted, accept
@@ -37,7 +38,6 @@ from pydantic import BaseModel, Field, field_validator
 
 from crm_contacts.application.duplicates import Outcome
 from crm_contacts.domain import customer as c
-from crm_contacts.domain.contact_points import normalise_email, normalise_phone
 from crm_contacts.entrypoints.dependencies import CustomerHandler, Meta, Reader, UseCases
 
 router = APIRouter(prefix="/customers", tags=["customers"], responses=SUBJECT_COMMAND_ERRORS)

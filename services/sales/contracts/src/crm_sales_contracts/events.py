@@ -157,6 +157,35 @@ class LeadRecycled(DomainEvent):
     customer_id: str
 
 
+# --- a lead's possible duplicates (issue 12, ADR 28) ----------------------------------------
+class LeadDuplicateReason(StrEnum):
+    """Why a lead looks like another lead or a customer: a code, never the value that matched
+    (it outlives an erasure)."""
+
+    SAME_EMAIL = "same_email"
+    SAME_PHONE = "same_phone"
+
+
+class LeadLookalike(StrEnum):
+    """What a lead looks like: another open lead, or an existing customer (contacts')."""
+
+    LEAD = "lead"
+    CUSTOMER = "customer"
+
+
+class LeadPossibleDuplicateFound(DomainEvent):
+    """The lead's normalised e-mail or phone is also an open lead's or an existing customer's:
+    reported, never refused (ADR 28). `other_id` is that lead's id or that customer's id."""
+
+    event_type = "crm.sales.LeadPossibleDuplicateFound.v1"
+
+    lead_id: str
+    customer_id: str
+    other: LeadLookalike
+    other_id: str
+    reason: LeadDuplicateReason
+
+
 class LeadErased(DomainEvent):
     """Right to be forgotten for a lead that never converted: the key of the customer id it
     would have had is shredded, so its personal data is unreadable everywhere. Who asked and

@@ -9,13 +9,17 @@ from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import GoneError
 from crm_kernel.ports.keystore import KeyStore
 
+from crm_sales.application.ports import LeadLookup
 from crm_sales.domain.lead import EraseLead, Lead, LeadCommand, prospect_id_of, stream_of
 
 
 class LeadErasure:
-    def __init__(self, leads: CommandHandler[Lead, LeadCommand], keys: KeyStore) -> None:
+    def __init__(
+        self, leads: CommandHandler[Lead, LeadCommand], keys: KeyStore, index: LeadLookup
+    ) -> None:
         self._leads = leads
         self._keys = keys
+        self._index = index
 
     async def erase(
         self, lead_id: str, requested_by: str, reason: str, metadata: Metadata
@@ -35,3 +39,5 @@ class LeadErasure:
         await self._keys.delete(prospect_id_of(lead_id))
         # Sealed under that key, a snapshot is unreadable now; dropping it is tidying.
         await self._leads.drop_snapshot(stream_of(lead_id))
+        # Its keyed hashes name no one, but would still link it to other leads (ADR 28).
+        await self._index.forget_lead(lead_id)

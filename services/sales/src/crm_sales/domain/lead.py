@@ -20,6 +20,8 @@ message naming the rule, bad values with 422:
 A repeat that would change nothing (the same owner, work started already, qualified already,
 the same disqualification, the same conversion) records nothing; a command on a lead never
 captured is refused with 404. A converted lead's person is a customer: contacts erases it.
+Possible duplicates (ADR 28) are recorded on a captured lead in any status, each once; they
+move nothing.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from uuid import UUID, uuid5
 from crm_kernel.domain.decider import Decider, Decisions
 from crm_kernel.domain.errors import ConflictError, DomainError, GoneError, NotFoundError
 from crm_kernel.domain.events import DomainEvent
+from crm_kernel.domain.senders import sender_id
 from crm_kernel.text import collapse_spaces
 from crm_sales_contracts.events import (
     Currency,
@@ -42,12 +45,15 @@ from crm_sales_contracts.events import (
     LeadChannel,
     LeadConverted,
     LeadDisqualified,
+    LeadDuplicateReason,
     LeadEmail,
     LeadErased,
+    LeadLookalike,
     LeadName,
     LeadNotes,
     LeadOwner,
     LeadPhone,
+    LeadPossibleDuplicateFound,
     LeadQualified,
     LeadRecycled,
     LeadScoreOverridden,
@@ -58,6 +64,7 @@ from crm_sales_contracts.events import (
 )
 from pydantic import BaseModel, ConfigDict
 
+from crm_sales.domain.lead_points import normalised
 from crm_sales.domain.reasons import listed
 
 # The namespace of the customer ids leads name (a UUID5 of the lead id): fixed forever, so a
@@ -93,6 +100,16 @@ def organisation_id_of(lead_id: str) -> str:
 def opportunity_id_of(lead_id: str) -> str:
     """The id of the opportunity opened with the lead's conversion: a retry opens no other."""
     return str(uuid5(PROSPECTS, f"{lead_id}/opportunity"))
+
+
+# The namespace of the ids of leads from the ingest topic: fixed forever, so a redelivered
+# message names the lead it captured already.
+INGESTED_LEADS = UUID("0e3f8b6a-6c1d-5a4e-8f2b-3d9c7e1a5b40")
+
+
+def lead_id_for(source: str, external_id: str) -> str:
+    """The lead a sender's `(source, external_id)` names, always the same one."""
+    return sender_id(INGESTED_LEADS, source, external_id)
 
 
 class LeadStatus(StrEnum):
@@ -187,6 +204,16 @@ class EraseLead(BaseModel):
     reason: str
 
 
+class RecordLeadDuplicates(BaseModel):
+    """Record what the lead looks like (ADR 28): `found` holds (open lead or customer, its
+    id, why), as the capture use case found them in the blind index."""
+
+    model_config = ConfigDict(frozen=True)
+
+    lead_id: str
+    found: tuple[tuple[LeadLookalike, str, LeadDuplicateReason], ...]
+
+
 LeadCommand = (
     CaptureLead
     | AssignLead
@@ -197,6 +224,7 @@ LeadCommand = (
     | ConvertLead
     | OverrideLeadScore
     | EraseLead
+    | RecordLeadDuplicates
 )
 
 
@@ -212,6 +240,7 @@ class Lead:
     facts: LeadCaptured | None = None
     converted: LeadConverted | None = None
     score_override: int | None = None
+    duplicates: frozenset[str] = frozenset()  # the ids of leads and customers reported
 
 
 @dataclass(frozen=True)
@@ -300,7 +329,8 @@ def _cleaned(field: str, value: str) -> str:
     clean = collapse_spaces(value) if field in LINES else value.strip()
     if not clean:
         raise DomainError(f"{field} must not be blank", field=field)
-    return clean
+    # E-mail lower-cased, phone in E.164, as contacts stores them: duplicates match on them.
+    return normalised(field, clean) if field in ("email", "phone") else clean
 
 
 @decide.on(CaptureLead)
@@ -461,6 +491,26 @@ def erase(state: Lead, command: EraseLead) -> list[DomainEvent]:
     ]
 
 
+@decide.on(RecordLeadDuplicates, guard=_captured)
+def record_duplicates(state: Lead, command: RecordLeadDuplicates) -> list[DomainEvent]:
+    """Each lookalike once: one reported already (a redelivery, a second point) records
+    nothing; the lead is never its own duplicate, nor the customer it will become."""
+    found: dict[str, tuple[LeadLookalike, LeadDuplicateReason]] = {}
+    for other, other_id, reason in command.found:
+        found.setdefault(other_id, (other, reason))  # the first reason found is the one given
+    return [
+        LeadPossibleDuplicateFound(
+            lead_id=command.lead_id,
+            customer_id=state.customer_id,
+            other=other,
+            other_id=other_id,
+            reason=reason,
+        )
+        for other_id, (other, reason) in found.items()
+        if other_id not in {*state.duplicates, command.lead_id, state.customer_id}
+    ]
+
+
 def evolve(state: Lead, event: DomainEvent) -> Lead:
     if isinstance(event, LeadCaptured):
         status = LeadStatus.NEW if event.owner is None else LeadStatus.ASSIGNED
@@ -481,6 +531,8 @@ def evolve(state: Lead, event: DomainEvent) -> Lead:
         changes = {"status": LeadStatus.CONVERTED, "converted": event}
     elif isinstance(event, LeadErased):
         changes = {"erased": True, "reason": None, "note": None, "facts": None}
+    elif isinstance(event, LeadPossibleDuplicateFound):
+        changes = {"duplicates": state.duplicates | {event.other_id}}
     return replace(state, **changes)
 
 

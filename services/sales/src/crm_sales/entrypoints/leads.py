@@ -34,13 +34,16 @@ from crm_sales_contracts.events import (
     Currency,
     ForecastCategory,
     LeadChannel,
+    LeadDuplicateReason,
+    LeadLookalike,
     Money,
     Percent,
     Probability,
 )
 from fastapi import APIRouter, Depends, Request
-from pydantic import Field
+from pydantic import BaseModel, Field
 
+from crm_sales.application.lead_capture import LeadCapture
 from crm_sales.application.lead_conversion import LeadConversion, Opening
 from crm_sales.application.lead_erasure import LeadErasure
 from crm_sales.domain.lead import (
@@ -81,8 +84,10 @@ class LeadStepRequest(StepRequest):
     """A step of a lead's lifecycle; `{}` when it happens now."""
 
 
-class CaptureLeadRequest(LeadStepRequest):
-    lead_id: UUID = Field(default_factory=uuid4, description="Give one to make retries safe")
+class LeadFields(LeadStepRequest):
+    """A lead as HTTP clients and the ingest topic send it (e-mail and phone are normalised:
+    lower case, E.164 with the country code)."""
+
     person_name: OptionalLine = optional(LEAD_NAME, description="A person, a company or both")
     company_name: OptionalLine = optional(LEAD_NAME)
     email: OptionalLine = optional(LEAD_EMAIL)
@@ -95,6 +100,22 @@ class CaptureLeadRequest(LeadStepRequest):
     owner: OptionalLine = optional(LEAD_OWNER, description="Assigned at once if given")
     notes: OptionalText = optional(LEAD_NOTES)
 
+    def command(self, lead_id: str) -> CaptureLead:
+        facts = set(LeadFields.model_fields) - {"occurred_at"}
+        return CaptureLead.model_validate(
+            {**self.model_dump(mode="json", include=facts), "lead_id": lead_id}
+        )
+
+
+class CaptureLeadRequest(LeadFields):
+    lead_id: UUID = Field(default_factory=uuid4, description="Give one to make retries safe")
+
+
+class PossibleDuplicate(BaseModel):
+    other: LeadLookalike = Field(description="An open lead, or an existing customer")
+    other_id: UUID = Field(description="That lead's id, or that customer's id")
+    reason: LeadDuplicateReason
+
 
 class LeadCapturedResponse(CommandAccepted):
     lead_id: UUID
@@ -102,22 +123,31 @@ class LeadCapturedResponse(CommandAccepted):
         description="The id the customer will have once the lead converts: its timeline "
         "holds the lead's events now (ADR 26)"
     )
+    possible_duplicates: list[PossibleDuplicate] = Field(
+        default=[], description="Reported, never refused (ADR 28)"
+    )
+
+
+async def _lead_capture(request: Request) -> LeadCapture:
+    capture: LeadCapture = request.app.state.lead_capture
+    return capture
+
+
+Captures = Annotated[LeadCapture, Depends(_lead_capture)]
 
 
 @router.post("/leads", status_code=201, response_model=LeadCapturedResponse)
 async def capture_lead(
-    body: CaptureLeadRequest, metadata: Write, leads: Leads
+    body: CaptureLeadRequest, metadata: Write, captures: Captures
 ) -> LeadCapturedResponse:
-    command = CaptureLead.model_validate(body.model_dump(mode="json", exclude={"occurred_at"}))
-    return await accept_step(
-        leads,
-        stream_of(command.lead_id),
-        command,
-        metadata,
-        body,
-        LeadCapturedResponse,
+    """Open leads and customers with the same e-mail or phone are reported, not refused."""
+    command = body.command(str(body.lead_id))
+    outcome = await captures.capture(command, metadata.happened_at(body.occurred_at))
+    return LeadCapturedResponse.of(
+        outcome.result,
         lead_id=body.lead_id,
         customer_id=prospect_id_of(command.lead_id),
+        possible_duplicates=[PossibleDuplicate(**d.__dict__) for d in outcome.possible_duplicates],
     )
 
 

@@ -14,6 +14,7 @@ from crm_sales_contracts.events import (
     LeadConverted,
     LeadDisqualified,
     LeadErased,
+    LeadPossibleDuplicateFound,
     LeadQualified,
     LeadRecycled,
     LeadWorkStarted,
@@ -160,5 +161,6 @@ LEAD_EVENTS = (
     LeadDisqualified,
     LeadRecycled,
     LeadErased,
+    LeadPossibleDuplicateFound,
 )
 SECTION = Section(blank=blank, folds=FOLDS, absorb=absorb, not_yet_a_customer=LEAD_EVENTS)

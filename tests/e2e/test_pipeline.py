@@ -1,19 +1,29 @@
-"""The sales journey over the whole platform (issue 12; ADR 29, 30): a lead is qualified and
-converted with an opportunity, contacts registers the customer from the event, the deal goes
+"""The sales journey over the whole platform (issue 12; ADR 28-30): a lead from the ingest
+topic is qualified and converted with an opportunity, contacts registers the customer from the event, the deal goes
 through its stages and is won; the pipeline, forecast and win rate answer the figures
 computed by hand, now and as they stood before the win. Bad input is a 422 naming the field,
 an illegal move a 409 naming the rule, and neither appends anything."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from datetime import UTC, datetime
 
 import httpx
-from crm_sales.domain.lead import opportunity_id_of, prospect_id_of
+from crm_sales.domain.lead import lead_id_for, opportunity_id_of, prospect_id_of
 
-from tests.e2e.test_leads import LEADS_BLOCK, SALES, capture, json_objects, ok, put, run_readme
+from tests.e2e.test_lead_ingest import send
+from tests.e2e.test_leads import (
+    LEADS_BLOCK,
+    SALES,
+    json_objects,
+    ok,
+    put,
+    run_readme,
+    timeline_when,
+)
 from tests.e2e.test_walking_skeleton import count_events, post, token, view_when
 
 READ_TIMEOUT_S = 20
@@ -45,9 +55,31 @@ def deal_path(deal: str, step: str) -> str:
     return f"/opportunities/{deal}/{step}"
 
 
-def test_a_lead_becomes_a_won_deal_and_the_figures_follow(platform) -> None:
+async def test_a_lead_from_the_ingest_topic_becomes_a_won_deal_and_the_figures_follow(
+    platform,
+) -> None:
+    """The lead comes as a web form's message on `crm.sales.leads.ingest`."""
     rep = f"rep-{uuid.uuid4().hex[:8]}"  # the figures below are this rep's deals only
-    lead_id = capture(platform, owner=rep, estimated_value="1000.00", currency="EUR")
+    external = uuid.uuid4().hex
+    form = {
+        "source": "webform",
+        "external_id": external,
+        "person_name": "Ana Ruiz",
+        "company_name": "Ruiz Interiores SL",
+        "email": f"ana.{external[:6]}@ruiz.example",
+        "channel": "web_form",
+        "estimated_value": "1000.00",
+        "currency": "EUR",
+        "owner": rep,
+    }
+    await send(platform.kafka_bootstrap, external, form)
+    lead_id = lead_id_for("webform", external)
+    await asyncio.to_thread(timeline_when, platform, lead_id, 1)
+    await asyncio.to_thread(journey, platform, lead_id, rep)
+
+
+def journey(platform, lead_id: str, rep: str) -> None:
+    """Qualified, converted with a deal, a second deal, stages, won: the figures by hand."""
     for step in ("work", "qualification"):
         ok(post(platform, "sales", f"/leads/{lead_id}/{step}", {}, SALES))
     conversion = {

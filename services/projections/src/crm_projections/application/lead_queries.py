@@ -5,7 +5,7 @@ computed when read, so its decay follows the clock without a fold reading it."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from crm_projections.application.pipeline_queries import DealDocuments, TooManyToRead
 from crm_projections.application.ports import TimelineReader
@@ -31,8 +31,7 @@ SHOWN = (
 )
 
 
-class LeadDocuments(DealDocuments, Protocol):
-    pass
+LeadDocuments = DealDocuments  # a read model found by query, as the deals are
 
 
 async def every_lead(store: LeadDocuments) -> list[Document]:

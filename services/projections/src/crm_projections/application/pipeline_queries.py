@@ -32,8 +32,6 @@ class DealDocuments(Protocol):
         self, query: Document, sort: list[tuple[str, int]], limit: int
     ) -> list[Document]: ...
 
-    async def get(self, id_: str) -> Document | None: ...
-
 
 @dataclass(frozen=True)
 class DealFilter:
@@ -72,10 +70,12 @@ class When:
 async def deals(store: DealDocuments, which: DealFilter, when: When) -> list[Deal]:
     """The deals that match, by id: as they are, or as they stood at `when.at`, each with
     its learned probability (and priced by it where its pipeline says)."""
-    return [deal for deal in await _every(store, when) if which.holds(deal)]
+    return [deal for deal in (await _every(store, when))[1] if which.holds(deal)]
 
 
-async def _every(store: DealDocuments, when: When) -> list[Deal]:
+async def _every(store: DealDocuments, when: When) -> tuple[dict[str, Document], list[Deal]]:
+    """Every deal document by id, and every deal (as of `when`) priced: the learned
+    probability needs them all."""
     docs = await store.find({}, sort=[("_id", 1)], limit=MAX_DEALS + 1)
     if len(docs) > MAX_DEALS:
         raise TooManyToRead(f"more than {MAX_DEALS} opportunities: narrow the query")
@@ -84,7 +84,7 @@ async def _every(store: DealDocuments, when: When) -> list[Deal]:
         for doc in docs
         if (deal := opportunities.as_of(doc, when.at, when.basis) if when.as_of else _now(doc))
     ]
-    return pipeline.with_learned(every)
+    return {doc["_id"]: doc for doc in docs}, pipeline.with_learned(every)
 
 
 def _now(doc: Document) -> Deal | None:
@@ -113,8 +113,9 @@ async def deal(
 ) -> Document | None:
     """One deal, readable, with the stages it went through and its history (both times of
     every change: the audit trail)."""
-    doc = await store.get(opportunity_id)
-    found = [d for d in await _every(store, when) if d["opportunity_id"] == opportunity_id]
+    docs, every = await _every(store, when)  # one read serves the deal and its history
+    doc = docs.get(opportunity_id)
+    found = [d for d in every if d["opportunity_id"] == opportunity_id]
     if doc is None or not found:
         return None
     [open_] = await readable(found, keys)

@@ -5,15 +5,17 @@ adapter (values -> holders by role, points per customer)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from crm_sales.application.ports import Lookalikes
+from crm_sales.domain.customer_points import Change, plan_index
 
 
 class InMemoryLeadIndex:
     def __init__(self) -> None:
         self.leads: dict[tuple[str, str], list[str]] = defaultdict(list)
         self.customers: dict[tuple[str, str], list[str]] = defaultdict(list)
-        self.points: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
+        self.points: dict[str, dict[str, tuple[str, str]]] = {}
 
     async def lookalikes(self, kind: str, value: str) -> Lookalikes:
         return Lookalikes(list(self.leads[kind, value]), list(self.customers[kind, value]))
@@ -27,22 +29,19 @@ class InMemoryLeadIndex:
             if lead_id in holders:
                 holders.remove(lead_id)
 
-    async def add_customer_point(
-        self, customer_id: str, point_id: str, kind: str, value: str
-    ) -> None:
-        if customer_id not in self.customers[kind, value]:
-            self.customers[kind, value].append(customer_id)
-        self.points[customer_id][point_id] = (kind, value)
-
-    async def remove_customer_point(self, customer_id: str, point_id: str) -> None:
-        gone = self.points[customer_id].pop(point_id, None)
-        if gone is not None and gone not in self.points[customer_id].values():
-            self.customers[gone].remove(customer_id)
-
-    async def forget_customer(self, customer_id: str) -> None:
-        for point in self.points.pop(customer_id, {}).values():
-            if customer_id in self.customers[point]:
-                self.customers[point].remove(customer_id)
+    async def learn_customers(self, changes: Sequence[Change]) -> None:
+        """The store adapter's own plan, on values keyed by (kind, value)."""
+        plan = plan_index(self.points, changes, lambda kind, value: (kind, value))
+        for value, customer in plan.released:
+            self.customers[value].remove(customer)
+        for value, customer in plan.held:
+            if customer not in self.customers[value]:
+                self.customers[value].append(customer)
+        for customer, points in plan.points.items():
+            if points is None:
+                self.points.pop(customer, None)
+            else:
+                self.points[customer] = points
 
     def holding(self, holder: str) -> set[tuple[str, str]]:
         """Every value `holder` (a lead or a customer) is listed under."""

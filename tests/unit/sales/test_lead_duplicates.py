@@ -189,7 +189,7 @@ def types(store: InMemoryEventStore, lead_id: str) -> list[str]:
 async def test_a_lead_like_an_open_lead_and_a_customer_is_reported_and_recorded() -> None:
     app, index, _, store = capture_app()
     await app.capture(lead("l1", phone="+34 600 000 001"), META)
-    await index.add_customer_point(OTHER_CUSTOMER, "p1", "email", "ana@ruiz.example")
+    await index.learn_customers([PointAdded(OTHER_CUSTOMER, "p1", "email", "ana@ruiz.example")])
     outcome = await app.capture(lead("l2", email="ANA@ruiz.example", phone="+34600000001"), META)
     assert outcome.possible_duplicates == [
         LeadDuplicate(LeadLookalike.CUSTOMER, OTHER_CUSTOMER, EMAIL),

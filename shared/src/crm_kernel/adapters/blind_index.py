@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import AsyncIterator
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
+from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from crm_kernel.adapters.bulk import BulkOutcome, bulk_write_in_chunks
+from crm_kernel.adapters.lookups import find_by_ids
 from crm_kernel.ports.keystore import KeyStore
 
 Document = dict[str, Any]
+DUPLICATE_KEY = 11000
 
 
 class MongoBlindIndex:
@@ -30,10 +35,17 @@ class MongoBlindIndex:
         self._key: bytes | None = None
 
     async def digest(self, kind: str, value: str) -> str:
+        return (await self.digester())(kind, value)
+
+    async def digester(self) -> Callable[[str, str], str]:
+        """The digest as a plain function, for folding a batch without awaiting each value."""
         # The index's own key is never erased (it belongs to no customer), so it is read once.
         if self._key is None:
             self._key = await self._keys.get_or_create(self._key_owner)
-        return hmac.new(self._key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+        key = self._key
+        return lambda kind, value: hmac.new(
+            key, f"{kind}:{value}".encode(), hashlib.sha256
+        ).hexdigest()
 
     async def holders(self, kind: str, value: str) -> dict[str, list[str]]:
         """Role -> the ids holding the value in that role."""
@@ -62,10 +74,43 @@ class MongoBlindIndex:
             rest = [h for h in doc[role] if h != holder]
             await self._entries.update_one({"_id": digest}, {"$set": {role: rest}})
 
+    async def apply(
+        self, role: str, held: Iterable[tuple[str, str]], released: Iterable[tuple[str, str]]
+    ) -> None:
+        """A batch of (digest, holder) pairs listed and unlisted in `role`, in a few bounded
+        bulk commands (one read, then the writes) instead of a round trip per pair."""
+        gone: dict[str, set[str]] = defaultdict(set)
+        for digest, holder in released:
+            gone[digest].add(holder)
+        unlist: list[UpdateOne] = []
+        for doc in await find_by_ids(self._entries, gone):
+            holders = doc.get(role, [])
+            rest = [h for h in holders if h not in gone[doc["_id"]]]
+            if rest != holders:  # read, then $set: the portable subset has no $pull
+                unlist.append(UpdateOne({"_id": doc["_id"]}, {"$set": {role: rest}}))
+        await _written(self._entries, unlist)
+        new: dict[str, set[str]] = defaultdict(set)
+        for digest, holder in held:
+            new[digest].add(holder)
+        listed = [
+            UpdateOne({"_id": d}, {"$addToSet": {role: {"$each": sorted(h)}}}, upsert=True)
+            for d, h in sorted(new.items())
+        ]
+        if (await _written(self._entries, listed)).errors:
+            # FerretDB's upserts race with a capture's own: the entries exist now, list again.
+            await _written(self._entries, listed)
+
     async def held_by(self, role: str, holder: str) -> AsyncIterator[str]:
         """The digests of every value `holder` holds in `role` (a scan: for erasure only)."""
         async for doc in self._entries.find({role: holder}, {"_id": 1}):
             yield doc["_id"]
+
+
+async def _written(entries: AsyncCollection[Document], requests: list[UpdateOne]) -> BulkOutcome:
+    outcome = await bulk_write_in_chunks(entries, requests)
+    if any(e.get("code") != DUPLICATE_KEY for e in outcome.errors):
+        raise BulkWriteError({"writeErrors": outcome.errors})
+    return outcome
 
 
 def _holders(doc: Document | None) -> dict[str, list[str]]:

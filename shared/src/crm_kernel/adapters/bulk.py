@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pymongo import InsertOne, ReplaceOne
+from pymongo import DeleteOne, InsertOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
 Document = dict[str, Any]
-Request = InsertOne[Document] | ReplaceOne[Document]
+Request = InsertOne[Document] | ReplaceOne[Document] | UpdateOne | DeleteOne
 UPDATES_PER_COMMAND = 50  # half of what freezes a stock FerretDB 1.x
 INSERTS_PER_COMMAND = 1_000  # inserts take no per-statement query: only size bounds them
 
@@ -31,7 +31,7 @@ class BulkOutcome:
 async def bulk_write_in_chunks(
     collection: AsyncCollection[Document], requests: Sequence[Request]
 ) -> BulkOutcome:
-    """Unordered writes in bounded commands: replacements 50 a command, inserts 1,000; write
+    """Unordered writes in bounded commands: inserts 1,000 a command, the rest 50; write
     errors are collected, not raised, so the caller decides which of them it expects."""
     outcome = BulkOutcome()
     inserts = [n for n, r in enumerate(requests) if isinstance(r, InsertOne)]

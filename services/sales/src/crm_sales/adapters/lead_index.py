@@ -8,13 +8,19 @@ of a point names the point, not its value.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from crm_kernel.adapters.blind_index import MongoBlindIndex
+from crm_kernel.adapters.bulk import bulk_write_in_chunks
+from crm_kernel.adapters.lookups import find_by_ids
 from crm_kernel.ports.keystore import KeyStore
+from pymongo import DeleteOne, ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 from crm_sales.application.ports import Lookalikes
+from crm_sales.domain.customer_points import Change, plan_index
 
 LOOKUP_KEY_OWNER = "lookup:sales-duplicates"
 LEADS, CUSTOMERS = "leads", "customers"  # the roles in the index's entries
@@ -37,31 +43,27 @@ class MongoLeadIndex:
         async for digest in self._values.held_by(LEADS, lead_id):
             await self._values.drop(digest, LEADS, lead_id)
 
-    async def add_customer_point(
-        self, customer_id: str, point_id: str, kind: str, value: str
-    ) -> None:
-        await self._values.add(kind, value, CUSTOMERS, customer_id)
-        digest = await self._values.digest(kind, value)
-        doc = await self._points.find_one({"_id": customer_id}) or {"points": []}
-        points = [p for p in doc["points"] if p["point_id"] != point_id]
-        points.append({"point_id": point_id, "digest": digest})
-        await self._points.update_one(
-            {"_id": customer_id}, {"$set": {"points": points}}, upsert=True
-        )
-
-    async def remove_customer_point(self, customer_id: str, point_id: str) -> None:
-        doc = await self._points.find_one({"_id": customer_id})
-        if doc is None:
+    async def learn_customers(self, changes: Sequence[Change]) -> None:
+        """A batch of contacts' changes in four bulk commands at most: the customers' points
+        are read at once and folded in memory (crm_sales.domain.customer_points.plan_index);
+        the value entries are written before the points, so a batch retried after a crash
+        between the two finds the entries right and repairs the rest."""
+        if not changes:
             return
-        rest = [p for p in doc["points"] if p["point_id"] != point_id]
-        kept = {p["digest"] for p in rest}  # a mobile may also be the WhatsApp number
-        for point in doc["points"]:
-            if point["point_id"] == point_id and point["digest"] not in kept:
-                await self._values.drop(point["digest"], CUSTOMERS, customer_id)
-        await self._points.update_one({"_id": customer_id}, {"$set": {"points": rest}})
+        found = await find_by_ids(self._points, {c.customer_id for c in changes})
+        before = {d["_id"]: {p["point_id"]: p["digest"] for p in d["points"]} for d in found}
+        plan = plan_index(before, changes, await self._values.digester())
+        await self._values.apply(CUSTOMERS, plan.held, plan.released)
+        writes: list[ReplaceOne[Document] | DeleteOne] = [
+            DeleteOne({"_id": cid})
+            if points is None
+            else ReplaceOne({"_id": cid}, {"points": _listed(points)}, upsert=True)
+            for cid, points in sorted(plan.points.items())
+        ]
+        outcome = await bulk_write_in_chunks(self._points, writes)
+        if outcome.errors:
+            raise BulkWriteError({"writeErrors": outcome.errors})
 
-    async def forget_customer(self, customer_id: str) -> None:
-        doc = await self._points.find_one({"_id": customer_id})
-        for point in doc["points"] if doc else ():
-            await self._values.drop(point["digest"], CUSTOMERS, customer_id)
-        await self._points.delete_one({"_id": customer_id})
+
+def _listed(points: dict[str, str]) -> list[Document]:
+    return [{"point_id": pid, "digest": digest} for pid, digest in sorted(points.items())]

@@ -1,5 +1,5 @@
 """Keeping sales' blind index in step with contacts' customers (ADR 28): each batch of
-contacts' events is opened with the shared key vault and folded into the index. Every change
+contacts' events is opened with the shared key vault and folded into the index at once. It
 is idempotent (a set of holders per value, a map of points per customer), so a redelivered or
 replayed batch changes nothing."""
 
@@ -10,14 +10,7 @@ from crm_kernel.ports.keystore import KeyStore
 from crm_kernel.privacy import unseal_all
 
 from crm_sales.application.ports import LeadLookup
-from crm_sales.domain.customer_points import (
-    LEARNT_FROM,
-    Change,
-    CustomerGone,
-    PointAdded,
-    PointRemoved,
-    changes_of,
-)
+from crm_sales.domain.customer_points import LEARNT_FROM, changes_of
 
 
 class CustomerPoints:
@@ -27,15 +20,5 @@ class CustomerPoints:
 
     async def learn(self, envelopes: list[EventEnvelope]) -> None:
         relevant = [e for e in envelopes if e.type in LEARNT_FROM]
-        for envelope in await unseal_all(relevant, self._keys):
-            for change in changes_of(envelope.event()):
-                await self._apply(change)
-
-    async def _apply(self, change: Change) -> None:
-        match change:
-            case PointAdded(customer_id=cid, point_id=pid, kind=kind, value=value):
-                await self._index.add_customer_point(cid, pid, kind, value)
-            case PointRemoved(customer_id=cid, point_id=pid):
-                await self._index.remove_customer_point(cid, pid)
-            case CustomerGone(customer_id=cid):
-                await self._index.forget_customer(cid)
+        opened = await unseal_all(relevant, self._keys)
+        await self._index.learn_customers([c for e in opened for c in changes_of(e.event())])

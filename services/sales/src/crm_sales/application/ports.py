@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
+
+from crm_sales.domain.customer_points import Change
 
 
 @dataclass(frozen=True)
@@ -28,12 +31,7 @@ class LeadLookup(Protocol):
         """Remove the lead from every entry (its erasure)."""
         ...
 
-    async def add_customer_point(
-        self, customer_id: str, point_id: str, kind: str, value: str
-    ) -> None: ...
-
-    async def remove_customer_point(self, customer_id: str, point_id: str) -> None: ...
-
-    async def forget_customer(self, customer_id: str) -> None:
-        """Remove the customer from every entry (erased, or merged away)."""
+    async def learn_customers(self, changes: Sequence[Change]) -> None:
+        """Fold a batch of what contacts' events say of customers' points, in order
+        (replaying it changes nothing)."""
         ...

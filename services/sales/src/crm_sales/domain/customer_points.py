@@ -9,7 +9,9 @@ customer's read `[erased]` and are not learnt.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from crm_contacts_contracts.events import (
     ContactPointAdded,
@@ -47,6 +49,7 @@ class CustomerGone:
 
 
 Change = PointAdded | PointRemoved | CustomerGone
+K = TypeVar("K")
 # The only events that change anything: the consumer opens no other (no key lookups for them).
 LEARNT_FROM = frozenset(
     e.event_type
@@ -87,3 +90,47 @@ def changes_of(event: DomainEvent) -> list[Change]:
                 *_point(cid, REGISTERED_POINTS[PHONE], PHONE, phone),
             ]
     return []
+
+
+@dataclass(frozen=True)
+class IndexPlan(Generic[K]):
+    """What one batch of changes does to the index, so it is written in a few bulk commands:
+    each customer's points after the batch (None: forgotten), and the (value, customer) pairs
+    the value entries gain and lose. `K` is how a value is keyed (a digest in the store)."""
+
+    points: dict[str, dict[str, K] | None]
+    held: set[tuple[K, str]]
+    released: set[tuple[K, str]]
+
+
+def plan_index(
+    before: Mapping[str, Mapping[str, K]],
+    changes: Sequence[Change],
+    key_of: Callable[[str, str], K],
+) -> IndexPlan[K]:
+    """Fold `changes`, in order, onto the customers' points as stored (`before`: customer ->
+    point id -> value key). A value stays listed for a customer while any of its points holds
+    it (a mobile may also be the WhatsApp number). Re-adding a point lists it again, so a
+    batch replayed after a crash between the two writes repairs the entries."""
+    points: dict[str, dict[str, K] | None] = {}
+    added: set[tuple[K, str]] = set()
+    for change in changes:
+        cid = change.customer_id
+        current = points[cid] if cid in points else dict(before[cid]) if cid in before else None
+        match change:
+            case PointAdded(point_id=pid, kind=kind, value=value):
+                key = key_of(kind, value)
+                points[cid] = {**(current or {}), pid: key}
+                added.add((key, cid))
+            case PointRemoved(point_id=pid):
+                if current is not None:
+                    points[cid] = {p: k for p, k in current.items() if p != pid}
+            case CustomerGone():
+                points[cid] = None
+    held_before = {(k, cid) for cid, mine in before.items() if cid in points for k in mine.values()}
+    held_after = {(k, cid) for cid, mine in points.items() for k in (mine or {}).values()}
+    return IndexPlan(
+        points=points,
+        held=held_after - held_before | added & held_after,
+        released=held_before - held_after,
+    )

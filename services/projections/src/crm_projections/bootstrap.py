@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from crm_kernel.adapters.kafka_publisher import new_broker
-from crm_kernel.adapters.kafka_subscriber import BatchHealth, KafkaDeadLetters, subscribe_batches
+from crm_kernel.adapters.kafka_subscriber import (
+    BatchHealth,
+    Fetch,
+    KafkaDeadLetters,
+    subscribe_batches,
+)
 from crm_kernel.adapters.kafka_topics import (
     EVENT_TOPICS,
     dead_letter_topic,
@@ -97,7 +102,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
         handler=projectors.handle,
         dead_letters=KafkaDeadLetters(broker, dlt),
         listener=ownership,
-        fetch_max_wait_ms=settings.fetch_max_wait_ms,
+        fetch=Fetch(max_wait_ms=settings.fetch_max_wait_ms),
         session_timeout_ms=settings.consumer_session_timeout_ms,
         health=health,
         stall_after_s=settings.consumer_stall_s,

@@ -169,6 +169,22 @@ def _raw_records(message: Any) -> Sequence[ConsumerRecord[Any, Any]]:
     return raw if isinstance(raw, tuple | list) else (raw,)
 
 
+@dataclass(frozen=True)
+class Fetch:
+    """How long the broker may hold a fetch: until `min_bytes` piled up or `max_wait_ms` went
+    by, whichever comes first."""
+
+    min_bytes: int = 1
+    max_wait_ms: int = 500
+
+
+PROMPT = Fetch()  # answered as soon as one record is there: for read models readers wait on
+# For consumers no reader waits on (an index, a book, a hand-off between contexts): under load
+# they wake about twice a second with a batch, not once per event with one, and commit as
+# rarely; each wake-up costs a fetch, a decode and an offset commit (issue 9).
+BACKGROUND = Fetch(min_bytes=64 * 1024, max_wait_ms=500)
+
+
 def subscribe_batches(
     broker: KafkaBroker,
     *,
@@ -179,7 +195,7 @@ def subscribe_batches(
     retry: RetryPolicy = RetryPolicy(),
     max_records: int = 500,
     listener: ConsumerRebalanceListener | None = None,
-    fetch_max_wait_ms: int = 500,
+    fetch: Fetch = PROMPT,
     session_timeout_ms: int = 10_000,
     health: BatchHealth | None = None,
     stall_after_s: float = 30.0,
@@ -203,7 +219,8 @@ def subscribe_batches(
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         partition_assignment_strategy=(RangePartitionAssignor,),
-        fetch_max_wait_ms=fetch_max_wait_ms,
+        fetch_max_wait_ms=fetch.max_wait_ms,
+        fetch_min_bytes=fetch.min_bytes,
         session_timeout_ms=session_timeout_ms,
         title=f"{group_id} projector",
     )

@@ -8,7 +8,7 @@ reason; a concurrent write is retried.
 from __future__ import annotations
 
 import structlog
-from crm_kernel.adapters.kafka_subscriber import KafkaDeadLetters, subscribe_batches
+from crm_kernel.adapters.kafka_subscriber import BACKGROUND, KafkaDeadLetters, subscribe_batches
 from crm_kernel.adapters.kafka_watchdog import WatchedConsumer
 from crm_kernel.domain.envelope import EventEnvelope, Metadata, topic_for
 from crm_kernel.domain.errors import ConflictError, DomainError
@@ -51,6 +51,7 @@ def subscribe_conversions(
         handler=on_events,
         dead_letters=KafkaDeadLetters(broker, DEAD_LETTERS),
         stall_after_s=stall_after_s,
+        fetch=BACKGROUND,
     )
 
 

@@ -34,6 +34,7 @@ from crm_projections.adapters.databases import (
 from crm_projections.adapters.kafka_replay import ReplayProgress, replay
 from crm_projections.adapters.read_models import COLLECTIONS, ReadModels
 from crm_projections.adapters.read_store import BufferedReadStore
+from crm_projections.adapters.timeline_write_behind import WriteBehindTimeline
 from crm_projections.application import rebuild as blue_green
 from crm_projections.application.projectors import Projectors
 from crm_projections.application.rebuild import BatchHandler, Between, Target
@@ -63,24 +64,29 @@ async def rebuild_into(
     client = _client(settings)
     vault = vault_client(settings, client, socketTimeoutMS=ADMIN_SOCKET_TIMEOUT_MS)
 
+    timelines: list[WriteBehindTimeline] = []
+
     async def open_target(name: str) -> Target:
         models = ReadModels.on(FixedDatabase(client[name]))
-        await models.timeline.ensure_indexes()
-        # The new database has one writer until the switch: fold in memory, write once.
-        buffers = customers, activities, deals, leads = tuple(
+        # The new database has one writer until the switch: fold in memory, write once; the
+        # timeline is written behind the fold and indexed at the end.
+        customers, activities, deals, leads = (
             BufferedReadStore(store)
             for store in (models.customers, models.activities, models.opportunities, models.leads)
         )
+        timelines.append(timeline := WriteBehindTimeline(models.timeline))
         projectors = Projectors(
             customers=customers,
             redirects=models.redirects,
             activities_store=activities,
             opportunities_store=deals,
             leads_store=leads,
-            timeline=models.timeline,
+            timeline=timeline,
             keys=MongoKeyStore(vault[settings.vault_database]),
         )
-        return Target(handle=projectors.handle, buffers=buffers)
+        return Target(
+            handle=projectors.handle, buffers=(customers, activities, deals, leads, timeline)
+        )
 
     columns = (
         TextColumn("{task.description}"),
@@ -116,6 +122,8 @@ async def rebuild_into(
             say=console.print,
         )
     finally:
+        for timeline in timelines:
+            await timeline.close()
         await client.close()
         if vault is not client:
             await vault.close()

@@ -5,7 +5,7 @@ into the index; what is not a contacts event goes to the dead-letter topic; watc
 from __future__ import annotations
 
 import crm_contacts_contracts.events  # noqa: F401  (registers contacts' event types for decoding)
-from crm_kernel.adapters.kafka_subscriber import KafkaDeadLetters, subscribe_batches
+from crm_kernel.adapters.kafka_subscriber import BACKGROUND, KafkaDeadLetters, subscribe_batches
 from crm_kernel.adapters.kafka_topics import dead_letter_topic
 from crm_kernel.adapters.kafka_watchdog import WatchedConsumer
 from crm_kernel.domain.envelope import topic_for
@@ -28,4 +28,5 @@ def subscribe_customer_points(
         handler=points.learn,
         dead_letters=KafkaDeadLetters(broker, DEAD_LETTERS),
         stall_after_s=stall_after_s,
+        fetch=BACKGROUND,
     )

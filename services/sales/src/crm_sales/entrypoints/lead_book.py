@@ -3,7 +3,7 @@ committed once the batch is recorded; a redelivered event changes nothing."""
 
 from __future__ import annotations
 
-from crm_kernel.adapters.kafka_subscriber import KafkaDeadLetters, subscribe_batches
+from crm_kernel.adapters.kafka_subscriber import BACKGROUND, KafkaDeadLetters, subscribe_batches
 from crm_kernel.adapters.kafka_watchdog import WatchedConsumer
 from crm_kernel.domain.envelope import EventEnvelope, topic_for
 from faststream.kafka import KafkaBroker
@@ -31,4 +31,5 @@ def subscribe_lead_book(
         handler=on_events,
         dead_letters=KafkaDeadLetters(broker, DEAD_LETTERS),
         stall_after_s=stall_after_s,
+        fetch=BACKGROUND,
     )

@@ -54,6 +54,8 @@ CLEAR_ON_PURPOSE = {
     ("crm.sales.LeadDisqualified.v1", "reason"),
     # Likewise one of CRM_OPPORTUNITY_LOST_REASONS; its note is personal.
     ("crm.sales.OpportunityLost.v1", "reason"),
+    # Likewise one of CRM_QUOTE_REJECTION_REASONS; its note is personal.
+    ("crm.sales.QuoteRejected.v1", "reason"),
 }
 
 

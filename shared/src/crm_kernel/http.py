@@ -323,7 +323,7 @@ class CorrelationMiddleware:
                 )
 
 
-def _error(status_code: int, loc: list[str], message: str, kind: str) -> JSONResponse:
+def _error(status_code: int, loc: list[str | int], message: str, kind: str) -> JSONResponse:
     return JSONResponse(
         status_code=status_code, content={"detail": [{"loc": loc, "msg": message, "type": kind}]}
     )
@@ -376,6 +376,13 @@ def _refreshing_tokens(
     return lifespan_and_tokens
 
 
+def _loc(field: str | None) -> list[str | int]:
+    """Where in the body a domain error points, as a validation error would spell it: a
+    dotted path with positions ("lines.2.list_price") becomes ["body", "lines", 2, ...]."""
+    parts = field.split(".") if field else []
+    return ["body", *(int(p) if p.isdigit() else p for p in parts)]
+
+
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AuthError)
     async def auth_error(_: Request, error: AuthError) -> JSONResponse:
@@ -383,8 +390,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, error: DomainError) -> JSONResponse:
-        loc = ["body", error.field] if error.field else ["body"]
-        return _error(error.status_code, loc, error.message, type(error).__name__)
+        return _error(error.status_code, _loc(error.field), error.message, type(error).__name__)
 
     for kind in STORE_UNAVAILABLE:
         app.add_exception_handler(kind, _store_unavailable)

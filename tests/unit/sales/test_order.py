@@ -101,13 +101,13 @@ class Unrelated(DomainEvent):
 
 
 def test_a_new_order_is_not_placed() -> None:
-    assert order_decider.fold([]) == Order(placed=False)
+    assert order_decider.fold([]) == Order(placed=None)
 
 
 def test_order_placed_marks_the_order_placed() -> None:
-    assert order_decider.fold([PLACED]) == Order(placed=True)
+    assert order_decider.fold([PLACED]) == Order(placed=PLACED)
 
 
 def test_an_event_the_order_does_not_know_leaves_its_state_as_it_was() -> None:
-    assert order_decider.fold([Unrelated()]) == Order(placed=False)
-    assert order_decider.fold([PLACED, Unrelated()]) == Order(placed=True)
+    assert order_decider.fold([Unrelated()]) == Order(placed=None)
+    assert order_decider.fold([PLACED, Unrelated()]) == Order(placed=PLACED)

@@ -11,11 +11,16 @@ from crm_sales.application.customer_points import CustomerPoints
 from crm_sales.application.lead_capture import LeadCapture
 from crm_sales.application.lead_conversion import LeadConversion
 from crm_sales.application.lead_erasure import LeadErasure
+from crm_sales.application.quote_acceptance import QuoteAcceptance
+from crm_sales.application.quote_lines import QuoteLines
 from crm_sales.application.round_robin import RoundRobin
 from crm_sales.domain.lead import lead_decider
 from crm_sales.domain.opportunity import opportunity_decider
+from crm_sales.domain.order import order_decider
+from crm_sales.domain.product import product_decider
+from crm_sales.domain.quote import quote_decider
 from crm_sales.domain.team import team_decider
-from crm_sales.entrypoints import http, lead_book, leads, opportunities, teams
+from crm_sales.entrypoints import http, lead_book, leads, opportunities, products, quotes, teams
 from crm_sales.entrypoints.customer_points import DEAD_LETTERS, subscribe_customer_points
 from crm_sales.entrypoints.ingest import subscribe_ingest
 from crm_sales.settings import SalesSettings
@@ -25,7 +30,14 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
     """`settings`: the kernel's alone take the sales team's lists from the environment."""
     if not isinstance(settings, SalesSettings):
         settings = SalesSettings(**(settings.model_dump() if settings is not None else {}))
-    routers = [http.router, leads.router, opportunities.router, teams.router]
+    routers = [
+        http.router,
+        leads.router,
+        opportunities.router,
+        teams.router,
+        products.router,
+        quotes.router,
+    ]
     topics = [lead_book.DEAD_LETTERS, DEAD_LETTERS]
     service = build_write_service("sales", routers, settings, extra_topics=topics)
     service.app.state.sales_settings = settings
@@ -35,6 +47,12 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
     service.app.state.lead_erasure = LeadErasure(lead_handler, service.keys, index)
     service.app.state.lead_conversion = LeadConversion(
         lead_handler, service.handlers.of(opportunity_decider), settings.sales_pipelines
+    )
+    service.app.state.quote_lines = QuoteLines(service.handlers.of(product_decider))
+    service.app.state.quote_acceptance = QuoteAcceptance(
+        service.handlers.of(quote_decider),
+        service.handlers.of(order_decider),
+        service.handlers.of(opportunity_decider),
     )
     book = MongoLeadBook(service.database)
     service.app.state.round_robin = RoundRobin(

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from crm_kernel.settings import ServiceSettings
-from crm_sales_contracts.events import DISQUALIFICATION_REASON, LOST_REASON
+from crm_sales_contracts.events import DISQUALIFICATION_REASON, LOST_REASON, REJECTION_REASON
 from pydantic import Field, field_validator
 
 from crm_sales.domain.lead import DEFAULT_DISQUALIFICATION_REASONS
 from crm_sales.domain.pipelines import DEFAULT_LOST_REASONS, DEFAULT_PIPELINE, Pipeline
+from crm_sales.domain.quote import DEFAULT_REJECTION_REASONS
 
 
 class SalesSettings(ServiceSettings):
@@ -21,6 +22,10 @@ class SalesSettings(ServiceSettings):
     # Why a deal may be lost: `CRM_OPPORTUNITY_LOST_REASONS`, a JSON list like the above.
     opportunity_lost_reasons: tuple[Annotated[str, LOST_REASON], ...] = Field(
         default=DEFAULT_LOST_REASONS, min_length=1, max_length=100
+    )
+    # Why a customer may turn a quote down: `CRM_QUOTE_REJECTION_REASONS`, a JSON list too.
+    quote_rejection_reasons: tuple[Annotated[str, REJECTION_REASON], ...] = Field(
+        default=DEFAULT_REJECTION_REASONS, min_length=1, max_length=100
     )
     # The business's pipelines: `CRM_SALES_PIPELINES`, a JSON list of
     # {"name": ..., "stages": [{"name": ..., "probability": 0-100, "forecast_category":

@@ -26,16 +26,71 @@ Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Percent = Annotated[int, Field(ge=0, le=100, strict=True)]
 
 
+# Amounts in the currency's own minor units (ISO 4217: no decimals for the yen, three for the
+# Kuwaiti dinar): four places at most here, the currency's own checked in the domain.
+Amount = Annotated[Decimal, Field(ge=0, le=MAX_MONEY, decimal_places=4, max_digits=17)]
+# Tax rates and discounts in percent, to the hundredth (5.5 % VAT, a 12.25 % discount).
+Rate = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2, max_digits=5)]
+
+
+PRODUCT_NAME = Field(min_length=1, max_length=200)
+CATEGORY = Field(min_length=1, max_length=100)
+ProductName = Annotated[str, PRODUCT_NAME]
+Category = Annotated[str, CATEGORY]
+
+
 class OrderLine(BaseModel):
+    """A line as ordered; its unit price in the currency's minor units (a request may be
+    stricter)."""
+
     model_config = ConfigDict(frozen=True)
 
     sku: Sku
     quantity: Quantity
-    unit_price: Money
+    unit_price: Amount
+
+
+class DiscountKind(StrEnum):
+    PERCENT = "percent"  # off the line's gross
+    AMOUNT = "amount"  # off each unit's list price
+
+
+class PricedLine(BaseModel):
+    """A quote's line as priced when it was written: what was asked (quantity, list price,
+    discount, tax rate) and what it came to, each amount rounded half up to the currency's
+    minor unit (tax per line)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sku: Sku
+    name: ProductName
+    quantity: Quantity
+    list_price: Amount
+    discount_kind: DiscountKind | None = None
+    discount_value: Amount | None = None  # a percent, or an amount per unit
+    tax_rate: Rate
+    gross: Amount  # quantity x list price
+    discount: Amount
+    net: Amount  # gross - discount: what revenue counts
+    tax: Amount
+    total: Amount  # net + tax
+
+
+class QuoteTotals(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    subtotal: Amount  # the lines' gross
+    discount: Amount
+    net: Amount
+    tax: Amount
+    total: Amount
 
 
 class OrderPlaced(DomainEvent):
-    """A customer placed an order; `total` is the sum of its lines."""
+    """A customer placed an order. `total` is its net: the lines' nets after discount,
+    excluding tax (what revenue counts); for lines without discount, the sum of quantity x unit
+    price. An order from an accepted quote names it and copies its priced lines (`priced`,
+    with `tax` their tax); its `lines` then list each line's list price."""
 
     event_type = "crm.sales.OrderPlaced.v1"
 
@@ -45,6 +100,10 @@ class OrderPlaced(DomainEvent):
     total: Decimal
     currency: Currency
     payment_method: str | None = None
+    quote_id: str | None = None
+    quote_revision: int | None = None
+    priced: tuple[PricedLine, ...] = ()
+    tax: Amount | None = None
 
 
 # --- leads (issue 12) ------------------------------------------------------------------------
@@ -445,3 +504,113 @@ class TeamLeadRouted(DomainEvent):
     team_id: str
     lead_id: str
     member: LeadOwner
+
+
+# --- products and quotes (issue 13) -------------------------------------------------------------
+# A list price per currency: {"EUR": "12.50", "JPY": "1800"}.
+Prices = Annotated[dict[Currency, Amount], Field(min_length=1, max_length=50)]
+
+
+class ProductAdded(DomainEvent):
+    """A product entered the catalogue (active)."""
+
+    event_type = "crm.sales.ProductAdded.v1"
+
+    sku: Sku
+    name: ProductName
+    category: Category
+    prices: Prices
+    tax_rate: Rate
+
+
+class ProductChanged(DomainEvent):
+    """The product's name, category, prices or tax rate after the change (all of them)."""
+
+    event_type = "crm.sales.ProductChanged.v1"
+
+    sku: Sku
+    name: ProductName
+    category: Category
+    prices: Prices
+    tax_rate: Rate
+
+
+class ProductDeactivated(DomainEvent):
+    """The product is no longer offered: new quotes and orders cannot take it."""
+
+    event_type = "crm.sales.ProductDeactivated.v1"
+
+    sku: Sku
+
+
+class ProductReactivated(DomainEvent):
+    """The product is offered again."""
+
+    event_type = "crm.sales.ProductReactivated.v1"
+
+    sku: Sku
+
+
+QUOTE_TITLE = Field(min_length=1, max_length=200)
+REJECTION_REASON = Field(min_length=1, max_length=100)
+RejectionReason = Annotated[str, REJECTION_REASON]
+# Days a sent quote stays open (Odoo's quotation_validity_days; 0: never expires).
+ValidityDays = Annotated[int, Field(ge=0, le=3_650, strict=True)]
+
+
+class QuoteDrafted(DomainEvent):
+    """Revision `revision` of the quote, as a draft (revision 1 opens the quote; a change to a
+    sent revision drafts the next)."""
+
+    event_type = "crm.sales.QuoteDrafted.v1"
+
+    quote_id: str
+    customer_id: str
+    revision: Annotated[int, Field(ge=1, le=1_000)]
+    opportunity_id: str | None = None
+    title: PersonalStr  # free text: it may name a person (bounds: QUOTE_TITLE, on the request)
+    currency: Currency
+    lines: Annotated[tuple[PricedLine, ...], Field(min_length=1, max_length=200)]
+    totals: QuoteTotals
+    validity_days: ValidityDays
+
+
+class QuoteSent(DomainEvent):
+    """The revision went to the customer and is immutable from now on; open until
+    `valid_until` (inclusive; None: never expires)."""
+
+    event_type = "crm.sales.QuoteSent.v1"
+
+    quote_id: str
+    customer_id: str
+    revision: int
+    sent_on: date
+    valid_until: date | None
+
+
+class QuoteAccepted(DomainEvent):
+    """The customer accepted the latest sent revision; `order_id` is the order it places,
+    with a copy of the revision's lines (`lines`, `totals`)."""
+
+    event_type = "crm.sales.QuoteAccepted.v1"
+
+    quote_id: str
+    customer_id: str
+    revision: int
+    order_id: str
+    opportunity_id: str | None = None
+    currency: Currency
+    lines: tuple[PricedLine, ...]
+    totals: QuoteTotals
+
+
+class QuoteRejected(DomainEvent):
+    """The customer turned the quote down, with a reason from the configured list."""
+
+    event_type = "crm.sales.QuoteRejected.v1"
+
+    quote_id: str
+    customer_id: str
+    revision: int
+    reason: RejectionReason
+    note: OptionalPersonalStr = None

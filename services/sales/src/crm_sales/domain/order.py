@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
 from crm_kernel.domain.decider import Decider, Decisions
 from crm_kernel.domain.errors import ConflictError, DomainError
 from crm_kernel.domain.events import DomainEvent
-from crm_sales_contracts.events import Currency, OrderLine, OrderPlaced
+from crm_sales_contracts.events import Currency, OrderLine, OrderPlaced, PricedLine
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 
@@ -42,6 +43,10 @@ class PlaceOrder(BaseModel):
     lines: tuple[OrderLine, ...]
     currency: Currency
     payment_method: PaymentMethod | None = None
+    # From an accepted quote: its lines as priced, copied (never a reference to the quote).
+    quote_id: str | None = None
+    quote_revision: int | None = None
+    priced: tuple[PricedLine, ...] = ()
 
 
 OrderCommand = PlaceOrder
@@ -49,7 +54,7 @@ OrderCommand = PlaceOrder
 
 @dataclass(frozen=True)
 class Order:
-    placed: bool = False
+    placed: OrderPlaced | None = None
 
 
 decide: Decisions[Order, OrderCommand] = Decisions()
@@ -57,17 +62,27 @@ decide: Decisions[Order, OrderCommand] = Decisions()
 
 @decide.on(PlaceOrder)
 def place(state: Order, command: PlaceOrder) -> list[DomainEvent]:
-    if state.placed:
+    if state.placed is not None and command.quote_id is None:
         raise ConflictError(f"order {command.order_id} was placed already")
     if not command.lines:
         raise DomainError("an order needs at least one line", field="lines")
-    total = sum((line.unit_price * line.quantity for line in command.lines), start=0)
-    return [OrderPlaced(**command.model_dump(), total=total)]
+    if command.priced:
+        total = sum((line.net for line in command.priced), start=Decimal(0))
+        tax: Decimal | None = sum((line.tax for line in command.priced), start=Decimal(0))
+    else:
+        total, tax = sum((ln.unit_price * ln.quantity for ln in command.lines), Decimal(0)), None
+    facts = {name: getattr(command, name) for name in type(command).model_fields}
+    placed = OrderPlaced(**facts, total=total, tax=tax)
+    if state.placed is not None:
+        if state.placed.quote_id == command.quote_id:
+            return []  # the accepted quote's order (its id comes from the quote), asked again
+        raise ConflictError(f"order {command.order_id} was placed already")
+    return [placed]
 
 
 def evolve(state: Order, event: DomainEvent) -> Order:
     if isinstance(event, OrderPlaced):
-        return Order(placed=True)
+        return Order(placed=event)
     return state
 
 

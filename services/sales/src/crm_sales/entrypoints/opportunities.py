@@ -27,7 +27,7 @@ from crm_sales_contracts.events import (
     Money,
     Probability,
 )
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import Field
 
 from crm_sales.domain.opportunity import (
@@ -46,8 +46,7 @@ from crm_sales.domain.opportunity import (
     opportunity_decider,
     stream_of,
 )
-from crm_sales.entrypoints.steps import StepRequest, accept_step, bounded, optional
-from crm_sales.settings import SalesSettings
+from crm_sales.entrypoints.steps import Configured, StepRequest, accept_step, bounded, optional
 
 # Every route: 409 when the deal is won or lost (reopen it first) or a concurrent write won,
 # 410 when its customer was erased, 422 for invalid values (an unknown stage or reason names
@@ -57,14 +56,6 @@ Write = Annotated[Metadata, Depends(write_metadata("sales:write"))]
 Opportunities = Annotated[
     CommandHandler[Opportunity, OpportunityCommand], Depends(handler_of(opportunity_decider))
 ]
-
-
-async def _settings(request: Request) -> SalesSettings:
-    settings: SalesSettings = request.app.state.sales_settings
-    return settings
-
-
-Configured = Annotated[SalesSettings, Depends(_settings)]
 
 
 class OpportunityFields(StepRequest):

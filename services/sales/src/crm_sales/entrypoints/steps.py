@@ -3,15 +3,18 @@ contracts' bounds merged into request fields, and handling the command on its st
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from crm_kernel.application import CommandHandler
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.http import Answer, accept
 from crm_kernel.request_body import RequestBody
 from crm_kernel.timeinput import OccurredAt
+from fastapi import Depends, Request
 from pydantic import Field
 from pydantic.fields import FieldInfo
+
+from crm_sales.settings import SalesSettings
 
 S = TypeVar("S")
 C = TypeVar("C")
@@ -49,3 +52,12 @@ async def accept_step(
     return await accept(
         handler, stream_id, command, metadata.happened_at(body.occurred_at), answer, **extra
     )
+
+
+async def _settings(request: Request) -> SalesSettings:
+    settings: SalesSettings = request.app.state.sales_settings
+    return settings
+
+
+# The sales team's lists and pipelines (crm_sales.settings), for the routes that need them.
+Configured = Annotated[SalesSettings, Depends(_settings)]

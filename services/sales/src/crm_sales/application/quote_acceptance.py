@@ -1,0 +1,102 @@
+"""Accepting a quote (ADR 35): the quote's stream records the acceptance, then the order it
+places is recorded on its own stream with a copy of the accepted revision's lines, then the
+quote's opportunity, if it has one, is priced at the quote's net and won. Three streams, so
+three commands in order. The order's id comes from the quote and its revision, and each
+command records nothing when asked again, so a retry after a failure between them finishes
+the job, as a lead's conversion does (ADR 29)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crm_kernel.application import CommandHandler, CommandResult
+from crm_kernel.domain.envelope import Metadata
+from crm_kernel.domain.errors import ConflictError
+from crm_sales_contracts.events import OrderLine
+
+from crm_sales.domain import opportunity, order, quote
+from crm_sales.domain.opportunity import (
+    ChangeAmount,
+    Opportunity,
+    OpportunityCommand,
+    Status,
+    Win,
+)
+from crm_sales.domain.order import Order, OrderCommand, PlaceOrder
+from crm_sales.domain.quote import AcceptQuote, Quote, QuoteCommand, order_id_of
+
+
+@dataclass(frozen=True)
+class Accepted:
+    quote: CommandResult
+    order: CommandResult
+    opportunity: CommandResult | None
+
+
+class QuoteAcceptance:
+    def __init__(
+        self,
+        quotes: CommandHandler[Quote, QuoteCommand],
+        orders: CommandHandler[Order, OrderCommand],
+        deals: CommandHandler[Opportunity, OpportunityCommand],
+    ) -> None:
+        self._quotes = quotes
+        self._orders = orders
+        self._deals = deals
+
+    async def accept(
+        self, command: AcceptQuote, payment_method: str | None, metadata: Metadata
+    ) -> Accepted:
+        stream = quote.stream_of(command.quote_id)
+        before, _ = await self._quotes.load(stream)
+        if before.latest is not None and before.latest.opportunity_id is not None:
+            await self._check_deal(before.latest.opportunity_id)
+        order_id = before.order_id or order_id_of(command.quote_id, before.revision)
+        accepted = await self._quotes.handle(
+            stream, command.model_copy(update={"order_id": order_id}), metadata
+        )
+        state: Quote = accepted.state
+        latest = state.latest
+        assert latest is not None
+        place = PlaceOrder(
+            order_id=order_id,
+            customer_id=latest.customer_id,
+            lines=tuple(
+                OrderLine(sku=line.sku, quantity=line.quantity, unit_price=line.list_price)
+                for line in latest.lines
+            ),
+            currency=latest.currency,
+            payment_method=payment_method,
+            quote_id=command.quote_id,
+            quote_revision=latest.revision,
+            priced=latest.lines,
+        )
+        placed = await self._orders.handle(order.stream_of(order_id), place, metadata)
+        won = None
+        if latest.opportunity_id is not None:
+            deal = opportunity.stream_of(latest.opportunity_id)
+            net = ChangeAmount(
+                opportunity_id=latest.opportunity_id,
+                amount=latest.totals.net,
+                currency=latest.currency,
+            )
+            deal_state, _ = await self._deals.load(deal)
+            if deal_state.status is Status.OPEN:
+                await self._deals.handle(deal, net, metadata)
+            won = await self._deals.handle(
+                deal, Win(opportunity_id=latest.opportunity_id), metadata
+            )
+        return Accepted(accepted, placed, won)
+
+    async def _check_deal(self, opportunity_id: str) -> None:
+        """A quote whose deal was lost is not accepted: nothing is recorded (reopen it)."""
+        state, _ = await self._deals.load(opportunity.stream_of(opportunity_id))
+        if state.opened is None:
+            raise ConflictError(
+                f"the quote's opportunity {opportunity_id} was never opened: open it first"
+            )
+        if state.status is Status.LOST:
+            raise ConflictError(
+                f"the quote's opportunity {opportunity_id} is lost: reopen it before the "
+                "quote is accepted"
+            )

@@ -1,0 +1,84 @@
+"""Quotes over the whole platform (issue 13; ADR 35): a product in the catalogue, a quote
+priced from it with a discount, sent, revised and sent again, accepted into an order with
+its deal won; the 360 view counts the order's net (line nets after discount, excluding tax),
+figures computed by hand. A late acceptance is a 409 naming the expiry, with nothing added."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.e2e.test_leads import SALES, ok, patch
+from tests.e2e.test_walking_skeleton import post, register, view_when
+
+
+def test_a_quote_priced_from_the_catalogue_is_accepted_into_an_order_and_its_deal_won(
+    platform,
+) -> None:
+    customer = register(
+        platform, name="Marta Vidal", email=f"m.{uuid.uuid4().hex[:8]}@vidal.example"
+    )
+    sku = f"LAMP-{uuid.uuid4().hex[:6]}"
+    product = {"sku": sku, "name": "Desk lamp", "category": "Lighting",
+               "prices": {"EUR": "50.00"}, "tax_rate": "21"}  # fmt: skip
+    ok(post(platform, "sales", "/products", product, SALES), 201)
+    deal = ok(
+        post(platform, "sales", "/opportunities",
+             {"customer_id": customer, "name": "Office lamps", "owner": "marta",
+              "amount": "100.00", "currency": "EUR", "expected_close": "2027-06-30"}, SALES),
+        201,
+    )["opportunity_id"]  # fmt: skip
+    line = {"sku": sku, "quantity": 4, "discount_kind": "percent", "discount_value": "10"}
+    quote = ok(
+        post(platform, "sales", "/quotes",
+             {"customer_id": customer, "opportunity_id": deal, "title": "Lamps for Marta",
+              "currency": "EUR", "lines": [line]}, SALES),
+        201,
+    )["quote_id"]  # fmt: skip
+    ok(post(platform, "sales", f"/quotes/{quote}/sending", {}, SALES))
+    # The customer wants five: revision 2, a draft until it is sent.
+    ok(patch(platform, f"/quotes/{quote}", {"lines": [{**line, "quantity": 5}]}))
+    draft = post(platform, "sales", f"/quotes/{quote}/acceptance", {}, SALES)
+    assert draft.status_code == 409 and "send it before it is accepted" in draft.text
+    ok(post(platform, "sales", f"/quotes/{quote}/sending", {}, SALES))
+    accepted = ok(
+        post(platform, "sales", f"/quotes/{quote}/acceptance", {"payment_method": "card"}, SALES)
+    )
+    assert accepted["opportunity"] is not None
+    # 5 x 50.00 = 250.00; 10 % off = 25.00; net 225.00 (tax 47.25 is not revenue).
+    view = view_when(platform, customer, lambda v: v["sales"]["orders_count"] == 1)
+    assert view["sales"]["revenue_by_currency"] == {"EUR": "225.00"}
+    [order] = view["sales"]["orders"]
+    assert (order["id"], order["total"], order["items"]) == (accepted["order_id"], "225.00", 5)
+    won = view_when(
+        platform,
+        customer,
+        lambda v: [d["status"] for d in v["sales"]["opportunities"]] == ["won"],
+    )
+    assert won["sales"]["opportunities"][0]["amount"] == "225.00"
+
+
+def test_a_quote_accepted_after_its_validity_is_refused(platform) -> None:
+    customer = register(
+        platform, name="Luis Pardo", email=f"l.{uuid.uuid4().hex[:8]}@pardo.example"
+    )
+    sku = f"DESK-{uuid.uuid4().hex[:6]}"
+    product = {"sku": sku, "name": "Desk", "category": "Furniture",
+               "prices": {"JPY": "48000"}, "tax_rate": "10"}  # fmt: skip
+    ok(post(platform, "sales", "/products", product, SALES), 201)
+    quote = ok(
+        post(platform, "sales", "/quotes",
+             {"customer_id": customer, "title": "A desk", "currency": "JPY",
+              "lines": [{"sku": sku, "quantity": 1}], "validity_days": 7}, SALES),
+        201,
+    )["quote_id"]  # fmt: skip
+    ok(
+        post(
+            platform,
+            "sales",
+            f"/quotes/{quote}/sending",
+            {"occurred_at": "2026-11-02T10:00:00Z"},
+            SALES,
+        )
+    )
+    late = post(platform, "sales", f"/quotes/{quote}/acceptance", {}, SALES)
+    assert late.status_code == 409 and "expired on 2026-11-09" in late.text

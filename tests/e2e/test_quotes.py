@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.e2e.test_leads import SALES, ok, patch
+from tests.e2e.test_leads import LEADS_BLOCK, SALES, json_objects, ok, patch, run_readme
 from tests.e2e.test_walking_skeleton import post, register, view_when
 
 
@@ -82,3 +82,22 @@ def test_a_quote_accepted_after_its_validity_is_refused(platform) -> None:
     )
     late = post(platform, "sales", f"/quotes/{quote}/acceptance", {}, SALES)
     assert late.status_code == 409 and "expired on 2026-11-09" in late.text
+
+
+def test_the_readmes_quotes_example_works_pasted_in_order(platform) -> None:
+    """The leads block (it makes $PROSPECT), then the products and quotes block."""
+    printed, prospect = run_readme(
+        platform,
+        [LEADS_BLOCK, "### The sales context: products and quotes"],
+        reads=4,  # the leads block's three, and this block's one
+        show="PROSPECT",
+    )
+    refusals = [a["detail"][0]["msg"] for a in json_objects(printed) if "detail" in a]
+    assert len(refusals) == 2, printed  # the leads block's one, and the draft's acceptance
+    assert "send it before it is accepted" in refusals[1]
+    view = view_when(platform, prospect, lambda v: v["sales"]["orders_count"] == 1)
+    assert view["sales"]["revenue_by_currency"] == {"EUR": "2430.00"}
+    assert (view["sales"]["orders"][0]["items"], view["sales"]["payment_methods"]) == (
+        45,
+        ["transfer"],
+    )

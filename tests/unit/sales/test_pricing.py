@@ -87,6 +87,12 @@ def test_a_price_finer_than_its_currency_or_a_discount_above_the_price_is_refuse
     with pytest.raises(DomainError, match="both its kind"):
         price_line(line(discount_kind=DiscountKind.PERCENT), "EUR", 0)
     assert exact(D("2.1"), "EUR", "x") == D("2.10")
+    with pytest.raises(DomainError, match="more than the 1000000000000") as refused:
+        price_line(line(quantity=1_000_000, list_price=D("9999999")), "EUR", 1)
+    assert refused.value.field == "lines.1.quantity"
+    big = price_line(line(quantity=1, list_price=D("900000000000"), tax_rate=D("0")), "EUR", 0)
+    with pytest.raises(DomainError, match="the lines come to more than"):
+        totals_of((big, big))
 
 
 def test_totals_are_the_sums_of_the_lines() -> None:

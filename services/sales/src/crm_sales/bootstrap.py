@@ -11,6 +11,7 @@ from crm_sales.application.customer_points import CustomerPoints
 from crm_sales.application.lead_capture import LeadCapture
 from crm_sales.application.lead_conversion import LeadConversion
 from crm_sales.application.lead_erasure import LeadErasure
+from crm_sales.application.order_intake import OrderIntake
 from crm_sales.application.quote_acceptance import QuoteAcceptance
 from crm_sales.application.quote_lines import QuoteLines
 from crm_sales.application.round_robin import RoundRobin
@@ -23,6 +24,7 @@ from crm_sales.domain.team import team_decider
 from crm_sales.entrypoints import http, lead_book, leads, opportunities, products, quotes, teams
 from crm_sales.entrypoints.customer_points import DEAD_LETTERS, subscribe_customer_points
 from crm_sales.entrypoints.ingest import subscribe_ingest
+from crm_sales.entrypoints.order_ingest import subscribe_order_ingest
 from crm_sales.settings import SalesSettings
 
 
@@ -63,6 +65,8 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
     service.app.state.lead_capture = captures
     stall_s = settings.consumer_stall_s
     service.take_ingest(subscribe_ingest(service.broker, captures, stall_s))
+    intake = OrderIntake(service.handlers.of(order_decider))
+    service.take_ingest(subscribe_order_ingest(service.broker, intake, stall_s))
     points = CustomerPoints(index, service.keys)
     service.watch(subscribe_customer_points(service.broker, points, stall_s))
     return service

@@ -16,7 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from crm_kernel.domain.errors import DomainError
-from crm_sales_contracts.events import DiscountKind, PricedLine, QuoteTotals
+from crm_sales_contracts.events import MAX_MONEY, DiscountKind, PricedLine, QuoteTotals
 from pydantic import BaseModel, ConfigDict
 
 from crm_sales.domain.money import exact, rounded
@@ -71,6 +71,12 @@ def price_line(asked: LineAsked, currency: str, at: int) -> PricedLine:
             )
     net = gross - discount
     tax = rounded(net * asked.tax_rate / HUNDRED, currency)
+    if max(gross, net + tax) > MAX_MONEY:
+        raise DomainError(
+            f"the line comes to {max(gross, net + tax)} {currency}, more than the {MAX_MONEY} "
+            "an amount may be",
+            field=f"{where}.quantity",
+        )
     return PricedLine(
         **asked.model_dump(),
         gross=rounded(gross, currency),
@@ -82,6 +88,9 @@ def price_line(asked: LineAsked, currency: str, at: int) -> PricedLine:
 
 
 def totals_of(lines: tuple[PricedLine, ...]) -> QuoteTotals:
+    """The lines' sums; a 422 when they come to more than an amount may be."""
+    if sum((line.total for line in lines), Decimal(0)) > MAX_MONEY:
+        raise DomainError(f"the lines come to more than {MAX_MONEY}", field="lines")
     return QuoteTotals(
         subtotal=sum((line.gross for line in lines), Decimal(0)),
         discount=sum((line.discount for line in lines), Decimal(0)),

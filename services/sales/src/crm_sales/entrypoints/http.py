@@ -36,8 +36,9 @@ class OrderLineRequest(RequestBody):
     unit_price: Money
 
 
-class PlaceOrderRequest(RequestBody):
-    order_id: UUID = Field(default_factory=uuid4, description="Give one to make retries safe")
+class OrderFields(RequestBody):
+    """An order as HTTP clients and the ingest topic send it."""
+
     customer_id: UUID
     lines: list[OrderLineRequest] = Field(min_length=1, max_length=500)
     currency: Currency = Field(examples=["EUR"])
@@ -47,6 +48,10 @@ class PlaceOrderRequest(RequestBody):
     occurred_at: OccurredAt | None = Field(
         default=None, description="When it was placed, if before now (an imported order)"
     )
+
+
+class PlaceOrderRequest(OrderFields):
+    order_id: UUID = Field(default_factory=uuid4, description="Give one to make retries safe")
 
 
 class OrderPlacedResponse(CommandAccepted):

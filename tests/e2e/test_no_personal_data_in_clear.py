@@ -228,20 +228,7 @@ def drive(platform, s: Secrets, tag: str) -> tuple[str, str]:
         f"Ver {s.word('muestras')} para {s.word('Inmaculada')} en {s.word('Getafe')}",
     )
     schedule_activities(platform, s, customer, notes)
-    ok(
-        post(
-            platform,
-            "sales",
-            "/orders",
-            {
-                "customer_id": customer,
-                "currency": "EUR",
-                "payment_method": "card",
-                "lines": [{"sku": "LAMP-1", "quantity": 2, "unit_price": "19.95"}],
-            },
-            "sales:write",
-        )
-    )
+    drive_sales(platform, s, customer)
     ok(
         post(
             platform,
@@ -270,6 +257,43 @@ def drive(platform, s: Secrets, tag: str) -> tuple[str, str]:
         )
     )
     return customer, merged
+
+
+def drive_sales(platform, s: Secrets, customer: str) -> None:
+    """An order, and a quote with its personal free texts."""
+    ok(
+        post(
+            platform,
+            "sales",
+            "/orders",
+            {
+                "customer_id": customer,
+                "currency": "EUR",
+                "payment_method": "card",
+                "lines": [{"sku": "LAMP-1", "quantity": 2, "unit_price": "19.95"}],
+            },
+            "sales:write",
+        )
+    )
+    drive_quote(platform, s, customer)
+
+
+def drive_quote(platform, s: Secrets, customer: str) -> None:
+    """A quote's title and a rejection's note are free texts: personal (ADR 35)."""
+    sku = f"Q-{letters()}"
+    product = {"sku": sku, "name": "Lamp", "category": "Lighting", "prices": {"EUR": "10.00"},
+               "tax_rate": "21"}  # fmt: skip
+    ok(post(platform, "sales", "/products", product, "sales:write"))
+    title = s.text("quote title", f"Lámparas para {s.word('Bartolomé')} en {s.word('Leganés')}")
+    quote = ok(
+        post(platform, "sales", "/quotes",
+             {"customer_id": customer, "title": title, "currency": "EUR",
+              "lines": [{"sku": sku, "quantity": 2}]}, "sales:write"),
+    )["quote_id"]  # fmt: skip
+    ok(post(platform, "sales", f"/quotes/{quote}/sending", {}, "sales:write"))
+    note = s.text("rejection note", f"{s.word('Eufrasia')} prefiere {s.word('Carabanchel')}")
+    ok(post(platform, "sales", f"/quotes/{quote}/rejection", {"reason": "price", "note": note},
+            "sales:write"))  # fmt: skip
 
 
 def record_profile_reasons(platform, s: Secrets, base: str) -> None:

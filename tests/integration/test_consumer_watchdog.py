@@ -12,7 +12,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from crm_kernel import wire
 from crm_kernel.adapters.kafka_publisher import new_broker
-from crm_kernel.adapters.kafka_subscriber import subscribe_batches
+from crm_kernel.adapters.kafka_subscriber import Fetch, subscribe_batches
 from crm_kernel.adapters.kafka_topics import ensure_topics, records_behind
 from crm_kernel.adapters.kafka_watchdog import ConsumerWatchdog, kafka_lag_probe
 from crm_kernel.domain.envelope import EventEnvelope
@@ -60,7 +60,7 @@ async def test_a_consumer_whose_commit_never_returns_is_restarted_and_delivers_t
         group_id=group,
         handler=handler,
         dead_letters=NoDeadLetters(),
-        fetch_max_wait_ms=10,
+        fetch=Fetch(max_wait_ms=10),
         stall_after_s=2,
     )
     watchdog = ConsumerWatchdog(

@@ -56,6 +56,9 @@ CLEAR_ON_PURPOSE = {
     ("crm.sales.OpportunityLost.v1", "reason"),
     # Likewise one of CRM_QUOTE_REJECTION_REASONS; its note is personal.
     ("crm.sales.QuoteRejected.v1", "reason"),
+    # One of CRM_ORDER_CANCELLATION_REASONS and CRM_RETURN_REASONS: codes, with no note beside.
+    ("crm.sales.OrderCancelled.v1", "reason"),
+    ("crm.sales.OrderLineReturned.v1", "reason"),
 }
 
 

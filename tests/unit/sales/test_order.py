@@ -100,14 +100,20 @@ class Unrelated(DomainEvent):
     """An event the order does not know (no type name: not registered)."""
 
 
+def order_placed() -> Order:
+    """The state after PLACED: placed, nothing of its lines delivered or returned yet."""
+    zeros = (0,) * len(PLACED.lines)
+    return Order(placed=PLACED, fulfilled=zeros, returned=zeros)
+
+
 def test_a_new_order_is_not_placed() -> None:
     assert order_decider.fold([]) == Order(placed=None)
 
 
 def test_order_placed_marks_the_order_placed() -> None:
-    assert order_decider.fold([PLACED]) == Order(placed=PLACED)
+    assert order_decider.fold([PLACED]) == order_placed()
 
 
 def test_an_event_the_order_does_not_know_leaves_its_state_as_it_was() -> None:
     assert order_decider.fold([Unrelated()]) == Order(placed=None)
-    assert order_decider.fold([PLACED, Unrelated()]) == Order(placed=PLACED)
+    assert order_decider.fold([PLACED, Unrelated()]) == order_placed()

@@ -5,10 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from crm_kernel.settings import ServiceSettings
-from crm_sales_contracts.events import DISQUALIFICATION_REASON, LOST_REASON, REJECTION_REASON
+from crm_sales_contracts.events import (
+    DISQUALIFICATION_REASON,
+    LOST_REASON,
+    ORDER_REASON,
+    REJECTION_REASON,
+)
 from pydantic import Field, field_validator
 
 from crm_sales.domain.lead import DEFAULT_DISQUALIFICATION_REASONS
+from crm_sales.domain.order import DEFAULT_CANCELLATION_REASONS, DEFAULT_RETURN_REASONS
 from crm_sales.domain.pipelines import DEFAULT_LOST_REASONS, DEFAULT_PIPELINE, Pipeline
 from crm_sales.domain.quote import DEFAULT_REJECTION_REASONS
 
@@ -26,6 +32,14 @@ class SalesSettings(ServiceSettings):
     # Why a customer may turn a quote down: `CRM_QUOTE_REJECTION_REASONS`, a JSON list too.
     quote_rejection_reasons: tuple[Annotated[str, REJECTION_REASON], ...] = Field(
         default=DEFAULT_REJECTION_REASONS, min_length=1, max_length=100
+    )
+    # Why an order may be cancelled, and why a line may come back:
+    # `CRM_ORDER_CANCELLATION_REASONS` and `CRM_RETURN_REASONS`, JSON lists too.
+    order_cancellation_reasons: tuple[Annotated[str, ORDER_REASON], ...] = Field(
+        default=DEFAULT_CANCELLATION_REASONS, min_length=1, max_length=100
+    )
+    return_reasons: tuple[Annotated[str, ORDER_REASON], ...] = Field(
+        default=DEFAULT_RETURN_REASONS, min_length=1, max_length=100
     )
     # The business's pipelines: `CRM_SALES_PIPELINES`, a JSON list of
     # {"name": ..., "stages": [{"name": ..., "probability": 0-100, "forecast_category":

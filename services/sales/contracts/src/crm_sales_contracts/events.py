@@ -614,3 +614,59 @@ class QuoteRejected(DomainEvent):
     revision: int
     reason: RejectionReason
     note: OptionalPersonalStr = None
+
+
+# --- the order's lifecycle (issue 13) -----------------------------------------------------------
+# A reason from a configured list (CRM_ORDER_CANCELLATION_REASONS, CRM_RETURN_REASONS): a code,
+# never the customer's words.
+ORDER_REASON = Field(min_length=1, max_length=100)
+OrderReason = Annotated[str, ORDER_REASON]
+LineNumber = Annotated[int, Field(ge=0, le=499, strict=True)]  # the line's place in the order
+
+
+class LineQuantity(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    line: LineNumber
+    sku: Sku
+    quantity: Quantity
+
+
+class OrderFulfilled(DomainEvent):
+    """These quantities of the order's lines were delivered; `complete` once every line is."""
+
+    event_type = "crm.sales.OrderFulfilled.v1"
+
+    order_id: str
+    customer_id: str
+    lines: Annotated[tuple[LineQuantity, ...], Field(min_length=1, max_length=500)]
+    complete: bool
+
+
+class OrderCancelled(DomainEvent):
+    """The order was cancelled before anything of it was delivered; its net no longer counts."""
+
+    event_type = "crm.sales.OrderCancelled.v1"
+
+    order_id: str
+    customer_id: str
+    reason: OrderReason
+    total: Decimal
+    currency: Currency
+
+
+class OrderLineReturned(DomainEvent):
+    """The customer returned `quantity` of a delivered line; `net` is their share of the
+    line's net, which no longer counts as revenue. One per return line (`return_id`)."""
+
+    event_type = "crm.sales.OrderLineReturned.v1"
+
+    order_id: str
+    customer_id: str
+    return_id: str
+    line: LineNumber
+    sku: Sku
+    quantity: Quantity
+    net: Amount
+    currency: Currency
+    reason: OrderReason

@@ -55,7 +55,7 @@ from crm_sales_contracts.events import (
 from pydantic import BaseModel, ConfigDict
 
 from crm_sales.domain.pipelines import Pipeline, Stage
-from crm_sales.domain.reasons import listed
+from crm_sales.domain.reasons import required
 
 
 def stream_of(opportunity_id: str) -> str:
@@ -349,11 +349,7 @@ def win(state: Opportunity, command: Win) -> list[DomainEvent]:
 
 @decide.on(Lose, guard=_opened)
 def lose(state: Opportunity, command: Lose) -> list[DomainEvent]:
-    reason = listed(command.reason, command.reasons)
-    if reason is None:
-        raise DomainError(
-            f"a lost deal needs a reason, one of: {', '.join(command.reasons)}", field="reason"
-        )
+    reason = required(command.reason, command.reasons, "a lost deal")
     note = None if command.note is None else command.note.strip() or None
     if state.status is Status.LOST and (state.reason, state.note) == (reason, note):
         return []  # lost so already: a retry

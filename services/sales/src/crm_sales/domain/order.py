@@ -1,17 +1,58 @@
-"""The order aggregate: commands, state, one decision per command, and evolve."""
+"""The order aggregate: commands, state, one decision per command, and evolve.
+
+    command   from                          to / records
+    place     (none yet)                    placed
+    fulfil    placed, partly fulfilled      these quantities delivered (default: the rest)
+    cancel    placed, nothing delivered     cancelled, with a listed reason: terminal
+    return    delivered quantities          a return line (reason listed), once per return id
+
+A quantity beyond what is left to deliver or to return is a 409 naming the line and what is
+left; so is any command on a cancelled order. A returned line's net is its share of the line's
+net (rounded half up), so returns reduce revenue by what the line counted.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
 from crm_kernel.domain.decider import Decider, Decisions
-from crm_kernel.domain.errors import ConflictError, DomainError
+from crm_kernel.domain.errors import ConflictError, DomainError, NotFoundError
 from crm_kernel.domain.events import DomainEvent
-from crm_sales_contracts.events import Currency, OrderLine, OrderPlaced, PricedLine
+from crm_sales_contracts.events import (
+    Currency,
+    LineQuantity,
+    OrderCancelled,
+    OrderFulfilled,
+    OrderLine,
+    OrderLineReturned,
+    OrderPlaced,
+    PricedLine,
+)
 from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+from crm_sales.domain.money import rounded
+from crm_sales.domain.reasons import required
+
+# The lists a cancellation's and a return's reason come from, unless the settings say otherwise
+# (CRM_ORDER_CANCELLATION_REASONS, CRM_RETURN_REASONS).
+DEFAULT_CANCELLATION_REASONS = (
+    "customer request",
+    "out of stock",
+    "payment failed",
+    "duplicate",
+    "other",
+)
+DEFAULT_RETURN_REASONS = (
+    "defective",
+    "damaged in transit",
+    "wrong item",
+    "not as described",
+    "no longer needed",
+    "other",
+)
 
 
 def stream_of(order_id: str) -> str:
@@ -49,12 +90,54 @@ class PlaceOrder(BaseModel):
     priced: tuple[PricedLine, ...] = ()
 
 
-OrderCommand = PlaceOrder
+class Command(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    order_id: str
+
+
+class LineToFulfil(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    line: int
+    quantity: int
+
+
+class FulfilOrder(Command):
+    lines: tuple[LineToFulfil, ...] | None = None  # None: every line's rest
+
+
+class CancelOrder(Command):
+    reason: str
+    reasons: tuple[str, ...]
+
+
+class ReturnLine(Command):
+    return_id: str
+    line: int
+    quantity: int
+    reason: str
+    reasons: tuple[str, ...]
+
+
+OrderCommand = PlaceOrder | FulfilOrder | CancelOrder | ReturnLine
 
 
 @dataclass(frozen=True)
 class Order:
     placed: OrderPlaced | None = None
+    fulfilled: tuple[int, ...] = ()  # per line, how many were delivered
+    returned: tuple[int, ...] = ()  # per line, how many came back
+    returns: frozenset[OrderLineReturned] = frozenset()
+    cancelled: bool = False
+
+    def line_net(self, line: int) -> Decimal:
+        """What the line counts as revenue: its priced net, else quantity x unit price."""
+        assert self.placed is not None
+        if self.placed.priced:
+            return self.placed.priced[line].net
+        ordered = self.placed.lines[line]
+        return ordered.unit_price * ordered.quantity
 
 
 decide: Decisions[Order, OrderCommand] = Decisions()
@@ -80,9 +163,136 @@ def place(state: Order, command: PlaceOrder) -> list[DomainEvent]:
     return [placed]
 
 
+def _placed(state: Order, command: Command) -> None:
+    if state.placed is None:
+        raise NotFoundError(f"no order {command.order_id}: place it first")
+    if state.cancelled:
+        raise ConflictError(f"order {command.order_id} was cancelled: it is closed")
+
+
+def _line(state: Order, line: int, command: Command) -> OrderLine:
+    assert state.placed is not None
+    if not 0 <= line < len(state.placed.lines):
+        raise DomainError(
+            f"order {command.order_id} has lines 0 to {len(state.placed.lines) - 1}", field="line"
+        )
+    return state.placed.lines[line]
+
+
+@decide.on(FulfilOrder, guard=_placed)
+def fulfil(state: Order, command: FulfilOrder) -> list[DomainEvent]:
+    assert state.placed is not None
+    lines = state.placed.lines
+    left = [ordered.quantity - done for ordered, done in zip(lines, state.fulfilled, strict=True)]
+    asked = (
+        [LineToFulfil(line=n, quantity=q) for n, q in enumerate(left) if q]
+        if command.lines is None
+        else list(command.lines)
+    )
+    delivered: dict[int, int] = {}
+    for item in asked:
+        _line(state, item.line, command)
+        delivered[item.line] = delivered.get(item.line, 0) + item.quantity
+    for line, quantity in delivered.items():
+        if quantity > left[line]:
+            raise ConflictError(
+                f"line {line} of order {command.order_id} has {left[line]} left to deliver, "
+                f"not {quantity}"
+            )
+    if not delivered:
+        return []  # delivered in full already: nothing left
+    after = [done + delivered.get(n, 0) for n, done in enumerate(state.fulfilled)]
+    return [
+        OrderFulfilled(
+            order_id=command.order_id,
+            customer_id=state.placed.customer_id,
+            lines=tuple(
+                LineQuantity(line=n, sku=lines[n].sku, quantity=q)
+                for n, q in sorted(delivered.items())
+            ),
+            complete=all(a == o.quantity for a, o in zip(after, lines, strict=True)),
+        )
+    ]
+
+
+@decide.on(CancelOrder)
+def cancel(state: Order, command: CancelOrder) -> list[DomainEvent]:
+    reason = required(command.reason, command.reasons, "a cancellation")
+    if state.cancelled:
+        return []  # cancelled already: a retry
+    _placed(state, command)
+    assert state.placed is not None
+    if any(state.fulfilled):
+        raise ConflictError(
+            f"order {command.order_id} was delivered in part: return its lines instead"
+        )
+    placed = state.placed
+    return [
+        OrderCancelled(
+            order_id=command.order_id,
+            customer_id=placed.customer_id,
+            reason=reason,
+            total=placed.total,
+            currency=placed.currency,
+        )
+    ]
+
+
+@decide.on(ReturnLine, guard=_placed)
+def return_line(state: Order, command: ReturnLine) -> list[DomainEvent]:
+    assert state.placed is not None
+    ordered = _line(state, command.line, command)
+    reason = required(command.reason, command.reasons, "a return")
+    net = rounded(
+        state.line_net(command.line) * command.quantity / ordered.quantity, state.placed.currency
+    )
+    returned = OrderLineReturned(
+        order_id=command.order_id,
+        customer_id=state.placed.customer_id,
+        return_id=command.return_id,
+        line=command.line,
+        sku=ordered.sku,
+        quantity=command.quantity,
+        net=net,
+        currency=state.placed.currency,
+        reason=reason,
+    )
+    known = next((r for r in state.returns if r.return_id == command.return_id), None)
+    if known is not None:
+        if known == returned:
+            return []  # the same return line, recorded already
+        raise ConflictError(f"return {command.return_id} was recorded with other facts")
+    left = state.fulfilled[command.line] - state.returned[command.line]
+    if command.quantity > left:
+        raise ConflictError(
+            f"line {command.line} of order {command.order_id} has {left} delivered and not "
+            f"returned, not {command.quantity}"
+        )
+    return [returned]
+
+
+def _added(counts: tuple[int, ...], line: int, quantity: int) -> tuple[int, ...]:
+    return tuple(c + quantity if n == line else c for n, c in enumerate(counts))
+
+
 def evolve(state: Order, event: DomainEvent) -> Order:
-    if isinstance(event, OrderPlaced):
-        return Order(placed=event)
+    match event:
+        case OrderPlaced():
+            zeros = (0,) * len(event.lines)
+            return Order(placed=event, fulfilled=zeros, returned=zeros)
+        case OrderFulfilled():
+            fulfilled = state.fulfilled
+            for item in event.lines:
+                fulfilled = _added(fulfilled, item.line, item.quantity)
+            return replace(state, fulfilled=fulfilled)
+        case OrderCancelled():
+            return replace(state, cancelled=True)
+        case OrderLineReturned():
+            return replace(
+                state,
+                returned=_added(state.returned, event.line, event.quantity),
+                returns=state.returns | {event},
+            )
     return state
 
 

@@ -36,7 +36,7 @@ from crm_sales_contracts.events import (
 from pydantic import BaseModel, ConfigDict
 
 from crm_sales.domain.pricing import LineAsked, price_line, totals_of
-from crm_sales.domain.reasons import listed
+from crm_sales.domain.reasons import required
 
 DEFAULT_VALIDITY_DAYS = 30  # Odoo's quotation_validity_days
 # Why a quote is turned down, unless CRM_QUOTE_REJECTION_REASONS says otherwise (codes: the
@@ -247,11 +247,7 @@ def accept(state: Quote, command: AcceptQuote) -> list[DomainEvent]:
 @decide.on(RejectQuote, guard=_drafted)
 def reject(state: Quote, command: RejectQuote) -> list[DomainEvent]:
     assert state.latest is not None
-    reason = listed(command.reason, command.reasons)
-    if reason is None:
-        raise DomainError(
-            f"a rejection needs a reason, one of: {', '.join(command.reasons)}", field="reason"
-        )
+    reason = required(command.reason, command.reasons, "a rejection")
     note = None if command.note is None else command.note.strip() or None
     if state.status is Status.REJECTED and state.reason == reason:
         return []  # a retry

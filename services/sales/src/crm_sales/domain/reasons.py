@@ -3,8 +3,19 @@ business chooses, matched in any letter case and recorded as configured."""
 
 from __future__ import annotations
 
+from crm_kernel.domain.errors import DomainError
+
 
 def listed(reason: str, reasons: tuple[str, ...]) -> str | None:
     """The configured spelling of `reason`, None if it is not on the list."""
     wanted = reason.strip().casefold()
     return next((r for r in reasons if r.casefold() == wanted), None)
+
+
+def required(reason: str, reasons: tuple[str, ...], what: str) -> str:
+    """The configured spelling of `reason`; a 422 on `reason` listing the choices if it is not
+    on the list (`what`: "a lost deal", "a return")."""
+    found = listed(reason, reasons)
+    if found is None:
+        raise DomainError(f"{what} needs a reason, one of: {', '.join(reasons)}", field="reason")
+    return found

@@ -8,22 +8,34 @@ from uuid import UUID, uuid4
 from crm_kernel.application import CommandHandler
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.http import CommandAccepted, accept, write_metadata
-from crm_kernel.openapi import COMMAND_ERRORS
+from crm_kernel.openapi import COMMAND_ERRORS, SUBJECT_COMMAND_ERRORS
 from crm_kernel.request_body import Line, RequestBody
 from crm_kernel.runtime import handler_of
 from crm_kernel.timeinput import OccurredAt
-from crm_sales_contracts.events import SKU, Currency, Money, Quantity
+from crm_sales_contracts.events import (
+    ORDER_REASON,
+    SKU,
+    Currency,
+    LineNumber,
+    Money,
+    Quantity,
+)
 from fastapi import APIRouter, Depends
 from pydantic import Field
 
 from crm_sales.domain.order import (
+    CancelOrder,
+    FulfilOrder,
+    LineToFulfil,
     Order,
     OrderCommand,
     PaymentMethod,
     PlaceOrder,
+    ReturnLine,
     order_decider,
     stream_of,
 )
+from crm_sales.entrypoints.steps import Configured, StepRequest, accept_step, bounded
 
 router = APIRouter(tags=["orders"], responses=COMMAND_ERRORS)
 Write = Annotated[Metadata, Depends(write_metadata("sales:write"))]
@@ -70,4 +82,100 @@ async def place_order(
         metadata.happened_at(body.occurred_at),
         OrderPlacedResponse,
         order_id=body.order_id,
+    )
+
+
+# The order's lifecycle: 404 for an order never placed, 409 for a quantity beyond what is left
+# (the answer names the line and what is left) or any step on a cancelled order.
+
+
+async def _step(
+    orders: CommandHandler[Order, OrderCommand],
+    command: FulfilOrder | CancelOrder | ReturnLine,
+    metadata: Metadata,
+    body: StepRequest,
+) -> CommandAccepted:
+    stream = stream_of(command.order_id)
+    return await accept_step(orders, stream, command, metadata, body, CommandAccepted)
+
+
+class LineQuantityRequest(RequestBody):
+    line: LineNumber = Field(description="The line's place in the order, from 0")
+    quantity: Quantity
+
+
+class FulfilmentRequest(StepRequest):
+    lines: list[LineQuantityRequest] | None = Field(
+        default=None, max_length=500, description="Default: every line's rest"
+    )
+
+
+@router.post(
+    "/orders/{order_id}/fulfilment",
+    response_model=CommandAccepted,
+    responses=SUBJECT_COMMAND_ERRORS,
+)
+async def fulfil_order(
+    order_id: UUID, body: FulfilmentRequest, metadata: Write, orders: Orders
+) -> CommandAccepted:
+    lines = None
+    if body.lines is not None:
+        lines = tuple(LineToFulfil(line=i.line, quantity=i.quantity) for i in body.lines)
+    command = FulfilOrder(order_id=str(order_id), lines=lines)
+    return await accept_step(
+        orders, stream_of(command.order_id), command, metadata, body, CommandAccepted
+    )
+
+
+class CancellationRequest(StepRequest):
+    reason: Line = bounded(ORDER_REASON, description="One of CRM_ORDER_CANCELLATION_REASONS")
+
+
+@router.post(
+    "/orders/{order_id}/cancellation",
+    response_model=CommandAccepted,
+    responses=SUBJECT_COMMAND_ERRORS,
+)
+async def cancel_order(
+    order_id: UUID,
+    body: CancellationRequest,
+    metadata: Write,
+    orders: Orders,
+    settings: Configured,
+) -> CommandAccepted:
+    command = CancelOrder(
+        order_id=str(order_id), reason=body.reason, reasons=settings.order_cancellation_reasons
+    )
+    return await accept_step(
+        orders, stream_of(command.order_id), command, metadata, body, CommandAccepted
+    )
+
+
+class ReturnRequest(StepRequest):
+    return_id: UUID = Field(default_factory=uuid4, description="Give one to make retries safe")
+    line: LineNumber = Field(description="The line's place in the order, from 0")
+    quantity: Quantity
+    reason: Line = bounded(ORDER_REASON, description="One of CRM_RETURN_REASONS")
+
+
+@router.post(
+    "/orders/{order_id}/returns", response_model=CommandAccepted, responses=SUBJECT_COMMAND_ERRORS
+)
+async def return_line(
+    order_id: UUID,
+    body: ReturnRequest,
+    metadata: Write,
+    orders: Orders,
+    settings: Configured,
+) -> CommandAccepted:
+    command = ReturnLine(
+        order_id=str(order_id),
+        return_id=str(body.return_id),
+        line=body.line,
+        quantity=body.quantity,
+        reason=body.reason,
+        reasons=settings.return_reasons,
+    )
+    return await accept_step(
+        orders, stream_of(command.order_id), command, metadata, body, CommandAccepted
     )

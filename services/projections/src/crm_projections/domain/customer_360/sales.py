@@ -18,6 +18,9 @@ from crm_sales_contracts.events import (
     LeadQualified,
     LeadRecycled,
     LeadWorkStarted,
+    OrderCancelled,
+    OrderFulfilled,
+    OrderLineReturned,
     OrderPlaced,
 )
 
@@ -72,6 +75,42 @@ def _order_placed(doc: Document, event: OrderPlaced, envelope: EventEnvelope) ->
     for line in event.lines:
         sales["products"] = add_unique(sales["products"], line.sku)
     sales["payment_methods"] = add_unique(sales["payment_methods"], event.payment_method)
+
+
+def _order(sales: Document, order_id: str) -> Document | None:
+    return next((o for o in sales["orders"] if o["id"] == order_id), None)
+
+
+# An order's later steps (issue 13) add their keys to its entry when they happen, so orders
+# that never had one keep the shape they always had.
+@FOLDS.on(OrderFulfilled)
+def _order_fulfilled(doc: Document, event: OrderFulfilled, envelope: EventEnvelope) -> None:
+    order = _order(doc["sales"], event.order_id)
+    if order is not None:
+        order["fulfilled_items"] = order.get("fulfilled_items", 0) + sum(
+            line.quantity for line in event.lines
+        )
+        order["status"] = "fulfilled" if event.complete else "partially_fulfilled"
+
+
+@FOLDS.on(OrderCancelled)
+def _order_cancelled(doc: Document, event: OrderCancelled, envelope: EventEnvelope) -> None:
+    sales = doc["sales"]
+    order = _order(sales, event.order_id)
+    if order is not None:
+        order["status"] = "cancelled"
+    _add(sales["revenue_by_currency"], event.currency, -event.total)
+
+
+@FOLDS.on(OrderLineReturned)
+def _line_returned(doc: Document, event: OrderLineReturned, envelope: EventEnvelope) -> None:
+    """A return takes its share of the line's net off the revenue it counted."""
+    sales = doc["sales"]
+    order = _order(sales, event.order_id)
+    if order is not None:
+        order["returned_items"] = order.get("returned_items", 0) + event.quantity
+        order["returned_net"] = json_decimal(Decimal(order.get("returned_net", "0")) + event.net)
+    _add(sales["revenue_by_currency"], event.currency, -event.net)
 
 
 @FOLDS.on(LeadConverted)

@@ -284,14 +284,19 @@ def drive_quote(platform, s: Secrets, customer: str) -> None:
     product = {"sku": sku, "name": "Lamp", "category": "Lighting", "prices": {"EUR": "10.00"},
                "tax_rate": "21"}  # fmt: skip
     ok(post(platform, "sales", "/products", product, "sales:write"))
-    title = s.text("quote title", f"Lámparas para {s.word('Bartolomé')} en {s.word('Leganés')}")
+    # Every word of over 4 letters is a needle: each is made distinctive.
+    title = s.text(
+        "quote title", f"{s.word('Lámparas')} para {s.word('Bartolomé')} en {s.word('Leganés')}"
+    )
     quote = ok(
         post(platform, "sales", "/quotes",
              {"customer_id": customer, "title": title, "currency": "EUR",
               "lines": [{"sku": sku, "quantity": 2}]}, "sales:write"),
     )["quote_id"]  # fmt: skip
     ok(post(platform, "sales", f"/quotes/{quote}/sending", {}, "sales:write"))
-    note = s.text("rejection note", f"{s.word('Eufrasia')} prefiere {s.word('Carabanchel')}")
+    note = s.text(
+        "rejection note", f"{s.word('Eufrasia')} {s.word('prefiere')} {s.word('Carabanchel')}"
+    )
     ok(post(platform, "sales", f"/quotes/{quote}/rejection", {"reason": "price", "note": note},
             "sales:write"))  # fmt: skip
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 
 from tests.e2e.test_leads import LEADS_BLOCK, SALES, json_objects, ok, patch, run_readme
+from tests.e2e.test_pipeline import get, read_when
 from tests.e2e.test_walking_skeleton import post, register, view_when
 
 
@@ -55,6 +56,13 @@ def test_a_quote_priced_from_the_catalogue_is_accepted_into_an_order_and_its_dea
         lambda v: [d["status"] for d in v["sales"]["opportunities"]] == ["won"],
     )
     assert won["sales"]["opportunities"][0]["amount"] == "225.00"
+    [listed] = read_when(
+        platform, "/quotes", lambda a: [q["status"] for q in a["items"]] == ["accepted"],
+        customer_id=customer,
+    )["items"]  # fmt: skip
+    assert (listed["title"], listed["revision"], listed["net"], listed["order_id"]) == (
+        "Lamps for Marta", 2, "225.00", accepted["order_id"],
+    )  # fmt: skip
 
 
 def test_a_quote_accepted_after_its_validity_is_refused(platform) -> None:
@@ -68,7 +76,8 @@ def test_a_quote_accepted_after_its_validity_is_refused(platform) -> None:
     quote = ok(
         post(platform, "sales", "/quotes",
              {"customer_id": customer, "title": "A desk", "currency": "JPY",
-              "lines": [{"sku": sku, "quantity": 1}], "validity_days": 7}, SALES),
+              "lines": [{"sku": sku, "quantity": 1}], "validity_days": 7,
+              "occurred_at": "2026-11-01T10:00:00Z"}, SALES),
         201,
     )["quote_id"]  # fmt: skip
     ok(
@@ -82,6 +91,15 @@ def test_a_quote_accepted_after_its_validity_is_refused(platform) -> None:
     )
     late = post(platform, "sales", f"/quotes/{quote}/acceptance", {}, SALES)
     assert late.status_code == 409 and "expired on 2026-11-09" in late.text
+    # The read side says so too: expired today, open as it stood on 5 November.
+    now = read_when(platform, f"/quotes/{quote}", lambda q: q["valid_until"] == "2026-11-09")
+    assert now["status"] == "expired"
+    then = {"as_of": "2026-11-05T12:00:00Z", "basis": "occurred"}
+    assert ok(get(platform, f"/quotes/{quote}", **then))["status"] == "sent"
+    summary = ok(get(platform, "/quotes/summary", **then))
+    assert (summary["day"], summary["open_net"], summary["expiring_net"]) == (
+        "2026-11-05", {"JPY": "48000"}, {"JPY": "48000"},
+    )  # fmt: skip
 
 
 def test_the_readmes_quotes_example_works_pasted_in_order(platform) -> None:
@@ -89,7 +107,7 @@ def test_the_readmes_quotes_example_works_pasted_in_order(platform) -> None:
     printed, prospect = run_readme(
         platform,
         [LEADS_BLOCK, "### The sales context: products and quotes"],
-        reads=4,  # the leads block's three, and this block's one
+        reads=6,  # the leads block's three, and this block's three
         show="PROSPECT",
     )
     refusals = [a["detail"][0]["msg"] for a in json_objects(printed) if "detail" in a]

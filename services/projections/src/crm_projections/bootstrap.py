@@ -35,11 +35,11 @@ from pymongo import AsyncMongoClient
 from crm_projections.adapters.databases import ActiveDatabase
 from crm_projections.adapters.partition_ownership import PartitionOwnership
 from crm_projections.adapters.read_models import ReadModels
-from crm_projections.application.projectors import Projectors
+from crm_projections.application.projectors import DocumentStores, Projectors
 from crm_projections.application.read_your_writes import ReadYourWrites
 from crm_projections.application.remembered_first import RememberedFirst
 from crm_projections.application.write_signals import WriteSignals
-from crm_projections.entrypoints import pipeline
+from crm_projections.entrypoints import pipeline, quotes
 from crm_projections.entrypoints.http import router
 
 CONTEXT = "projections"
@@ -86,9 +86,12 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
     projectors = Projectors(
         customers=RememberedFirst(projector_models.customers, signals),
         redirects=projector_models.redirects,
-        activities_store=projector_models.activities,
-        opportunities_store=projector_models.opportunities,
-        leads_store=projector_models.leads,
+        documents=DocumentStores(
+            activities=projector_models.activities,
+            opportunities=projector_models.opportunities,
+            leads=projector_models.leads,
+            quotes=projector_models.quotes,
+        ),
         timeline=projector_models.timeline,
         keys=MongoKeyStore(projector_vault[settings.vault_database]),
         on_written=signals.notify,
@@ -142,6 +145,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
     app.state.keys = keys
     app.include_router(router)
     app.include_router(pipeline.router)
+    app.include_router(quotes.router)
     return ProjectionsService(
         app=app,
         broker=broker,

@@ -16,6 +16,7 @@ COLLECTIONS = (
     "activities",
     "opportunities",
     "leads",
+    "quotes",
     "timeline",
 )
 
@@ -27,6 +28,7 @@ class ReadModels:
     activities: MongoReadStore
     opportunities: MongoReadStore
     leads: MongoReadStore
+    quotes: MongoReadStore
     timeline: TimelineStore
     customer_search: MongoCustomerSearch
     activity_feed: MongoActivityFeed
@@ -41,6 +43,7 @@ class ReadModels:
             activities=activities,
             opportunities=MongoReadStore(source, "opportunities"),
             leads=MongoReadStore(source, "leads"),
+            quotes=MongoReadStore(source, "quotes"),
             timeline=TimelineStore(source, "timeline"),
             customer_search=MongoCustomerSearch(customers),
             activity_feed=MongoActivityFeed(activities),

@@ -82,14 +82,13 @@ async def _every(store: DealDocuments, when: When) -> tuple[dict[str, Document],
     every = [
         deal
         for doc in docs
-        if (deal := opportunities.as_of(doc, when.at, when.basis) if when.as_of else _now(doc))
+        if (
+            deal := opportunities.as_of(doc, when.at, when.basis)
+            if when.as_of
+            else opportunities.now(doc)
+        )
     ]
     return {doc["_id"]: doc for doc in docs}, pipeline.with_learned(every)
-
-
-def _now(doc: Document) -> Deal | None:
-    deal = {k: doc[k] for k in opportunities.BLANK}
-    return deal if deal["status"] is not None else None
 
 
 async def readable(deals_found: list[Deal], keys: KeyStore) -> list[Deal]:

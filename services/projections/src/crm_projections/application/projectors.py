@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from crm_kernel.domain.envelope import EventEnvelope
@@ -14,9 +15,19 @@ from crm_projections.application.documents import DocumentProjector
 from crm_projections.application.ports import ReadStore, Redirects, TimelineWriter
 from crm_projections.application.projector import Projector
 from crm_projections.application.timeline import TimelineProjector
-from crm_projections.domain import activities, leads, opportunities
+from crm_projections.domain import activities, leads, opportunities, quotes
 
 Document = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DocumentStores:
+    """The read models of one document per key and no cross-document rules."""
+
+    activities: ReadStore
+    opportunities: ReadStore
+    leads: ReadStore
+    quotes: ReadStore
 
 
 class Projectors:
@@ -27,9 +38,7 @@ class Projectors:
         *,
         customers: ReadStore,
         redirects: Redirects,
-        activities_store: ReadStore,
-        opportunities_store: ReadStore,
-        leads_store: ReadStore,
+        documents: DocumentStores,
         timeline: TimelineWriter,
         keys: KeyStore,
         on_written: Callable[[Mapping[str, Document]], None] = lambda written: None,
@@ -37,11 +46,15 @@ class Projectors:
         self.customer_360 = Customer360Projector(customers, redirects, keys, on_written)
         self._all: tuple[Projector, ...] = (
             self.customer_360,
-            DocumentProjector(activities_store, activities.key, activities.empty, activities.fold),
-            DocumentProjector(
-                opportunities_store, opportunities.key, opportunities.empty, opportunities.fold
+            *(
+                DocumentProjector(store, model.key, model.empty, model.fold)
+                for store, model in (
+                    (documents.activities, activities),
+                    (documents.opportunities, opportunities),
+                    (documents.leads, leads),
+                    (documents.quotes, quotes),
+                )
             ),
-            DocumentProjector(leads_store, leads.key, leads.empty, leads.fold),
             TimelineProjector(timeline),
         )
 

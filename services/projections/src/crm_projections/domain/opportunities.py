@@ -13,7 +13,7 @@ The deal's name and a lost note stay as they travelled, sealed under the custome
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Any
 
 from crm_kernel.domain.envelope import EventEnvelope
 from crm_sales_contracts.events import (
@@ -31,13 +31,12 @@ from crm_sales_contracts.events import (
 )
 
 from crm_projections.domain import change_history
-from crm_projections.domain.copies import copy_of
 from crm_projections.domain.folds import Folds
 from crm_projections.domain.wire_values import json_decimal, occurred
 
 Document = dict[str, Any]
 Deal = dict[str, Any]
-Basis = Literal["recorded", "occurred"]
+Basis = change_history.Basis
 
 # The fields of a deal, as the read model and the pipeline read them.
 BLANK: Deal = {
@@ -187,51 +186,14 @@ def _reopened(changes: Deal, event: OpportunityReopened, envelope: EventEnvelope
     )
 
 
-EVENT_TYPES = frozenset(c.event_type for c in FOLDS.event_classes)
-
-
-def changes_of(envelope: EventEnvelope) -> Deal | None:
-    """What the event sets on its deal; None for an event that is no opportunity's."""
-    if envelope.type not in EVENT_TYPES:
-        return None
-    changes: Deal = {}
-    FOLDS.apply(changes, envelope)
-    return changes
-
-
-def key(envelope: EventEnvelope) -> str | None:
-    if envelope.type not in EVENT_TYPES:
-        return None
-    opportunity_id: str = envelope.data["opportunity_id"]
-    return opportunity_id
-
-
-def empty(opportunity_id: str) -> Document:
-    return {"_id": opportunity_id, **copy_of(BLANK), "history": [], "applied": {}}
-
-
-def fold(document: Document, envelopes: Iterable[EventEnvelope]) -> Document:
-    doc = change_history.record(document, envelopes, changes_of, BLANK)
-    doc["applied"] = (
-        {f"opportunity-{doc['_id']}": doc["history"][-1]["version"]} if doc["history"] else {}
-    )
-    return doc
+MODEL = change_history.HistoryModel("opportunity", "opportunity_id", FOLDS, BLANK)
+changes_of, key, empty, fold = MODEL.changes_of, MODEL.key, MODEL.empty, MODEL.fold
+now, as_of = MODEL.now, MODEL.as_of
 
 
 def deal_of(history: Iterable[Document]) -> Deal:
     """The deal the entries make, folded in the order given."""
     return change_history.folded(history, BLANK)
-
-
-def as_of(doc: Document, at: str, basis: Basis = "recorded") -> Deal | None:
-    """The deal as it stood at `at` (an `instant`): the entries recorded by then (what we knew),
-    or that happened by then (`occurred`), in that time's order; None before it opened."""
-    field = f"{basis}_at"
-    entries = sorted(
-        (e for e in doc["history"] if e[field] <= at), key=lambda e: (e[field], e["version"])
-    )
-    deal = deal_of(entries)
-    return deal if deal["status"] is not None else None
 
 
 def stage_history(doc: Document) -> list[tuple[str, str]]:

@@ -36,7 +36,7 @@ from crm_projections.adapters.read_models import COLLECTIONS, ReadModels
 from crm_projections.adapters.read_store import BufferedReadStore
 from crm_projections.adapters.timeline_write_behind import WriteBehindTimeline
 from crm_projections.application import rebuild as blue_green
-from crm_projections.application.projectors import Projectors
+from crm_projections.application.projectors import DocumentStores, Projectors
 from crm_projections.application.rebuild import BatchHandler, Between, Target
 from crm_projections.application.verify import compare
 
@@ -70,22 +70,29 @@ async def rebuild_into(
         models = ReadModels.on(FixedDatabase(client[name]))
         # The new database has one writer until the switch: fold in memory, write once; the
         # timeline is written behind the fold and indexed at the end.
-        customers, activities, deals, leads = (
+        customers, activities, deals, leads, quotes = (
             BufferedReadStore(store)
-            for store in (models.customers, models.activities, models.opportunities, models.leads)
+            for store in (
+                models.customers,
+                models.activities,
+                models.opportunities,
+                models.leads,
+                models.quotes,
+            )
         )
         timelines.append(timeline := WriteBehindTimeline(models.timeline))
         projectors = Projectors(
             customers=customers,
             redirects=models.redirects,
-            activities_store=activities,
-            opportunities_store=deals,
-            leads_store=leads,
+            documents=DocumentStores(
+                activities=activities, opportunities=deals, leads=leads, quotes=quotes
+            ),
             timeline=timeline,
             keys=MongoKeyStore(vault[settings.vault_database]),
         )
         return Target(
-            handle=projectors.handle, buffers=(customers, activities, deals, leads, timeline)
+            handle=projectors.handle,
+            buffers=(customers, activities, deals, leads, quotes, timeline),
         )
 
     columns = (

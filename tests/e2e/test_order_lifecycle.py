@@ -55,3 +55,45 @@ def test_an_order_delivered_in_part_and_returned_in_part_shows_in_the_360_view(p
     assert view["sales"]["revenue_by_currency"] == {"EUR": "43.93"}
     cancel = post(platform, "sales", f"{path}/cancellation", {"reason": "customer request"}, SALES)
     assert cancel.status_code == 409 and "return its lines instead" in cancel.text
+
+
+def test_orders_are_invoiced_with_gap_free_numbers_and_instalments(platform) -> None:
+    customer = register(platform, name="Jaime Roca", email=f"j.{uuid.uuid4().hex[:8]}@roca.example")
+    series = f"T{uuid.uuid4().hex[:6].upper()}"  # a series of this test's own
+    orders = [
+        ok(post(platform, "sales", "/orders",
+                {"customer_id": customer, "currency": "EUR",
+                 "lines": [{"sku": "DESK-1", "quantity": 1, "unit_price": "100.00"}]}, SALES), 201)["order_id"]
+        for _ in range(2)
+    ]  # fmt: skip
+    terms = {"kind": "instalments", "instalments": [{"percent": "50", "days": 0},
+                                                    {"percent": "50", "days": 30}]}  # fmt: skip
+    body = {"order_id": orders[0], "series": series, "terms": terms,
+            "occurred_at": "2026-01-31T10:00:00Z"}  # fmt: skip
+    first = ok(post(platform, "sales", "/invoices", body, SALES), 201)
+    assert (first["number"], first["reference"]) == (1, f"{series}2026-000001")
+    assert first["instalments"] == [
+        {"due_on": "2026-01-31", "amount": "50.00"}, {"due_on": "2026-03-02", "amount": "50.00"},
+    ]  # fmt: skip
+    again = ok(
+        post(platform, "sales", "/invoices", {**body, "invoice_id": first["invoice_id"]}, SALES),
+        201,
+    )
+    assert again["number"] == 1  # a retry keeps its number
+    twice = post(platform, "sales", "/invoices", body, SALES)
+    assert twice.status_code == 409 and "invoiced already" in twice.text
+    bad = post(platform, "sales", "/invoices",
+               {**body, "order_id": orders[1],
+                "terms": {"kind": "instalments", "instalments": [{"percent": "60", "days": 0}]}},
+               SALES)  # fmt: skip
+    assert bad.status_code == 422 and "sum to 100" in bad.text
+    second = ok(post(platform, "sales", "/invoices",
+                     {"order_id": orders[1], "series": series, "occurred_at": "2026-02-01T10:00:00Z",
+                      "terms": {"kind": "end_of_month", "days": 30}}, SALES), 201)  # fmt: skip
+    assert (second["number"], second["instalments"]) == (
+        2, [{"due_on": "2026-03-30", "amount": "100.00"}],
+    )  # fmt: skip
+    cancel = post(
+        platform, "sales", f"/orders/{orders[0]}/cancellation", {"reason": "duplicate"}, SALES
+    )
+    assert cancel.status_code == 409 and "credit it instead" in cancel.text

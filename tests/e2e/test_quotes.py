@@ -113,6 +113,8 @@ def test_the_readmes_quotes_example_works_pasted_in_order(platform) -> None:
     refusals = [a["detail"][0]["msg"] for a in json_objects(printed) if "detail" in a]
     assert len(refusals) == 2, printed  # the leads block's one, and the draft's acceptance
     assert "send it before it is accepted" in refusals[1]
+    [invoice] = [a for a in json_objects(printed) if "reference" in a]
+    assert [i["amount"] for i in invoice["instalments"]] == ["1470.15", "1470.15"]
     view = view_when(
         platform, prospect, lambda v: v["sales"]["orders"][0].get("returned_items") == 5
     )

@@ -8,6 +8,7 @@ from crm_kernel.settings import ServiceSettings
 from crm_sales.adapters.lead_book import MongoLeadBook
 from crm_sales.adapters.lead_index import MongoLeadIndex
 from crm_sales.application.customer_points import CustomerPoints
+from crm_sales.application.invoicing import Invoicing
 from crm_sales.application.lead_capture import LeadCapture
 from crm_sales.application.lead_conversion import LeadConversion
 from crm_sales.application.lead_erasure import LeadErasure
@@ -15,13 +16,23 @@ from crm_sales.application.order_intake import OrderIntake
 from crm_sales.application.quote_acceptance import QuoteAcceptance
 from crm_sales.application.quote_lines import QuoteLines
 from crm_sales.application.round_robin import RoundRobin
+from crm_sales.domain.invoice_series import series_decider
 from crm_sales.domain.lead import lead_decider
 from crm_sales.domain.opportunity import opportunity_decider
 from crm_sales.domain.order import order_decider
 from crm_sales.domain.product import product_decider
 from crm_sales.domain.quote import quote_decider
 from crm_sales.domain.team import team_decider
-from crm_sales.entrypoints import http, lead_book, leads, opportunities, products, quotes, teams
+from crm_sales.entrypoints import (
+    http,
+    invoices,
+    lead_book,
+    leads,
+    opportunities,
+    products,
+    quotes,
+    teams,
+)
 from crm_sales.entrypoints.customer_points import DEAD_LETTERS, subscribe_customer_points
 from crm_sales.entrypoints.ingest import subscribe_ingest
 from crm_sales.entrypoints.order_ingest import subscribe_order_ingest
@@ -39,6 +50,7 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
         teams.router,
         products.router,
         quotes.router,
+        invoices.router,
     ]
     topics = [lead_book.DEAD_LETTERS, DEAD_LETTERS]
     service = build_write_service("sales", routers, settings, extra_topics=topics)
@@ -55,6 +67,9 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
         service.handlers.of(quote_decider),
         service.handlers.of(order_decider),
         service.handlers.of(opportunity_decider),
+    )
+    service.app.state.invoicing = Invoicing(
+        service.handlers.of(order_decider), service.handlers.of(series_decider)
     )
     book = MongoLeadBook(service.database)
     service.app.state.round_robin = RoundRobin(

@@ -670,3 +670,57 @@ class OrderLineReturned(DomainEvent):
     net: Amount
     currency: Currency
     reason: OrderReason
+
+
+# --- invoices (issue 13) ------------------------------------------------------------------------
+SERIES = Field(min_length=1, max_length=10, pattern=r"^[A-Z0-9]+$")
+Series = Annotated[str, SERIES]
+TermDays = Annotated[int, Field(ge=0, le=3_650, strict=True)]
+
+
+class PaymentTermsKind(StrEnum):
+    IMMEDIATE = "immediate"
+    NET = "net"  # N days after the issue day
+    END_OF_MONTH = "end_of_month"  # N days after the issue month's last day
+    INSTALMENTS = "instalments"  # percents and days that sum to 100 %
+
+
+class DueInstalment(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    due_on: date
+    amount: Amount
+
+
+class InvoiceIssued(DomainEvent):
+    """An invoice for an order, numbered without gaps within its series and year (`number`,
+    shown as `<series><year>-<number, 6 digits>`), with its amounts (net, tax, total) and the
+    instalments its payment terms make, in due-date order."""
+
+    event_type = "crm.sales.InvoiceIssued.v1"
+
+    invoice_id: str
+    customer_id: str
+    order_id: str
+    series: Series
+    year: Annotated[int, Field(ge=2000, le=9999)]
+    number: Annotated[int, Field(ge=1)]
+    reference: Annotated[str, Field(max_length=30)]
+    issued_on: date
+    currency: Currency
+    net: Amount
+    tax: Amount
+    total: Amount
+    terms: PaymentTermsKind
+    terms_days: TermDays = 0
+    instalments: Annotated[tuple[DueInstalment, ...], Field(min_length=1, max_length=24)]
+
+
+class OrderInvoiced(DomainEvent):
+    """The order is invoiced in full by `invoice_id` (a second invoice is refused)."""
+
+    event_type = "crm.sales.OrderInvoiced.v1"
+
+    order_id: str
+    customer_id: str
+    invoice_id: str

@@ -26,6 +26,7 @@ from crm_sales_contracts.events import (
     LineQuantity,
     OrderCancelled,
     OrderFulfilled,
+    OrderInvoiced,
     OrderLine,
     OrderLineReturned,
     OrderPlaced,
@@ -120,7 +121,13 @@ class ReturnLine(Command):
     reasons: tuple[str, ...]
 
 
-OrderCommand = PlaceOrder | FulfilOrder | CancelOrder | ReturnLine
+class RecordInvoice(Command):
+    """The order is invoiced in full by this invoice (ADR 39)."""
+
+    invoice_id: str
+
+
+OrderCommand = PlaceOrder | FulfilOrder | CancelOrder | ReturnLine | RecordInvoice
 
 
 @dataclass(frozen=True)
@@ -130,6 +137,7 @@ class Order:
     returned: tuple[int, ...] = ()  # per line, how many came back
     returns: frozenset[OrderLineReturned] = frozenset()
     cancelled: bool = False
+    invoice_id: str | None = None
 
     def line_net(self, line: int) -> Decimal:
         """What the line counts as revenue: its priced net, else quantity x unit price."""
@@ -226,6 +234,10 @@ def cancel(state: Order, command: CancelOrder) -> list[DomainEvent]:
         raise ConflictError(
             f"order {command.order_id} was delivered in part: return its lines instead"
         )
+    if state.invoice_id is not None:
+        raise ConflictError(
+            f"order {command.order_id} was invoiced ({state.invoice_id}): credit it instead"
+        )
     placed = state.placed
     return [
         OrderCancelled(
@@ -271,6 +283,24 @@ def return_line(state: Order, command: ReturnLine) -> list[DomainEvent]:
     return [returned]
 
 
+@decide.on(RecordInvoice, guard=_placed)
+def record_invoice(state: Order, command: RecordInvoice) -> list[DomainEvent]:
+    assert state.placed is not None
+    if state.invoice_id == command.invoice_id:
+        return []  # a retry
+    if state.invoice_id is not None:
+        raise ConflictError(
+            f"order {command.order_id} was invoiced already, by invoice {state.invoice_id}"
+        )
+    return [
+        OrderInvoiced(
+            order_id=command.order_id,
+            customer_id=state.placed.customer_id,
+            invoice_id=command.invoice_id,
+        )
+    ]
+
+
 def _added(counts: tuple[int, ...], line: int, quantity: int) -> tuple[int, ...]:
     return tuple(c + quantity if n == line else c for n, c in enumerate(counts))
 
@@ -287,6 +317,8 @@ def evolve(state: Order, event: DomainEvent) -> Order:
             return replace(state, fulfilled=fulfilled)
         case OrderCancelled():
             return replace(state, cancelled=True)
+        case OrderInvoiced():
+            return replace(state, invoice_id=event.invoice_id)
         case OrderLineReturned():
             return replace(
                 state,

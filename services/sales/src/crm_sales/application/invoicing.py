@@ -1,0 +1,91 @@
+"""Issuing an order's invoice (ADR 39): the order's stream records that it is invoiced by this
+invoice (a second invoice for it is refused there), then the series stream issues it with the
+next number. Two streams, two commands in order, each recording nothing when asked again, so a
+retry after a failure between them finishes the job with the same number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from crm_kernel.application import CommandHandler, CommandResult
+from crm_kernel.domain.envelope import Metadata
+from crm_kernel.domain.errors import ConflictError, NotFoundError
+from crm_sales_contracts.events import InvoiceIssued, PaymentTermsKind
+
+from crm_sales.domain import invoice_series, order
+from crm_sales.domain.invoice_series import IssueInvoice, Series, SeriesCommand
+from crm_sales.domain.order import Order, OrderCommand, RecordInvoice
+
+
+@dataclass(frozen=True)
+class Terms:
+    kind: PaymentTermsKind
+    days: int = 0
+    instalments: tuple[tuple[Decimal, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Issued:
+    order: CommandResult
+    invoice: CommandResult
+    issued: InvoiceIssued
+
+
+class Invoicing:
+    def __init__(
+        self,
+        orders: CommandHandler[Order, OrderCommand],
+        series: CommandHandler[Series, SeriesCommand],
+    ) -> None:
+        self._orders = orders
+        self._series = series
+
+    async def issue(
+        self,
+        invoice_id: str,
+        order_id: str,
+        series: str,
+        issued_on: date,
+        terms: Terms,
+        metadata: Metadata,
+    ) -> Issued:
+        stream = order.stream_of(order_id)
+        state, _ = await self._orders.load(stream)
+        placed = state.placed
+        if placed is None:
+            raise NotFoundError(f"no order {order_id}: place it first")
+        if state.cancelled:
+            raise ConflictError(f"order {order_id} was cancelled: there is nothing to invoice")
+        command = IssueInvoice(
+            invoice_id=invoice_id,
+            series=series,
+            issued_on=issued_on,
+            order_id=order_id,
+            customer_id=placed.customer_id,
+            currency=placed.currency,
+            net=placed.total,
+            tax=placed.tax or Decimal(0),
+            terms=terms.kind,
+            terms_days=terms.days,
+            instalments=terms.instalments,
+        )
+        # The terms are checked before anything is recorded: a refusal invoices nothing.
+        invoice_series.decide(Series(), command)
+        recorded = await self._orders.handle(
+            stream, RecordInvoice(order_id=order_id, invoice_id=invoice_id), metadata
+        )
+        numbered = await self._series.handle(
+            invoice_series.stream_of(series, issued_on.year), command, metadata
+        )
+        found: Series = numbered.state
+        number = next(n for n, (i, _) in enumerate(found.orders, start=1) if i == invoice_id)
+        return Issued(recorded, numbered, _issued(command, number))
+
+
+def _issued(command: IssueInvoice, number: int) -> InvoiceIssued:
+    """The invoice as issued with its number (the stream's event, decided again: pure)."""
+    [event] = invoice_series.decide(Series(last_number=number - 1), command)
+    assert isinstance(event, InvoiceIssued)
+    return event

@@ -5,7 +5,6 @@ engine answers, else the local launcher (Kafka jars + FerretDB) on free ports.""
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import Running, running_platform
+from tests.processes import Running, free_ports, running_platform
 
 
 @dataclass(frozen=True)
@@ -21,12 +20,6 @@ class InfraAddresses:
     kafka_bootstrap: str
     mongo_url: str
     how: str
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _docker_answers() -> bool:
@@ -57,11 +50,12 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InfraAddresses]:
         return
     from crm_local.infra import Infra, InfraSettings
 
+    kafka_port, controller_port, mongo_port = free_ports(3)
     settings = InfraSettings(
         state_dir=Path(tmp_path_factory.mktemp("infra")),
-        kafka_port=_free_port(),
-        kafka_controller_port=_free_port(),
-        mongo_port=_free_port(),
+        kafka_port=kafka_port,
+        kafka_controller_port=controller_port,
+        mongo_port=mongo_port,
     )
     infra = Infra(settings)
     infra.up()

@@ -19,10 +19,22 @@ from crm_local.processes import Managed
 from tests.support import JWKS
 
 
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free ports. Each is held until all are found: a port freed and asked
+    for again at once may come back twice (two services then raced for one port, and the
+    loser's readiness check was answered by the winner)."""
+    held = [socket.socket() for _ in range(count)]
+    try:
+        for sock in held:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in held]
+    finally:
+        for sock in held:
+            sock.close()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_ports(1)[0]
 
 
 @dataclass(frozen=True)
@@ -44,7 +56,7 @@ class Running:
 @contextmanager
 def running_platform(kafka_bootstrap: str, mongo_url: str, state: Path) -> Iterator[Running]:
     run = uuid.uuid4().hex[:8]
-    ports = {name: free_port() for name in SERVICES}
+    ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
     databases = {name: f"e2e_{run}_{name}" for name in SERVICES}
     env = {
         name: {

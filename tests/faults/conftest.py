@@ -13,7 +13,7 @@ import psutil
 import pytest
 from crm_local.infra import FerretDB, Infra, InfraSettings, Kafka
 
-from tests.processes import free_port
+from tests.processes import free_ports
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -59,11 +59,12 @@ class OwnInfra:
 
 @pytest.fixture(scope="session")
 def own_infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnInfra]:
+    kafka_port, controller_port, mongo_port = free_ports(3)
     settings = InfraSettings(
         state_dir=tmp_path_factory.mktemp("fault-infra"),
-        kafka_port=free_port(),
-        kafka_controller_port=free_port(),
-        mongo_port=free_port(),
+        kafka_port=kafka_port,
+        kafka_controller_port=controller_port,
+        mongo_port=mongo_port,
     )
     infra = Infra(settings)
     infra.up()

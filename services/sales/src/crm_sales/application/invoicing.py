@@ -80,12 +80,6 @@ class Invoicing:
             invoice_series.stream_of(series, issued_on.year), command, metadata
         )
         found: Series = numbered.state
-        number = next(n for n, (i, _) in enumerate(found.orders, start=1) if i == invoice_id)
-        return Issued(recorded, numbered, _issued(command, number))
-
-
-def _issued(command: IssueInvoice, number: int) -> InvoiceIssued:
-    """The invoice as issued with its number (the stream's event, decided again: pure)."""
-    [event] = invoice_series.decide(Series(last_number=number - 1), command)
-    assert isinstance(event, InvoiceIssued)
-    return event
+        issued = found.invoice(invoice_id)
+        assert issued is not None  # the stream holds it now, issued by this call or a retry
+        return Issued(recorded, numbered, issued)

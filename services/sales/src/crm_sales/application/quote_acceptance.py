@@ -49,8 +49,9 @@ class QuoteAcceptance:
     ) -> Accepted:
         stream = quote.stream_of(command.quote_id)
         before, _ = await self._quotes.load(stream)
+        deal_before = None
         if before.latest is not None and before.latest.opportunity_id is not None:
-            await self._check_deal(before.latest.opportunity_id)
+            deal_before = await self._deal_to_win(before.latest.opportunity_id)
         order_id = before.order_id or order_id_of(command.quote_id, before.revision)
         accepted = await self._quotes.handle(
             stream, command.model_copy(update={"order_id": order_id}), metadata
@@ -80,16 +81,17 @@ class QuoteAcceptance:
                 amount=latest.totals.net,
                 currency=latest.currency,
             )
-            deal_state, _ = await self._deals.load(deal)
-            if deal_state.status is Status.OPEN:
+            # The deal as read before the acceptance: a retry finds it won and prices nothing.
+            if deal_before is not None and deal_before.status is Status.OPEN:
                 await self._deals.handle(deal, net, metadata)
             won = await self._deals.handle(
                 deal, Win(opportunity_id=latest.opportunity_id), metadata
             )
         return Accepted(accepted, placed, won)
 
-    async def _check_deal(self, opportunity_id: str) -> None:
-        """A quote whose deal was lost is not accepted: nothing is recorded (reopen it)."""
+    async def _deal_to_win(self, opportunity_id: str) -> Opportunity:
+        """The quote's deal; a quote whose deal was lost is not accepted: nothing is recorded
+        (reopen it)."""
         state, _ = await self._deals.load(opportunity.stream_of(opportunity_id))
         if state.opened is None:
             raise ConflictError(
@@ -100,3 +102,4 @@ class QuoteAcceptance:
                 f"the quote's opportunity {opportunity_id} is lost: reopen it before the "
                 "quote is accepted"
             )
+        return state

@@ -52,7 +52,10 @@ SeriesCommand = IssueInvoice
 @dataclass(frozen=True)
 class Series:
     last_number: int = 0
-    orders: tuple[tuple[str, str], ...] = ()  # (invoice id, order id), in number order
+    issued: tuple[InvoiceIssued, ...] = ()  # in number order
+
+    def invoice(self, invoice_id: str) -> InvoiceIssued | None:
+        return next((i for i in self.issued if i.invoice_id == invoice_id), None)
 
 
 decide: Decisions[Series, SeriesCommand] = Decisions()
@@ -60,9 +63,9 @@ decide: Decisions[Series, SeriesCommand] = Decisions()
 
 @decide.on(IssueInvoice)
 def issue(state: Series, command: IssueInvoice) -> list[DomainEvent]:
-    issued = dict(state.orders)
-    if command.invoice_id in issued:
-        if issued[command.invoice_id] == command.order_id:
+    known = state.invoice(command.invoice_id)
+    if known is not None:
+        if known.order_id == command.order_id:
             return []  # a retry: the invoice keeps its number
         raise ConflictError(f"invoice {command.invoice_id} was issued for another order")
     total = command.net + command.tax
@@ -98,11 +101,7 @@ def issue(state: Series, command: IssueInvoice) -> list[DomainEvent]:
 
 def evolve(state: Series, event: DomainEvent) -> Series:
     if isinstance(event, InvoiceIssued):
-        return replace(
-            state,
-            last_number=event.number,
-            orders=(*state.orders, (event.invoice_id, event.order_id)),
-        )
+        return replace(state, last_number=event.number, issued=(*state.issued, event))
     return state
 
 

@@ -102,17 +102,23 @@ def test_a_quote_accepted_after_its_validity_is_refused(platform) -> None:
     )  # fmt: skip
 
 
-def test_the_readmes_quotes_example_works_pasted_in_order(platform) -> None:
-    """The leads block (it makes $PROSPECT), then the products and quotes block."""
+def test_the_readmes_quotes_and_payments_examples_work_pasted_in_order(platform) -> None:
+    """The leads block (it makes $PROSPECT), then the products and quotes block, then the
+    payments block."""
     printed, prospect = run_readme(
         platform,
-        [LEADS_BLOCK, "### The sales context: products and quotes"],
-        reads=6,  # the leads block's three, and this block's three
+        [
+            LEADS_BLOCK,
+            "### The sales context: products and quotes",
+            "### The sales context: payments, credit and receivables",
+        ],
+        reads=8,  # the leads block's three, the quotes block's three, the payments block's two
         show="PROSPECT",
     )
     refusals = [a["detail"][0]["msg"] for a in json_objects(printed) if "detail" in a]
-    assert len(refusals) == 2, printed  # the leads block's one, and the draft's acceptance
+    assert len(refusals) == 3, printed  # the leads block's, the draft's acceptance, the credit
     assert "send it before it is accepted" in refusals[1]
+    assert "credited already" in refusals[2]
     [invoice] = [a for a in json_objects(printed) if "reference" in a]
     assert [i["amount"] for i in invoice["instalments"]] == ["1470.15", "1470.15"]
     view = view_when(
@@ -122,3 +128,15 @@ def test_the_readmes_quotes_example_works_pasted_in_order(platform) -> None:
     [order] = view["sales"]["orders"]
     assert (order["items"], order["status"], order["returned_net"]) == (45, "fulfilled", "270.00")
     assert view["sales"]["payment_methods"] == ["transfer"]
+    # 2000.00 paid: the first half in full, 529.85 of the second; the credit note's 326.70
+    # off the second leaves 1143.45, 613.60 of it open and not due for 30 days.
+    account = read_when(
+        platform, f"/receivables/{prospect}", lambda a: a["invoices"][0]["credited"] != "0"
+    )
+    [billed] = account["invoices"]
+    assert (billed["state"], billed["credited"], billed["paid"], billed["open"]) == (
+        "partially_paid", "326.70", "2000.00", "613.60",
+    )  # fmt: skip
+    assert (account["open"], account["overdue"], account["late_payments"]) == (
+        {"EUR": "613.60"}, {}, 0,
+    )  # fmt: skip

@@ -59,6 +59,8 @@ CLEAR_ON_PURPOSE = {
     # One of CRM_ORDER_CANCELLATION_REASONS and CRM_RETURN_REASONS: codes, with no note beside.
     ("crm.sales.OrderCancelled.v1", "reason"),
     ("crm.sales.OrderLineReturned.v1", "reason"),
+    # One of CRM_CREDIT_NOTE_REASONS (a refund's too): a code.
+    ("crm.sales.CreditNoteIssued.v1", "reason"),
 }
 
 

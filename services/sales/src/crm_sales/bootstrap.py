@@ -7,6 +7,7 @@ from crm_kernel.settings import ServiceSettings
 
 from crm_sales.adapters.lead_book import MongoLeadBook
 from crm_sales.adapters.lead_index import MongoLeadIndex
+from crm_sales.application.crediting import Crediting
 from crm_sales.application.customer_points import CustomerPoints
 from crm_sales.application.invoicing import Invoicing
 from crm_sales.application.lead_capture import LeadCapture
@@ -16,6 +17,7 @@ from crm_sales.application.order_intake import OrderIntake
 from crm_sales.application.quote_acceptance import QuoteAcceptance
 from crm_sales.application.quote_lines import QuoteLines
 from crm_sales.application.round_robin import RoundRobin
+from crm_sales.domain.account import account_decider
 from crm_sales.domain.invoice_series import series_decider
 from crm_sales.domain.lead import lead_decider
 from crm_sales.domain.opportunity import opportunity_decider
@@ -29,6 +31,7 @@ from crm_sales.entrypoints import (
     lead_book,
     leads,
     opportunities,
+    payments,
     products,
     quotes,
     teams,
@@ -51,6 +54,7 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
         products.router,
         quotes.router,
         invoices.router,
+        payments.router,
     ]
     topics = [lead_book.DEAD_LETTERS, DEAD_LETTERS]
     service = build_write_service("sales", routers, settings, extra_topics=topics)
@@ -69,7 +73,12 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
         service.handlers.of(opportunity_decider),
     )
     service.app.state.invoicing = Invoicing(
-        service.handlers.of(order_decider), service.handlers.of(series_decider)
+        service.handlers.of(order_decider),
+        service.handlers.of(series_decider),
+        service.handlers.of(account_decider),
+    )
+    service.app.state.crediting = Crediting(
+        service.handlers.of(account_decider), service.handlers.of(order_decider)
     )
     book = MongoLeadBook(service.database)
     service.app.state.round_robin = RoundRobin(

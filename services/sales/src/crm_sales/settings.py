@@ -13,6 +13,7 @@ from crm_sales_contracts.events import (
 )
 from pydantic import Field, field_validator
 
+from crm_sales.domain.account import DEFAULT_CREDIT_NOTE_REASONS
 from crm_sales.domain.lead import DEFAULT_DISQUALIFICATION_REASONS
 from crm_sales.domain.order import DEFAULT_CANCELLATION_REASONS, DEFAULT_RETURN_REASONS
 from crm_sales.domain.pipelines import DEFAULT_LOST_REASONS, DEFAULT_PIPELINE, Pipeline
@@ -40,6 +41,10 @@ class SalesSettings(ServiceSettings):
     )
     return_reasons: tuple[Annotated[str, ORDER_REASON], ...] = Field(
         default=DEFAULT_RETURN_REASONS, min_length=1, max_length=100
+    )
+    # Why an invoice may be credited or refunded: `CRM_CREDIT_NOTE_REASONS`, a JSON list too.
+    credit_note_reasons: tuple[Annotated[str, ORDER_REASON], ...] = Field(
+        default=DEFAULT_CREDIT_NOTE_REASONS, min_length=1, max_length=100
     )
     # The business's pipelines: `CRM_SALES_PIPELINES`, a JSON list of
     # {"name": ..., "stages": [{"name": ..., "probability": 0-100, "forecast_category":

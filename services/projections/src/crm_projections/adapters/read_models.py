@@ -17,6 +17,7 @@ COLLECTIONS = (
     "opportunities",
     "leads",
     "quotes",
+    "receivables",
     "timeline",
 )
 
@@ -29,6 +30,7 @@ class ReadModels:
     opportunities: MongoReadStore
     leads: MongoReadStore
     quotes: MongoReadStore
+    receivables: MongoReadStore
     timeline: TimelineStore
     customer_search: MongoCustomerSearch
     activity_feed: MongoActivityFeed
@@ -44,6 +46,7 @@ class ReadModels:
             opportunities=MongoReadStore(source, "opportunities"),
             leads=MongoReadStore(source, "leads"),
             quotes=MongoReadStore(source, "quotes"),
+            receivables=MongoReadStore(source, "receivables"),
             timeline=TimelineStore(source, "timeline"),
             customer_search=MongoCustomerSearch(customers),
             activity_feed=MongoActivityFeed(activities),

@@ -15,7 +15,7 @@ from crm_projections.application.documents import DocumentProjector
 from crm_projections.application.ports import ReadStore, Redirects, TimelineWriter
 from crm_projections.application.projector import Projector
 from crm_projections.application.timeline import TimelineProjector
-from crm_projections.domain import activities, leads, opportunities, quotes
+from crm_projections.domain import activities, leads, opportunities, quotes, receivables
 
 Document = dict[str, Any]
 
@@ -28,6 +28,7 @@ class DocumentStores:
     opportunities: ReadStore
     leads: ReadStore
     quotes: ReadStore
+    receivables: ReadStore
 
 
 class Projectors:
@@ -53,6 +54,7 @@ class Projectors:
                     (documents.opportunities, opportunities),
                     (documents.leads, leads),
                     (documents.quotes, quotes),
+                    (documents.receivables, receivables),
                 )
             ),
             TimelineProjector(timeline),

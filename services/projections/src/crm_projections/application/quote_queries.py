@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from crm_kernel.ports.keystore import KeyStore
@@ -15,6 +16,7 @@ from crm_kernel.privacy import decrypt_value
 from crm_projections.application.pipeline_queries import DealDocuments, TooManyToRead, When
 from crm_projections.domain import quotes
 from crm_projections.domain.quotes import Quote
+from crm_projections.domain.wire_values import json_decimal
 
 Document = dict[str, Any]
 MAX_QUOTES = 50_000
@@ -47,6 +49,20 @@ async def every_quote(store: QuoteDocuments, when: When, day: date) -> list[Quot
         quotes.as_of(doc, when.at, when.basis) if when.as_of else quotes.now(doc) for doc in docs
     )
     return [quote | {"status": quotes.status_on(quote, day)} for quote in found if quote]
+
+
+async def open_quotes(store: QuoteDocuments, ids: list[str], when: When, day: date) -> Document:
+    """The customers' quotes open on `day` (sent, not expired): how many, their nets per
+    currency; what the 360 view shows of them."""
+    docs = await store.find({"customer_id": {"$in": ids}}, sort=[("_id", 1)], limit=MAX_QUOTES)
+    found = (
+        quotes.as_of(doc, when.at, when.basis) if when.as_of else quotes.now(doc) for doc in docs
+    )
+    open_ = [q for q in found if q and quotes.status_on(q, day) == "sent"]
+    net: dict[str, Decimal] = {}
+    for quote in open_:
+        net[quote["currency"]] = net.get(quote["currency"], Decimal(0)) + Decimal(quote["net"])
+    return {"count": len(open_), "net": {c: json_decimal(v) for c, v in sorted(net.items())}}
 
 
 async def readable(found: list[Quote], keys: KeyStore) -> list[Quote]:

@@ -53,10 +53,10 @@ def record(
 
 
 def folded(history: Iterable[Document], blank: Document) -> Document:
-    """The fields the entries make, folded in the order given."""
+    """The fields (those of `blank`) the entries make, folded in the order given."""
     fields = copy_of(blank)
     for entry in history:
-        fields.update(entry["set"])
+        fields.update((k, v) for k, v in entry["set"].items() if k in blank)
     return fields
 
 
@@ -107,9 +107,15 @@ class HistoryModel:
         """The fields as they stood at `at` (an `instant`): the entries recorded by then (what
         we knew), or that happened by then (`occurred`), in that time's order; None before
         the first."""
+        fields = folded(self.entries(doc, at, basis), self.blank)
+        return fields if fields["status"] is not None else None
+
+    def entries(self, doc: Document, at: str | None, basis: Basis = "recorded") -> list[Document]:
+        """Every entry in version order (`at` None), or those recorded (or that happened) by
+        `at`, in that time's order."""
+        if at is None:
+            return list(doc["history"])
         field = f"{basis}_at"
-        entries = sorted(
+        return sorted(
             (e for e in doc["history"] if e[field] <= at), key=lambda e: (e[field], e["version"])
         )
-        fields = folded(entries, self.blank)
-        return fields if fields["status"] is not None else None

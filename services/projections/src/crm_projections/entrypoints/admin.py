@@ -70,7 +70,7 @@ async def rebuild_into(
         models = ReadModels.on(FixedDatabase(client[name]))
         # The new database has one writer until the switch: fold in memory, write once; the
         # timeline is written behind the fold and indexed at the end.
-        customers, activities, deals, leads, quotes = (
+        customers, activities, deals, leads, quotes, accounts = (
             BufferedReadStore(store)
             for store in (
                 models.customers,
@@ -78,6 +78,7 @@ async def rebuild_into(
                 models.opportunities,
                 models.leads,
                 models.quotes,
+                models.receivables,
             )
         )
         timelines.append(timeline := WriteBehindTimeline(models.timeline))
@@ -85,14 +86,18 @@ async def rebuild_into(
             customers=customers,
             redirects=models.redirects,
             documents=DocumentStores(
-                activities=activities, opportunities=deals, leads=leads, quotes=quotes
+                activities=activities,
+                opportunities=deals,
+                leads=leads,
+                quotes=quotes,
+                receivables=accounts,
             ),
             timeline=timeline,
             keys=MongoKeyStore(vault[settings.vault_database]),
         )
         return Target(
             handle=projectors.handle,
-            buffers=(customers, activities, deals, leads, quotes, timeline),
+            buffers=(customers, activities, deals, leads, quotes, accounts, timeline),
         )
 
     columns = (

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -28,15 +29,18 @@ from pydantic import BaseModel
 
 from crm_projections.adapters.read_models import ReadModels
 from crm_projections.adapters.timeline_entries import public_entry
-from crm_projections.application import customer_queries
+from crm_projections.application import customer_queries, quote_queries, receivable_queries
 from crm_projections.application.calendar import owners_activities
 from crm_projections.application.customer_queries import MergedTooOften
+from crm_projections.application.pipeline_queries import When
 from crm_projections.application.read_your_writes import NotCaughtUp, ReadYourWrites
 from crm_projections.domain.customer_360 import digits, public_view, terms
 from crm_projections.domain.customer_360.search import CustomerCriteria
+from crm_projections.domain.wire_values import instant
 from crm_projections.entrypoints.calendar_feed import ics_feed
 
 router = APIRouter()
+Document = dict[str, Any]
 Reader = Annotated[Principal, Depends(require_scope("projections:read"))]
 # A feed token of the owner (header or `?access_token=`), or a reader's token in the header.
 FeedReader = Annotated[Principal, Depends(require_feed("projections:read"))]
@@ -205,9 +209,24 @@ async def customer_view(
     if document is None:
         raise not_found(f"no customer {customer_id} in the 360 view")
     view = public_view(document)
+    now = datetime.now(UTC)
+    await _with_account(request, view, document, When(at=instant(now)), now.date())
     if survivor != asked:
         view["redirected_from"] = asked
     return view
+
+
+async def _with_account(
+    request: Request, view: dict[str, Any], document: Document, when: When, day: date
+) -> None:
+    """The view's sales section with the customer's account and open quotes on `day` (what is
+    overdue or expired depends on the day read for, so it is worked out when read, from the
+    receivables and quotes read models), over the customer and everyone merged into it."""
+    ids = sorted({document["_id"], *document.get("merged_from", [])})
+    read = models(request)
+    found = await receivable_queries.account(read.receivables, ids, when, day)
+    view["sales"]["account"] = None if found is None else receivable_queries.brief(found)
+    view["sales"]["open_quotes"] = await quote_queries.open_quotes(read.quotes, ids, when, day)
 
 
 @router.get(
@@ -288,6 +307,8 @@ async def as_of(
         what = "was known of" if clock == "recorded" else "had happened to"
         raise not_found(f"nothing {what} {customer_id} at {at}")
     view = public_view(document)
+    when = When(at=instant(at), as_of=True, basis=clock)
+    await _with_account(request, view, document, when, at.astimezone(UTC).date())
     view["as_of"] = at.isoformat()
     view["as_of_time"] = clock
     if document["_id"] != asked:

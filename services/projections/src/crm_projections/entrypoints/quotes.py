@@ -56,14 +56,15 @@ class QuoteQuery(WhenQuery):
     cursor: str | None = Field(default=None, max_length=MAX_CURSOR)
 
 
-def _when(query: WhenQuery) -> tuple[When, date]:
+def when_of(query: WhenQuery) -> tuple[When, date]:
+    """The time the query reads for, and its day (today when not as of a time)."""
     at = query.as_of or datetime.now(UTC)
     when = When(at=instant(at), as_of=query.as_of is not None, basis=query.basis)
     return when, at.astimezone(UTC).date()
 
 
 async def _quotes(request: Request, query: WhenQuery) -> list[Quote]:
-    when, day = _when(query)
+    when, day = when_of(query)
     try:
         return await quote_queries.every_quote(models(request).quotes, when, day)
     except TooManyToRead as error:
@@ -92,7 +93,7 @@ async def quotes_summary(
 ) -> dict[str, Any]:
     """On the day: drafts; open quotes and their nets per currency; those valid for at most 7
     more days; accepted, rejected and expired; the acceptance rate, accepted over decided."""
-    day = _when(query)[1]
+    day = when_of(query)[1]
     found = await _quotes(request, query)
     return {"day": day.isoformat(), **asdict(quotes.summary(found, day))}
 

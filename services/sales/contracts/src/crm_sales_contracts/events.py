@@ -692,28 +692,33 @@ class DueInstalment(BaseModel):
     amount: Amount
 
 
-class InvoiceIssued(DomainEvent):
-    """An invoice for an order, numbered without gaps within its series and year (`number`,
-    shown as `<series><year>-<number, 6 digits>`), with its amounts (net, tax, total) and the
-    instalments its payment terms make, in due-date order."""
-
-    event_type = "crm.sales.InvoiceIssued.v1"
+class Billed(DomainEvent):
+    """An invoice's amounts (net, tax, their total) and the instalments they fall due in."""
 
     invoice_id: str
     customer_id: str
     order_id: str
-    series: Series
-    year: Annotated[int, Field(ge=2000, le=9999)]
-    number: Annotated[int, Field(ge=1)]
     reference: Annotated[str, Field(max_length=30)]
     issued_on: date
     currency: Currency
     net: Amount
     tax: Amount
     total: Amount
+    instalments: Annotated[tuple[DueInstalment, ...], Field(min_length=1, max_length=24)]
+
+
+class InvoiceIssued(Billed):
+    """An invoice for an order, numbered without gaps within its series and year (`number`,
+    shown as `<series><year>-<number, 6 digits>` in `reference`), with the instalments its
+    payment terms make, in due-date order."""
+
+    event_type = "crm.sales.InvoiceIssued.v1"
+
+    series: Series
+    year: Annotated[int, Field(ge=2000, le=9999)]
+    number: Annotated[int, Field(ge=1)]
     terms: PaymentTermsKind
     terms_days: TermDays = 0
-    instalments: Annotated[tuple[DueInstalment, ...], Field(min_length=1, max_length=24)]
 
 
 class OrderInvoiced(DomainEvent):
@@ -724,3 +729,105 @@ class OrderInvoiced(DomainEvent):
     order_id: str
     customer_id: str
     invoice_id: str
+
+
+# --- the customer's account: receivables, payments, credit (issue 13) -------------------------
+InstalmentNumber = Annotated[int, Field(ge=0, le=23, strict=True)]  # its place, in due order
+
+
+class Allocation(BaseModel):
+    """An amount of an invoice's instalment: paid by a payment or by the customer's credit,
+    or taken off it by a credit note."""
+
+    model_config = ConfigDict(frozen=True)
+
+    invoice_id: str
+    instalment: InstalmentNumber
+    amount: Amount
+
+
+Allocations = Annotated[tuple[Allocation, ...], Field(max_length=2_400)]
+
+
+class InvoicePosted(Billed):
+    """The invoice is owed on the customer's account: its instalments fall due on their days.
+    The account's copy of what the series issued (ADR 40)."""
+
+    event_type = "crm.sales.InvoicePosted.v1"
+
+
+class PaymentMethodKind(StrEnum):
+    """How a customer pays, as the seeds list the ways."""
+
+    CARD = "card"
+    PAYPAL = "paypal"
+    CASH = "cash"
+    CHEQUE = "cheque"
+    TRANSFER = "transfer"
+    OTHER = "other"
+
+
+class PaymentReceived(DomainEvent):
+    """The customer paid `amount` on `received_on`: `allocations` settle instalments in
+    due-date order (the invoices named first), never above what is open; `credited` is the
+    surplus, kept as the customer's credit for later invoices."""
+
+    event_type = "crm.sales.PaymentReceived.v1"
+
+    payment_id: str
+    customer_id: str
+    currency: Currency
+    amount: Amount
+    method: PaymentMethodKind
+    received_on: date
+    allocations: Allocations
+    credited: Amount
+
+
+class CreditApplied(DomainEvent):
+    """The customer's credit in the invoice's currency paid (part of) a newly posted invoice."""
+
+    event_type = "crm.sales.CreditApplied.v1"
+
+    invoice_id: str
+    customer_id: str
+    currency: Currency
+    applied_on: date
+    allocations: Allocations
+
+
+class CreditNoteIssued(DomainEvent):
+    """All or part of an invoice reversed: `net` and its share of the invoice's tax no longer
+    owed. `reductions` take it off the instalments from the last; what was paid of the part
+    reversed (`released`, `credited` its sum) becomes the customer's credit. One tied to a
+    return (`return_id`) reverses what the return took off revenue already."""
+
+    event_type = "crm.sales.CreditNoteIssued.v1"
+
+    credit_note_id: str
+    invoice_id: str
+    customer_id: str
+    currency: Currency
+    issued_on: date
+    net: Amount
+    tax: Amount
+    total: Amount
+    reason: OrderReason
+    return_id: str | None = None
+    reductions: Allocations
+    released: Allocations
+    credited: Amount
+
+
+class RefundPaid(DomainEvent):
+    """Money paid back to the customer out of their credit (a refund's credit note made it)."""
+
+    event_type = "crm.sales.RefundPaid.v1"
+
+    refund_id: str
+    customer_id: str
+    currency: Currency
+    amount: Amount
+    method: PaymentMethodKind
+    paid_on: date
+    invoice_id: str | None = None

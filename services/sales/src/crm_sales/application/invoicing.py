@@ -1,7 +1,8 @@
 """Issuing an order's invoice (ADR 39): the order's stream records that it is invoiced by this
-invoice (a second invoice for it is refused there), then the series stream issues it with the
-next number. Two streams, two commands in order, each recording nothing when asked again, so a
-retry after a failure between them finishes the job with the same number."""
+invoice (a second invoice for it is refused there), the series stream issues it with the next
+number, and the customer's account posts it as owed (ADR 40). Three streams, three commands in
+order, each recording nothing when asked again, so a retry after a failure between them
+finishes the job with the same number."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import ConflictError, NotFoundError
 from crm_sales_contracts.events import InvoiceIssued, PaymentTermsKind
 
-from crm_sales.domain import invoice_series, order
+from crm_sales.domain import account, invoice_series, order
+from crm_sales.domain.account import Account, AccountCommand, PostInvoice
 from crm_sales.domain.invoice_series import IssueInvoice, Series, SeriesCommand
 from crm_sales.domain.order import Order, OrderCommand, RecordInvoice
 
@@ -31,6 +33,7 @@ class Issued:
     order: CommandResult
     invoice: CommandResult
     issued: InvoiceIssued
+    posted: CommandResult
 
 
 class Invoicing:
@@ -38,9 +41,11 @@ class Invoicing:
         self,
         orders: CommandHandler[Order, OrderCommand],
         series: CommandHandler[Series, SeriesCommand],
+        accounts: CommandHandler[Account, AccountCommand],
     ) -> None:
         self._orders = orders
         self._series = series
+        self._accounts = accounts
 
     async def issue(
         self,
@@ -82,4 +87,6 @@ class Invoicing:
         found: Series = numbered.state
         issued = found.invoice(invoice_id)
         assert issued is not None  # the stream holds it now, issued by this call or a retry
-        return Issued(recorded, numbered, issued)
+        owed = PostInvoice(**{name: getattr(issued, name) for name in PostInvoice.model_fields})
+        posted = await self._accounts.handle(account.stream_of(issued.customer_id), owed, metadata)
+        return Issued(recorded, numbered, issued, posted)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from enum import StrEnum
 from typing import Annotated, Any
 
 from crm_kernel.domain.decider import Decider, Decisions
@@ -30,6 +29,7 @@ from crm_sales_contracts.events import (
     OrderLine,
     OrderLineReturned,
     OrderPlaced,
+    PaymentMethodKind,
     PricedLine,
 )
 from pydantic import BaseModel, BeforeValidator, ConfigDict
@@ -58,15 +58,6 @@ DEFAULT_RETURN_REASONS = (
 
 def stream_of(order_id: str) -> str:
     return f"order-{order_id}"
-
-
-class PaymentMethodKind(StrEnum):
-    CARD = "card"
-    PAYPAL = "paypal"
-    CASH = "cash"
-    CHEQUE = "cheque"
-    TRANSFER = "transfer"
-    OTHER = "other"
 
 
 def _lower(value: Any) -> Any:

@@ -4,11 +4,15 @@ value of those still open, per currency."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
+from statistics import median
 from typing import Any
 
 from crm_kernel.domain.envelope import EventEnvelope
 from crm_sales_contracts.events import (
+    CreditNoteIssued,
     LeadAssigned,
     LeadCaptured,
     LeadConverted,
@@ -22,6 +26,7 @@ from crm_sales_contracts.events import (
     OrderFulfilled,
     OrderLineReturned,
     OrderPlaced,
+    PaymentReceived,
 )
 
 from crm_projections.domain import opportunities, pipeline
@@ -113,6 +118,20 @@ def _line_returned(doc: Document, event: OrderLineReturned, envelope: EventEnvel
     _add(sales["revenue_by_currency"], event.currency, -event.net)
 
 
+@FOLDS.on(CreditNoteIssued)
+def _credited(doc: Document, event: CreditNoteIssued, envelope: EventEnvelope) -> None:
+    """A credit note (or a refund's) takes its net off revenue, unless it is for a return,
+    whose net the return took off already: a refunded return is subtracted once."""
+    if event.return_id is None:
+        _add(doc["sales"]["revenue_by_currency"], event.currency, -event.net)
+
+
+@FOLDS.on(PaymentReceived)
+def _paid(doc: Document, event: PaymentReceived, envelope: EventEnvelope) -> None:
+    sales = doc["sales"]
+    sales["payment_methods"] = add_unique(sales["payment_methods"], event.method.value)
+
+
 @FOLDS.on(LeadConverted)
 def _lead_converted(doc: Document, event: LeadConverted, envelope: EventEnvelope) -> None:
     """Where the customer came from: the lead, its channel and campaign (no personal data)."""
@@ -173,6 +192,25 @@ def _with_deals(sales: Document, deals: list[Document]) -> None:
             deal.pop("weighted_amount", None)
     sales["opportunities"] = sorted(deals, key=lambda d: str(d["id"]))
     sales["open_pipeline"] = {c: str(v) for c, v in sorted(pipeline_by_currency.items())}
+
+
+def derived(sales: Document) -> Document:
+    """What the view adds to the section: the average order value per currency (net revenue
+    over the orders not cancelled, at the revenue's precision) and the usual interval between
+    purchases (the median of the days between consecutive orders; None before a second)."""
+    kept = [o for o in sales["orders"] if o.get("status") != "cancelled"]
+    average: dict[str, str] = {}
+    for currency, revenue in sales["revenue_by_currency"].items():
+        count = sum(1 for o in kept if o["currency"] == currency)
+        if count:
+            amount = Decimal(revenue)
+            average[currency] = str((amount / count).quantize(amount, rounding=ROUND_HALF_UP))
+    times = sorted(datetime.fromisoformat(o["placed_at"]) for o in kept)
+    gaps = [(b - a).total_seconds() / 86_400 for a, b in pairwise(times)]
+    return {
+        "average_order_value": average,
+        "purchase_interval_days": round(median(gaps), 1) if gaps else None,
+    }
 
 
 def absorb(survivor: Document, merged: Document) -> None:

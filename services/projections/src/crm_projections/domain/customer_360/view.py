@@ -12,6 +12,7 @@ from crm_projections.domain.customer_360.profile import (
     registration,
     shown_duplicates,
 )
+from crm_projections.domain.customer_360.sales import derived
 
 Document = dict[str, Any]
 BOOKKEEPING = {"_id", "_rev", "applied", "search"}
@@ -35,4 +36,7 @@ def public_view(document: Document) -> Document:
     profile = view.get("profile")
     if profile is not None:
         view["profile"] = shown_duplicates(profile)
+    sales = view.get("sales")
+    if sales is not None:
+        view["sales"] = {**sales, **derived(sales)}
     return view

@@ -112,31 +112,39 @@ def test_the_readmes_quotes_and_payments_examples_work_pasted_in_order(platform)
             "### The sales context: products and quotes",
             "### The sales context: payments, credit and receivables",
         ],
-        reads=8,  # the leads block's three, the quotes block's three, the payments block's two
+        reads=9,  # the leads block's three, the quotes block's three, the payments block's three
         show="PROSPECT",
     )
     refusals = [a["detail"][0]["msg"] for a in json_objects(printed) if "detail" in a]
-    assert len(refusals) == 3, printed  # the leads block's, the draft's acceptance, the credit
+    # The leads block's, the draft's acceptance, the second credit, the order above the limit.
+    assert len(refusals) == 4, printed
     assert "send it before it is accepted" in refusals[1]
     assert "credited already" in refusals[2]
+    assert refusals[3] == (
+        f"customer {prospect}'s credit limit is 5000.00 EUR: open receivables 0.00 + unbilled "
+        "orders 0.00 + this order 6000.00 = 6000.00; place it with credit_override to go above "
+        "the limit"
+    )
     [invoice] = [a for a in json_objects(printed) if "reference" in a]
     assert [i["amount"] for i in invoice["instalments"]] == ["1470.15", "1470.15"]
+    [refund] = [a for a in json_objects(printed) if "refunded" in a]
+    assert (refund["total"], refund["refunded"]) == ("726.00", "112.40")
+    # Revenue: 2430.00 less the returned 270.00 and the adjustment's 600.00.
     view = view_when(
-        platform, prospect, lambda v: v["sales"]["orders"][0].get("returned_items") == 5
+        platform, prospect, lambda v: v["sales"]["revenue_by_currency"] == {"EUR": "1560.00"}
     )
-    assert view["sales"]["revenue_by_currency"] == {"EUR": "2160.00"}
     [order] = view["sales"]["orders"]
     assert (order["items"], order["status"], order["returned_net"]) == (45, "fulfilled", "270.00")
     assert view["sales"]["payment_methods"] == ["transfer"]
-    # 2000.00 paid: the first half in full, 529.85 of the second; the credit note's 326.70
-    # off the second leaves 1143.45, 613.60 of it open and not due for 30 days.
+    # 2000.00 paid: the first half in full, 529.85 of the second; 326.70 (the return) and
+    # 726.00 (the adjustment) off the second leave 417.45 due, 112.40 paid back.
     account = read_when(
-        platform, f"/receivables/{prospect}", lambda a: a["invoices"][0]["credited"] != "0"
+        platform, f"/receivables/{prospect}", lambda a: a["refunded"] == {"EUR": "112.40"}
     )
     [billed] = account["invoices"]
     assert (billed["state"], billed["credited"], billed["paid"], billed["open"]) == (
-        "partially_paid", "326.70", "2000.00", "613.60",
+        "paid", "1052.70", "1887.60", "0.00",
     )  # fmt: skip
-    assert (account["open"], account["overdue"], account["late_payments"]) == (
-        {"EUR": "613.60"}, {}, 0,
+    assert (account["open"], account["credit_limit"], account["credited_net"]) == (
+        {}, {"EUR": "5000.00"}, {"EUR": "600.00"},
     )  # fmt: skip

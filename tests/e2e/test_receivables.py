@@ -112,3 +112,27 @@ def test_an_invoice_paid_late_and_in_part_then_refunded_reads_as_computed_by_han
     summary = ok(get(platform, "/receivables/summary", as_of="2026-09-20T12:00:00Z",
                      basis="occurred"))  # fmt: skip
     assert summary["accounts_overdue"] >= 1
+
+
+def test_an_overdue_invoice_is_reminded_at_the_level_the_policy_reached(platform) -> None:
+    """Invoiced on 1 October, due at once, unpaid: by today (at least 61 days past due) the
+    policy's sweep (every second here) sends the final reminder, once, and no earlier one."""
+    customer = register(platform, name="Pau Serra", email=f"p.{uuid.uuid4().hex[:8]}@serra.example")
+    order = ok(
+        post(platform, "sales", "/orders",
+             {"customer_id": customer, "currency": "EUR", **at("10-01"),
+              "lines": [{"sku": "BOOK-1", "quantity": 2, "unit_price": "15.00"}]}, SALES),
+        201,
+    )["order_id"]  # fmt: skip
+    invoice = step(platform, "/invoices", {"order_id": order}, "10-01", 201)
+    account = read_when(
+        platform,
+        f"/receivables/{customer}",
+        lambda a: a["invoices"] and a["invoices"][0]["instalments"][0]["reminders"],
+    )
+    [instalment] = account["invoices"][0]["instalments"]
+    assert (instalment["due_on"], instalment["open"], instalment["reminders"]) == (
+        "2026-10-01", "30.00", ["final"],
+    )  # fmt: skip
+    assert account["invoices"][0]["reference"] == invoice["reference"]
+    assert account["overdue"] == {"EUR": "30.00"} and account["unbilled"] == {}

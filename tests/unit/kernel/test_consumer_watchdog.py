@@ -191,6 +191,7 @@ def test_every_group_consumer_of_the_platform_is_watched() -> None:
         "crm-sales-lead-book",
         "crm-sales-leads-ingest",
         "crm-sales-orders-ingest",
+        "crm-sales-payment-reminders",
         "crm-sales-customer-points",
     ]
     assert all(w.check in sales.readiness for w in sales.watchdogs)

@@ -21,6 +21,8 @@ from crm_kernel.domain.envelope import Metadata, wrap
 from crm_kernel.http import create_app
 from crm_kernel.relay import Relay
 from crm_kernel.timeinput import IsoDateTime, OccurredAt
+from crm_sales.application.order_placement import OrderPlacement
+from crm_sales.domain.account import account_decider
 from crm_sales.domain.order import order_decider
 from crm_sales.entrypoints.http import router as sales
 from crm_sales.entrypoints.leads import router as leads
@@ -203,6 +205,21 @@ def service(
     return TestClient(app, headers={"Authorization": f"Bearer {token}"}), store
 
 
+def orders_service() -> tuple[TestClient, InMemoryEventStore]:
+    """The orders API with what placing an order needs: the order's and the account's streams."""
+    client, store = service(sales, "order", order_decider)
+    handlers = client.app.state.handlers
+    client.app.state.order_placement = OrderPlacement(
+        handlers.of(order_decider), handlers.of(account_decider)
+    )
+    return client, store
+
+
+def order_commits(store: InMemoryEventStore) -> list[Any]:
+    """The orders' commits (each order is booked on its customer's account first)."""
+    return [c for c in store.commits if c.stream_id.startswith("order-")]
+
+
 def order(**fields: Any) -> dict[str, Any]:
     return {
         "customer_id": str(uuid4()),
@@ -233,17 +250,17 @@ def refused(response: Any, *loc: str | int) -> list[dict[str, Any]]:
 def test_an_order_with_numbers_beyond_the_limits_is_422_not_500(
     line: dict[str, Any], field: str
 ) -> None:
-    client, store = service(sales, "order", order_decider)
+    client, store = orders_service()
     with client:
         body = order(lines=[{"sku": "A", "quantity": 1, "unit_price": "1.00", **line}])
         refused(client.post("/orders", json=body), "lines", 0, field)
         most = {"sku": "A", "quantity": 1_000_000, "unit_price": "1000000000000.00"}
         assert client.post("/orders", json=order(lines=[most])).status_code == 201
-    assert len(store.commits) == 1
+    assert len(order_commits(store)) == 1
 
 
 def test_unknown_fields_are_refused_naming_the_field() -> None:
-    client, store = service(sales, "order", order_decider)
+    client, store = orders_service()
     with client:
         errors = refused(client.post("/orders", json=order(paymnt_method="card")), "paymnt_method")
         assert errors[0]["type"] == "extra_forbidden"
@@ -258,16 +275,16 @@ def test_unknown_fields_are_refused_naming_the_field() -> None:
 def test_payment_methods_match_in_any_case_and_are_stored_in_lower_case(
     given: str, stored: str
 ) -> None:
-    client, store = service(sales, "order", order_decider)
+    client, store = orders_service()
     with client:
         assert client.post("/orders", json=order(payment_method=given)).status_code == 201
         refused(client.post("/orders", json=order(payment_method="bitcoin")), "payment_method")
-    [commit] = store.commits
+    [commit] = order_commits(store)
     assert commit.events[0].data["payment_method"] == stored
 
 
 def test_an_imported_order_carries_when_it_was_placed() -> None:
-    client, store = service(sales, "order", order_decider)
+    client, store = orders_service()
     with client:
         placed = client.post("/orders", json=order(occurred_at="2026-01-31T18:00:00+01:00"))
         assert placed.status_code == 201, placed.text
@@ -275,7 +292,7 @@ def test_an_imported_order_carries_when_it_was_placed() -> None:
         refused(client.post("/orders", json=order(occurred_at=ahead)), "occurred_at")
         refused(client.post("/orders", json=order(occurred_at=0)), "occurred_at")
         assert client.post("/orders", json=order()).status_code == 201
-    imported, live = (commit.events[0] for commit in store.commits)
+    imported, live = (commit.events[0] for commit in order_commits(store))
     assert imported.occurred_at == datetime(2026, 1, 31, 17, tzinfo=UTC)
     assert imported.recorded_at > datetime.now(UTC) - timedelta(minutes=1)
     assert "occurred_at" not in imported.data  # the envelope's, not the order's own field

@@ -12,7 +12,7 @@ from crm_contacts_contracts.events import CustomerRegistered, CustomerType, Part
 from crm_kernel.domain.envelope import EventEnvelope, Metadata, wrap
 from crm_kernel.domain.events import DomainEvent
 from crm_projections.domain.customer_360 import empty, fold
-from crm_sales_contracts.events import OrderLine, OrderPlaced
+from crm_sales_contracts.events import OrderCancelled, OrderLine, OrderLineReturned, OrderPlaced
 from crm_support_contracts.events import CaseKind, CaseOpened, Priority
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -373,3 +373,28 @@ def test_timeline_entries_of_early_duplicates_hold_the_code() -> None:
     raw = {**stored, "data": old.data}
     assert envelope_of(raw).data["reason"] == "same_email"
     assert public_entry(envelope_of(raw))["data"]["reason"] == "same_email"
+
+
+def test_the_products_bought_count_what_was_ordered_less_cancelled_and_returned() -> None:
+    def placed(order_id: str, *lines: tuple[str, int]) -> OrderPlaced:
+        return OrderPlaced(
+            order_id=order_id, customer_id=CUSTOMER, currency="EUR", total=Decimal("1"),
+            lines=tuple(OrderLine(sku=s, quantity=q, unit_price=Decimal("1")) for s, q in lines),
+        )  # fmt: skip
+
+    one = envelopes("order-o1", "crm.sales", [placed("o1", ("LAMP", 3), ("DESK", 1))], T0)
+    returned = OrderLineReturned(
+        order_id="o1", customer_id=CUSTOMER, return_id="r1", line=0, sku="LAMP", quantity=1,
+        net=Decimal("1"), currency="EUR", reason="defective",
+    )  # fmt: skip
+    one += wrap([returned], source="crm.sales", stream_id="order-o1", expected_version=1,
+                metadata=Metadata(actor="t"), now=T0 + timedelta(hours=1))  # fmt: skip
+    two = envelopes("order-o2", "crm.sales", [placed("o2", ("LAMP", 2))], T0)
+    cancelled = OrderCancelled(order_id="o2", customer_id=CUSTOMER, reason="duplicate",
+                               total=Decimal("1"), currency="EUR")  # fmt: skip
+    two += wrap([cancelled], source="crm.sales", stream_id="order-o2", expected_version=1,
+                metadata=Metadata(actor="t"), now=T0 + timedelta(hours=2))  # fmt: skip
+    doc = fold(empty(CUSTOMER), [*registered(), *one, *two])
+    # LAMP: 3 + 2 ordered, 2 cancelled, 1 returned = 2; DESK: 1.
+    assert doc["sales"]["quantities"] == {"DESK": 1, "LAMP": 2}
+    assert fold(doc, [*one, *two]) == doc  # redelivered: nothing changes

@@ -11,14 +11,17 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from crm_kernel.domain.errors import ConflictError, DomainError, NotFoundError
+from crm_kernel.domain.errors import ConflictError, DomainError, NotFoundError, RefusedError
 from crm_kernel.domain.events import DomainEvent
 from crm_sales.domain.account import (
     DEFAULT_CREDIT_NOTE_REASONS,
+    BookOrder,
     IssueCreditNote,
     PostInvoice,
     ReceivePayment,
     RefundInvoice,
+    ReleaseOrder,
+    SetCreditLimit,
     account_decider,
 )
 from crm_sales_contracts.events import (
@@ -26,6 +29,8 @@ from crm_sales_contracts.events import (
     CreditApplied,
     CreditNoteIssued,
     DueInstalment,
+    OrderBooked,
+    OrderReleased,
     PaymentReceived,
     RefundPaid,
 )
@@ -240,3 +245,67 @@ def test_allocations_never_exceed_payments_nor_an_instalment_what_it_owes(
     paid_in = sum((e.amount for e in received), D(0))
     owed_paid = sum((sum(r.paid, D(0)) for r in state.invoices.values()), D(0))
     assert owed_paid + state.credit.get("EUR", D(0)) == paid_in
+
+
+def limit(amount: str | None, currency: str = "EUR") -> SetCreditLimit:
+    return SetCreditLimit(
+        customer_id="c1", currency=currency, limit=None if amount is None else D(amount)
+    )
+
+
+def book(order_id: str, amount: str, override_by: str | None = None) -> BookOrder:
+    return BookOrder(
+        customer_id="c1", order_id=order_id, currency="EUR", amount=D(amount),
+        override_by=override_by,
+    )  # fmt: skip
+
+
+def test_an_order_above_the_credit_limit_is_refused_naming_the_sums() -> None:
+    # A (121.00) open, one unbilled order of 50.00: 121.00 + 50.00 + 30.00 = 201.00 > 200.00.
+    events = run(limit("200.00"), A, book("o1", "50.00"))
+    with pytest.raises(RefusedError) as refused:
+        then(events, book("o2", "30.00"))
+    assert refused.value.message == (
+        "customer c1's credit limit is 200.00 EUR: open receivables 121.00 + unbilled orders "
+        "50.00 + this order 30.00 = 201.00; place it with credit_override to go above the limit"
+    )
+    [fits] = then(events, book("o2", "29.00"))
+    assert isinstance(fits, OrderBooked) and (fits.exposure, fits.override_by) == (
+        D("200.00"), None,
+    )  # fmt: skip
+
+
+def test_an_override_is_recorded_with_who_gave_it_and_a_retry_books_nothing() -> None:
+    events = run(limit("100.00"))
+    [over] = then(events, book("o1", "150.00", override_by="marta"))
+    assert isinstance(over, OrderBooked) and (over.limit, over.override_by) == (
+        D("100.00"), "marta",
+    )  # fmt: skip
+    assert then([*events, over], book("o1", "150.00")) == []
+    # Within the limit an override is no override: nothing to record about it.
+    [within] = then(events, book("o2", "10.00", override_by="marta"))
+    assert isinstance(within, OrderBooked) and within.override_by is None
+
+
+def test_an_invoiced_or_cancelled_order_no_longer_counts_as_unbilled() -> None:
+    # o-A is booked at 121.00, then invoiced as A: it counts once, as a receivable.
+    events = run(limit("150.00"), book("o-A", "121.00"), A)
+    [fits] = then(events, book("o2", "29.00"))
+    assert isinstance(fits, OrderBooked) and fits.exposure == D("150.00")
+    events = run(limit("150.00"), book("o1", "140.00"),
+                 ReleaseOrder(customer_id="c1", order_id="o1"))  # fmt: skip
+    released = events[-1]
+    assert isinstance(released, OrderReleased) and released.amount == D("140.00")
+    [fits] = then(events, book("o2", "150.00"))
+    assert isinstance(fits, OrderBooked) and fits.exposure == D("150.00")
+
+
+def test_a_limit_is_per_currency_and_can_be_lifted() -> None:
+    events = run(limit("10.00"))
+    assert then(events, limit("10.00")) == []
+    with pytest.raises(RefusedError):
+        then(events, book("o1", "11.00"))
+    jpy = BookOrder(customer_id="c1", order_id="o2", currency="JPY", amount=D("5000"))
+    assert isinstance(then(events, jpy)[0], OrderBooked)  # no limit in yen
+    lifted = run(limit("10.00"), limit(None))
+    assert isinstance(then(lifted, book("o1", "11.00"))[0], OrderBooked)

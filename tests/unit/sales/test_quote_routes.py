@@ -8,8 +8,10 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from crm_sales.application.order_placement import OrderPlacement
 from crm_sales.application.quote_acceptance import QuoteAcceptance
 from crm_sales.application.quote_lines import QuoteLines
+from crm_sales.domain.account import account_decider
 from crm_sales.domain.opportunity import opportunity_decider
 from crm_sales.domain.order import order_decider
 from crm_sales.domain.product import product_decider
@@ -32,8 +34,12 @@ def api() -> Any:
     handlers = client.app.state.handlers
     client.app.state.sales_settings = SalesSettings()
     client.app.state.quote_lines = QuoteLines(handlers.of(product_decider))
+    placement = OrderPlacement(handlers.of(order_decider), handlers.of(account_decider))
     client.app.state.quote_acceptance = QuoteAcceptance(
-        handlers.of(quote_decider), handlers.of(order_decider), handlers.of(opportunity_decider)
+        handlers.of(quote_decider),
+        handlers.of(order_decider),
+        handlers.of(opportunity_decider),
+        placement,
     )
     with client:
         assert client.post("/products", json=LAMP).status_code == 201

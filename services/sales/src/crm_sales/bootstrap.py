@@ -7,6 +7,7 @@ from crm_kernel.settings import ServiceSettings
 
 from crm_sales.adapters.lead_book import MongoLeadBook
 from crm_sales.adapters.lead_index import MongoLeadIndex
+from crm_sales.adapters.reminder_schedule import MongoReminderSchedule
 from crm_sales.application.crediting import Crediting
 from crm_sales.application.customer_points import CustomerPoints
 from crm_sales.application.invoicing import Invoicing
@@ -14,6 +15,8 @@ from crm_sales.application.lead_capture import LeadCapture
 from crm_sales.application.lead_conversion import LeadConversion
 from crm_sales.application.lead_erasure import LeadErasure
 from crm_sales.application.order_intake import OrderIntake
+from crm_sales.application.order_placement import OrderPlacement
+from crm_sales.application.payment_reminders import PaymentReminders
 from crm_sales.application.quote_acceptance import QuoteAcceptance
 from crm_sales.application.quote_lines import QuoteLines
 from crm_sales.application.round_robin import RoundRobin
@@ -31,6 +34,7 @@ from crm_sales.entrypoints import (
     lead_book,
     leads,
     opportunities,
+    payment_reminders,
     payments,
     products,
     quotes,
@@ -56,7 +60,7 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
         invoices.router,
         payments.router,
     ]
-    topics = [lead_book.DEAD_LETTERS, DEAD_LETTERS]
+    topics = [lead_book.DEAD_LETTERS, DEAD_LETTERS, payment_reminders.DEAD_LETTERS]
     service = build_write_service("sales", routers, settings, extra_topics=topics)
     service.app.state.sales_settings = settings
     service.app.state.lead_disqualification_reasons = settings.lead_disqualification_reasons
@@ -67,10 +71,15 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
         lead_handler, service.handlers.of(opportunity_decider), settings.sales_pipelines
     )
     service.app.state.quote_lines = QuoteLines(service.handlers.of(product_decider))
+    placement = OrderPlacement(
+        service.handlers.of(order_decider), service.handlers.of(account_decider)
+    )
+    service.app.state.order_placement = placement
     service.app.state.quote_acceptance = QuoteAcceptance(
         service.handlers.of(quote_decider),
         service.handlers.of(order_decider),
         service.handlers.of(opportunity_decider),
+        placement,
     )
     service.app.state.invoicing = Invoicing(
         service.handlers.of(order_decider),
@@ -89,8 +98,20 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
     service.app.state.lead_capture = captures
     stall_s = settings.consumer_stall_s
     service.take_ingest(subscribe_ingest(service.broker, captures, stall_s))
-    intake = OrderIntake(service.handlers.of(order_decider))
+    intake = OrderIntake(service.handlers.of(order_decider), placement)
     service.take_ingest(subscribe_order_ingest(service.broker, intake, stall_s))
+    reminders = PaymentReminders(
+        service.handlers.of(account_decider),
+        MongoReminderSchedule(service.database),
+        settings.payment_reminder_days,
+    )
+    service.watch(payment_reminders.subscribe_payment_reminders(service.broker, reminders, stall_s))
+    every_s = settings.payment_reminder_sweep_s
+
+    async def sweep(_: WriteService) -> None:
+        await payment_reminders.sweep_forever(reminders, every_s)
+
+    service.background.append(sweep)
     points = CustomerPoints(index, service.keys)
     service.watch(subscribe_customer_points(service.broker, points, stall_s))
     return service

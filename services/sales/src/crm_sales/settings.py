@@ -13,7 +13,7 @@ from crm_sales_contracts.events import (
 )
 from pydantic import Field, field_validator
 
-from crm_sales.domain.account import DEFAULT_CREDIT_NOTE_REASONS
+from crm_sales.domain.account import DEFAULT_CREDIT_NOTE_REASONS, DEFAULT_REMINDER_DAYS
 from crm_sales.domain.lead import DEFAULT_DISQUALIFICATION_REASONS
 from crm_sales.domain.order import DEFAULT_CANCELLATION_REASONS, DEFAULT_RETURN_REASONS
 from crm_sales.domain.pipelines import DEFAULT_LOST_REASONS, DEFAULT_PIPELINE, Pipeline
@@ -46,6 +46,14 @@ class SalesSettings(ServiceSettings):
     credit_note_reasons: tuple[Annotated[str, ORDER_REASON], ...] = Field(
         default=DEFAULT_CREDIT_NOTE_REASONS, min_length=1, max_length=100
     )
+    # Days past due at which the first, the second and the final payment reminder go out:
+    # `CRM_PAYMENT_REMINDER_DAYS`, e.g. '[7, 21, 45]'; and how often the policy looks (seconds).
+    payment_reminder_days: tuple[
+        Annotated[int, Field(ge=1, le=3_650)],
+        Annotated[int, Field(ge=1, le=3_650)],
+        Annotated[int, Field(ge=1, le=3_650)],
+    ] = DEFAULT_REMINDER_DAYS
+    payment_reminder_sweep_s: float = Field(default=300.0, gt=0, le=86_400)
     # The business's pipelines: `CRM_SALES_PIPELINES`, a JSON list of
     # {"name": ..., "stages": [{"name": ..., "probability": 0-100, "forecast_category":
     # "pipeline" | "best_case" | "commit"}, ...]}; the one named "default" is used when an
@@ -53,6 +61,13 @@ class SalesSettings(ServiceSettings):
     sales_pipelines: tuple[Pipeline, ...] = Field(
         default=(DEFAULT_PIPELINE,), min_length=1, max_length=50
     )
+
+    @field_validator("payment_reminder_days")
+    @classmethod
+    def _rising(cls, days: tuple[int, int, int]) -> tuple[int, int, int]:
+        if not days[0] < days[1] < days[2]:
+            raise ValueError("CRM_PAYMENT_REMINDER_DAYS: the first, second and final days rise")
+        return days
 
     @field_validator("sales_pipelines")
     @classmethod

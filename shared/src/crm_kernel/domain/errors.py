@@ -22,6 +22,14 @@ class ConflictError(DomainError):
     status_code = 409
 
 
+class RefusedError(DomainError):
+    """Refused by a rule about the subject's current state, not by a race: asking again does
+    not help (HTTP 409; an ingest sends it to its rejected topic, where a ConflictError is
+    delivered again)."""
+
+    status_code = 409
+
+
 class GoneError(DomainError):
     """The subject no longer exists for commands (erased, or merged into another)."""
 

@@ -24,9 +24,13 @@ from crm_kernel.domain.events import DomainEvent
 from crm_sales_contracts.events import (
     Allocation,
     CreditApplied,
+    CreditLimitSet,
     CreditNoteIssued,
     InvoicePosted,
+    OrderBooked,
+    OrderReleased,
     PaymentReceived,
+    PaymentReminderSent,
     RefundPaid,
 )
 
@@ -43,6 +47,10 @@ EVENTS: tuple[type[DomainEvent], ...] = (
     CreditApplied,
     CreditNoteIssued,
     RefundPaid,
+    CreditLimitSet,
+    OrderBooked,
+    OrderReleased,
+    PaymentReminderSent,
 )
 _BY_TYPE = {cls.event_type: cls for cls in EVENTS}
 
@@ -95,6 +103,7 @@ class _Instalment:
     reduced: Decimal = ZERO
     paid: Decimal = ZERO
     last_moved: date | None = None  # the latest day money or a credit note touched it
+    reminders: list[str] = field(default_factory=list)  # the levels sent, in order
 
     @property
     def due(self) -> Decimal:
@@ -151,6 +160,9 @@ class _Ledger:
     credit: dict[str, Decimal] = field(default_factory=dict)
     refunded: dict[str, Decimal] = field(default_factory=dict)
     credited_net: dict[str, Decimal] = field(default_factory=dict)  # not tied to a return
+    limits: dict[str, Decimal] = field(default_factory=dict)
+    booked: dict[str, OrderBooked] = field(default_factory=dict)  # unbilled orders
+    overrides: int = 0  # orders placed above the limit by an override
 
     def move(self, allocations: Iterable[Allocation], on: date, *, paid: int, reduced: int) -> None:
         for a in allocations:
@@ -174,6 +186,7 @@ def _ledger(events: Iterable[DomainEvent]) -> _Ledger:
             case InvoicePosted():
                 instalments = [_Instalment(i.due_on, i.amount) for i in event.instalments]
                 ledger.invoices[event.invoice_id] = _Invoice(event, instalments)
+                ledger.booked.pop(event.order_id, None)  # billed: a receivable now
             case PaymentReceived():
                 ledger.move(event.allocations, event.received_on, paid=1, reduced=0)
                 _plus(ledger.credit, event.currency, event.credited)
@@ -192,7 +205,33 @@ def _ledger(events: Iterable[DomainEvent]) -> _Ledger:
             case RefundPaid():
                 _plus(ledger.credit, event.currency, -event.amount)
                 _plus(ledger.refunded, event.currency, event.amount)
+            case _:
+                _credit_limit(ledger, event)
     return ledger
+
+
+def _credit_limit(ledger: _Ledger, event: DomainEvent) -> None:
+    match event:
+        case CreditLimitSet():
+            ledger.limits.pop(event.currency, None)
+            if event.limit is not None:
+                ledger.limits[event.currency] = event.limit
+        case OrderBooked():
+            ledger.booked[event.order_id] = event
+            ledger.overrides += event.override_by is not None
+        case OrderReleased():
+            ledger.booked.pop(event.order_id, None)
+        case PaymentReminderSent():
+            invoice = ledger.invoices.get(event.invoice_id)
+            if invoice is not None:
+                invoice.instalments[event.instalment].reminders.append(event.level.value)
+
+
+def _unbilled(ledger: _Ledger) -> dict[str, Decimal]:
+    unbilled: dict[str, Decimal] = {}
+    for booked in ledger.booked.values():
+        _plus(unbilled, booked.currency, booked.amount)
+    return unbilled
 
 
 def _amounts(amounts: dict[str, Decimal]) -> dict[str, str]:
@@ -213,6 +252,9 @@ class Standing:
     credited_net: dict[str, str]  # credit notes' nets not tied to a return: off revenue
     late_payments: int  # instalments settled after their due date
     worst_days_past_due: int
+    credit_limit: dict[str, str]
+    unbilled: dict[str, str]  # orders booked against the limit, not invoiced yet
+    overrides: int  # orders placed above the limit by an override
     invoices: list[Document]
 
 
@@ -245,6 +287,7 @@ def standing(events: Iterable[DomainEvent], day: date) -> Standing:
                     "open": json_decimal(instalment.open),
                     "days_past_due": days,
                     "paid_late": instalment.settled_late(),
+                    "reminders": list(instalment.reminders),
                 }
             )
         invoices.append(
@@ -275,6 +318,9 @@ def standing(events: Iterable[DomainEvent], day: date) -> Standing:
         credited_net=_amounts(ledger.credited_net),
         late_payments=late,
         worst_days_past_due=worst,
+        credit_limit={c: json_decimal(v) for c, v in sorted(ledger.limits.items())},
+        unbilled=_amounts(_unbilled(ledger)),
+        overrides=ledger.overrides,
         invoices=sorted(invoices, key=lambda i: (i["issued_on"], i["reference"])),
     )
 

@@ -831,3 +831,70 @@ class RefundPaid(DomainEvent):
     method: PaymentMethodKind
     paid_on: date
     invoice_id: str | None = None
+
+
+# --- the customer's credit limit (issue 13) ---------------------------------------------------
+# An order's amount with tax: at most 500 lines of a million units at the most a unit may
+# cost, taxed at up to 100 %: more than any one amount of money elsewhere.
+OrderAmount = Annotated[Decimal, Field(ge=0, le=MAX_QUANTITY * MAX_MONEY * 500 * 2)]
+
+
+class CreditLimitSet(DomainEvent):
+    """Open receivables plus unbilled orders may reach `limit` in `currency` (None: no limit)."""
+
+    event_type = "crm.sales.CreditLimitSet.v1"
+
+    customer_id: str
+    currency: Currency
+    limit: Amount | None
+
+
+class OrderBooked(DomainEvent):
+    """An order counted against the customer's credit until it is invoiced or cancelled:
+    `amount` (with tax, as its invoice will be) brought what they owe and are to be billed to
+    `exposure`. Above the `limit` only with an override, recorded with who gave it."""
+
+    event_type = "crm.sales.OrderBooked.v1"
+
+    customer_id: str
+    order_id: str
+    currency: Currency
+    amount: OrderAmount
+    exposure: OrderAmount
+    limit: Amount | None = None
+    override_by: str | None = None
+
+
+class OrderReleased(DomainEvent):
+    """A cancelled order no longer counts against the customer's credit."""
+
+    event_type = "crm.sales.OrderReleased.v1"
+
+    customer_id: str
+    order_id: str
+    currency: Currency
+    amount: OrderAmount
+
+
+# --- payment reminders (issue 13) ---------------------------------------------------------------
+class ReminderLevel(StrEnum):
+    FIRST = "first"
+    SECOND = "second"
+    FINAL = "final"
+
+
+class PaymentReminderSent(DomainEvent):
+    """An overdue instalment was reminded, at the level the policy reached on `sent_on`
+    (CRM_PAYMENT_REMINDER_DAYS: days past due for the first, the second, the final one)."""
+
+    event_type = "crm.sales.PaymentReminderSent.v1"
+
+    customer_id: str
+    invoice_id: str
+    reference: Annotated[str, Field(max_length=30)]
+    instalment: InstalmentNumber
+    level: ReminderLevel
+    due_on: date
+    open: Amount
+    days_past_due: Annotated[int, Field(ge=1)]
+    sent_on: date

@@ -1,9 +1,10 @@
-"""Accepting a quote (ADR 35): the quote's stream records the acceptance, then the order it
-places is recorded on its own stream with a copy of the accepted revision's lines, then the
-quote's opportunity, if it has one, is priced at the quote's net and won. Three streams, so
-three commands in order. The order's id comes from the quote and its revision, and each
-command records nothing when asked again, so a retry after a failure between them finishes
-the job, as a lead's conversion does (ADR 29)."""
+"""Accepting a quote (ADR 35): the order it places is booked on the customer's credit (ADR 41;
+refused above the limit, before anything is recorded), the quote's stream records the
+acceptance, then the order is recorded on its own stream with a copy of the accepted
+revision's lines, then the quote's opportunity, if it has one, is priced at the quote's net
+and won. Four streams, so four commands in order. The order's id comes from the quote and its
+revision, and each command records nothing when asked again, so a retry after a failure
+between them finishes the job, as a lead's conversion does (ADR 29)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from dataclasses import dataclass
 from crm_kernel.application import CommandHandler, CommandResult
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import ConflictError
-from crm_sales_contracts.events import OrderLine
+from crm_sales_contracts.events import OrderLine, QuoteAccepted
 
+from crm_sales.application.order_placement import OrderPlacement
 from crm_sales.domain import opportunity, order, quote
 from crm_sales.domain.opportunity import (
     ChangeAmount,
@@ -39,13 +41,20 @@ class QuoteAcceptance:
         quotes: CommandHandler[Quote, QuoteCommand],
         orders: CommandHandler[Order, OrderCommand],
         deals: CommandHandler[Opportunity, OpportunityCommand],
+        placement: OrderPlacement,
     ) -> None:
         self._quotes = quotes
         self._orders = orders
         self._deals = deals
+        self._placement = placement
 
     async def accept(
-        self, command: AcceptQuote, payment_method: str | None, metadata: Metadata
+        self,
+        command: AcceptQuote,
+        payment_method: str | None,
+        metadata: Metadata,
+        *,
+        override: bool = False,
     ) -> Accepted:
         stream = quote.stream_of(command.quote_id)
         before, _ = await self._quotes.load(stream)
@@ -53,9 +62,20 @@ class QuoteAcceptance:
         if before.latest is not None and before.latest.opportunity_id is not None:
             deal_before = await self._deal_to_win(before.latest.opportunity_id)
         order_id = before.order_id or order_id_of(command.quote_id, before.revision)
-        accepted = await self._quotes.handle(
-            stream, command.model_copy(update={"order_id": order_id}), metadata
-        )
+        command = command.model_copy(update={"order_id": order_id})
+        if before.order_id is None:
+            # Decided first without recording: an acceptance refused books nothing.
+            [decided, *_] = quote.decide(before, command)
+            assert isinstance(decided, QuoteAccepted)
+            await self._placement.book(
+                decided.customer_id,
+                order_id,
+                decided.currency,
+                decided.totals.total,
+                metadata,
+                override=override,
+            )
+        accepted = await self._quotes.handle(stream, command, metadata)
         state: Quote = accepted.state
         latest = state.latest
         assert latest is not None

@@ -5,6 +5,12 @@
     receive payment allocations to open instalments, the surplus kept as credit
     credit note     part or all of an invoice reversed; what was paid of it becomes credit
     refund          a credit note, and what was paid of it paid back
+    credit limit    what open receivables plus unbilled orders may reach, per currency
+    book order      an order counted against the limit until invoiced (refused above it,
+                    unless overridden, the override recorded with its actor)
+    release order   a cancelled order no longer counted
+    remind          overdue instalments reminded at the level the policy reached (first,
+                    second, final), each level once
 
 Every decision that moves money between invoices is taken on this one stream, so an allocation
 never exceeds what is open, however many payments arrive at once: the loser of a race is
@@ -17,20 +23,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from crm_kernel.domain.decider import Decider, Decisions
-from crm_kernel.domain.errors import ConflictError, DomainError, NotFoundError
+from crm_kernel.domain.errors import ConflictError, DomainError, NotFoundError, RefusedError
 from crm_kernel.domain.events import DomainEvent
 from crm_sales_contracts.events import (
     Allocation,
     CreditApplied,
+    CreditLimitSet,
     CreditNoteIssued,
     DueInstalment,
     InvoicePosted,
+    OrderBooked,
+    OrderReleased,
     PaymentReceived,
+    PaymentReminderSent,
     RefundPaid,
+    ReminderLevel,
 )
 from pydantic import BaseModel, ConfigDict
 
@@ -39,6 +50,10 @@ from crm_sales.domain.order import PaymentMethod
 from crm_sales.domain.reasons import required
 
 ZERO = Decimal(0)
+LEVELS = (ReminderLevel.FIRST, ReminderLevel.SECOND, ReminderLevel.FINAL)
+# Days past due at which the first, the second and the final reminder go out, unless
+# CRM_PAYMENT_REMINDER_DAYS says otherwise.
+DEFAULT_REMINDER_DAYS = (7, 21, 45)
 # Why an invoice may be credited or refunded, unless CRM_CREDIT_NOTE_REASONS says otherwise.
 DEFAULT_CREDIT_NOTE_REASONS = (
     "return",
@@ -102,7 +117,37 @@ class RefundInvoice(Reversal):
     paid_on: date
 
 
-AccountCommand = PostInvoice | ReceivePayment | IssueCreditNote | RefundInvoice
+class SetCreditLimit(Command):
+    currency: str
+    limit: Decimal | None  # None: no limit
+
+
+class BookOrder(Command):
+    order_id: str
+    currency: str
+    amount: Decimal  # with tax, as the invoice will be
+    override_by: str | None = None  # who allows it above the limit
+
+
+class ReleaseOrder(Command):
+    order_id: str
+
+
+class RemindPayments(Command):
+    on: date  # the day the policy looks at
+    days: tuple[int, int, int]  # days past due of the first, the second, the final reminder
+
+
+AccountCommand = (
+    PostInvoice
+    | ReceivePayment
+    | IssueCreditNote
+    | RefundInvoice
+    | SetCreditLimit
+    | BookOrder
+    | ReleaseOrder
+    | RemindPayments
+)
 
 
 @dataclass(frozen=True)
@@ -128,6 +173,17 @@ class Account:
     payments: dict[str, PaymentReceived] = field(default_factory=dict)
     credit_notes: dict[str, CreditNoteIssued] = field(default_factory=dict)
     refunds: dict[str, RefundPaid] = field(default_factory=dict)
+    limits: dict[str, Decimal] = field(default_factory=dict)  # per currency
+    booked: dict[str, OrderBooked] = field(default_factory=dict)  # unbilled orders, by id
+    reminded: dict[tuple[str, int], int] = field(default_factory=dict)  # level sent, by place
+
+    def open_in(self, currency: str) -> Decimal:
+        return sum(
+            (r.total_open for r in self.invoices.values() if r.posted.currency == currency), ZERO
+        )
+
+    def unbilled_in(self, currency: str) -> Decimal:
+        return sum((b.amount for b in self.booked.values() if b.currency == currency), ZERO)
 
     def receivable(self, invoice_id: str) -> Receivable:
         found = self.invoices.get(invoice_id)
@@ -371,6 +427,103 @@ def refund(state: Account, command: RefundInvoice) -> list[DomainEvent]:
     return [note, paid]
 
 
+@decide.on(SetCreditLimit)
+def set_limit(state: Account, command: SetCreditLimit) -> list[DomainEvent]:
+    limit = None if command.limit is None else exact(command.limit, command.currency, "limit")
+    if state.limits.get(command.currency) == limit:
+        return []
+    return [CreditLimitSet(customer_id=command.customer_id, currency=command.currency, limit=limit)]
+
+
+@decide.on(BookOrder)
+def book(state: Account, command: BookOrder) -> list[DomainEvent]:
+    billed = any(r.posted.order_id == command.order_id for r in state.invoices.values())
+    if command.order_id in state.booked or billed:
+        return []  # a retry: counted already (or invoiced since)
+    currency = command.currency
+    # At the currency's own precision, as the refusal shows them.
+    open_ = rounded(state.open_in(currency), currency)
+    unbilled = rounded(state.unbilled_in(currency), currency)
+    exposure = open_ + unbilled + command.amount
+    limit = state.limits.get(currency)
+    over = limit is not None and exposure > limit
+    if over and command.override_by is None:
+        raise RefusedError(
+            f"customer {command.customer_id}'s credit limit is {limit} {currency}: open "
+            f"receivables {open_} + unbilled orders {unbilled} + this order {command.amount} "
+            f"= {exposure}; place it with credit_override to go above the limit"
+        )
+    return [
+        OrderBooked(
+            customer_id=command.customer_id,
+            order_id=command.order_id,
+            currency=currency,
+            amount=command.amount,
+            exposure=exposure,
+            limit=limit,
+            override_by=command.override_by if over else None,
+        )
+    ]
+
+
+@decide.on(ReleaseOrder)
+def release(state: Account, command: ReleaseOrder) -> list[DomainEvent]:
+    booked = state.booked.get(command.order_id)
+    if booked is None:
+        return []  # never booked, or released already
+    return [
+        OrderReleased(
+            customer_id=command.customer_id,
+            order_id=command.order_id,
+            currency=booked.currency,
+            amount=booked.amount,
+        )
+    ]
+
+
+def _level_on(days_past_due: int, days: tuple[int, int, int]) -> int:
+    """The highest reminder level reached (an index of LEVELS), -1 for none."""
+    return max((n for n, d in enumerate(days) if days_past_due >= d), default=-1)
+
+
+@decide.on(RemindPayments)
+def remind(state: Account, command: RemindPayments) -> list[DomainEvent]:
+    """One reminder per overdue instalment whose level rose since the last: an instalment
+    found 50 days overdue gets the final one, not three at once."""
+    sent: list[DomainEvent] = []
+    for r in state.invoices.values():
+        for n, due in enumerate(r.posted.instalments):
+            late = (command.on - due.due_on).days
+            level = _level_on(late, command.days)
+            if r.open(n) <= 0 or level <= state.reminded.get((r.posted.invoice_id, n), -1):
+                continue
+            sent.append(
+                PaymentReminderSent(
+                    customer_id=command.customer_id,
+                    invoice_id=r.posted.invoice_id,
+                    reference=r.posted.reference,
+                    instalment=n,
+                    level=LEVELS[level],
+                    due_on=due.due_on,
+                    open=r.open(n),
+                    days_past_due=late,
+                    sent_on=command.on,
+                )
+            )
+    return sent
+
+
+def next_reminder_on(state: Account, days: tuple[int, int, int]) -> date | None:
+    """The first day a reminder may be due: the earliest next level of an open instalment."""
+    found: list[date] = []
+    for r in state.invoices.values():
+        for n, due in enumerate(r.posted.instalments):
+            level = state.reminded.get((r.posted.invoice_id, n), -1) + 1
+            if r.open(n) > 0 and level < len(days):
+                found.append(due.due_on + timedelta(days=days[level]))
+    return min(found, default=None)
+
+
 def _moved(
     invoices: dict[str, Receivable], allocations: Iterable[Allocation], sign: int, paid: bool
 ) -> dict[str, Receivable]:
@@ -390,11 +543,45 @@ def _plus(credit: dict[str, Decimal], currency: str, amount: Decimal) -> dict[st
     return {**credit, currency: credit.get(currency, ZERO) + amount}
 
 
+def _evolve_credit(state: Account, event: DomainEvent) -> Account:
+    """The customer's credit standing: its limit, the unbilled orders counted against it, the
+    refunds paid out of it, the reminders sent."""
+    match event:
+        case PaymentReminderSent():
+            place = (event.invoice_id, event.instalment)
+            reminded = {**state.reminded, place: LEVELS.index(event.level)}
+            return replace(state, reminded=reminded)
+        case RefundPaid():
+            return replace(
+                state,
+                credit=_plus(state.credit, event.currency, -event.amount),
+                refunds={**state.refunds, event.refund_id: event},
+            )
+        case CreditLimitSet():
+            limits = {k: v for k, v in state.limits.items() if k != event.currency}
+            if event.limit is not None:
+                limits[event.currency] = event.limit
+            return replace(state, limits=limits)
+        case OrderBooked():
+            return replace(state, booked={**state.booked, event.order_id: event})
+        case OrderReleased():
+            booked = {k: v for k, v in state.booked.items() if k != event.order_id}
+            return replace(state, booked=booked)
+    return state
+
+
 def evolve(state: Account, event: DomainEvent) -> Account:
+    if isinstance(
+        event, CreditLimitSet | OrderBooked | OrderReleased | RefundPaid | PaymentReminderSent
+    ):
+        return _evolve_credit(state, event)
     match event:
         case InvoicePosted():
             fresh = Receivable(event, tuple(i.amount for i in event.instalments), _zeros(event))
-            return replace(state, invoices={**state.invoices, event.invoice_id: fresh})
+            # Once invoiced, the order counts as a receivable, not as unbilled.
+            booked = {k: v for k, v in state.booked.items() if k != event.order_id}
+            invoices = {**state.invoices, event.invoice_id: fresh}
+            return replace(state, invoices=invoices, booked=booked)
         case PaymentReceived():
             return replace(
                 state,
@@ -421,12 +608,6 @@ def evolve(state: Account, event: DomainEvent) -> Account:
                 invoices=invoices,
                 credit=_plus(state.credit, event.currency, event.credited),
                 credit_notes={**state.credit_notes, event.credit_note_id: event},
-            )
-        case RefundPaid():
-            return replace(
-                state,
-                credit=_plus(state.credit, event.currency, -event.amount),
-                refunds={**state.refunds, event.refund_id: event},
             )
     return state
 

@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 
 from crm_kernel.application import CommandHandler
 from crm_kernel.domain.envelope import Metadata
-from crm_kernel.http import CommandAccepted, accept, write_metadata
+from crm_kernel.http import CommandAccepted, write_metadata
 from crm_kernel.openapi import COMMAND_ERRORS, SUBJECT_COMMAND_ERRORS
 from crm_kernel.request_body import Line, RequestBody
 from crm_kernel.runtime import handler_of
@@ -20,9 +20,10 @@ from crm_sales_contracts.events import (
     Money,
     Quantity,
 )
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
+from crm_sales.application.order_placement import OrderPlacement
 from crm_sales.domain.order import (
     CancelOrder,
     FulfilOrder,
@@ -60,6 +61,10 @@ class OrderFields(RequestBody):
     occurred_at: OccurredAt | None = Field(
         default=None, description="When it was placed, if before now (an imported order)"
     )
+    credit_override: bool = Field(
+        default=False,
+        description="Place it above the customer's credit limit; recorded with who asked",
+    )
 
 
 class PlaceOrderRequest(OrderFields):
@@ -70,19 +75,26 @@ class OrderPlacedResponse(CommandAccepted):
     order_id: UUID
 
 
+async def _placement(request: Request) -> OrderPlacement:
+    placement: OrderPlacement = request.app.state.order_placement
+    return placement
+
+
+Placement = Annotated[OrderPlacement, Depends(_placement)]
+
+
+# 409 above the customer's credit limit (the answer names the limit and what it adds up to).
 @router.post("/orders", status_code=201, response_model=OrderPlacedResponse)
 async def place_order(
-    body: PlaceOrderRequest, metadata: Write, orders: Orders
+    body: PlaceOrderRequest, metadata: Write, placement: Placement
 ) -> OrderPlacedResponse:
-    command = PlaceOrder.model_validate(body.model_dump(mode="json", exclude={"occurred_at"}))
-    return await accept(
-        orders,
-        stream_of(command.order_id),
-        command,
-        metadata.happened_at(body.occurred_at),
-        OrderPlacedResponse,
-        order_id=body.order_id,
+    command = PlaceOrder.model_validate(
+        body.model_dump(mode="json", exclude={"occurred_at", "credit_override"})
     )
+    placed = await placement.place(
+        command, metadata.happened_at(body.occurred_at), override=body.credit_override
+    )
+    return OrderPlacedResponse.of(placed, order_id=body.order_id)
 
 
 # The order's lifecycle: 404 for an order never placed, 409 for a quantity beyond what is left
@@ -140,15 +152,14 @@ async def cancel_order(
     order_id: UUID,
     body: CancellationRequest,
     metadata: Write,
-    orders: Orders,
+    placement: Placement,
     settings: Configured,
 ) -> CommandAccepted:
     command = CancelOrder(
         order_id=str(order_id), reason=body.reason, reasons=settings.order_cancellation_reasons
     )
-    return await accept_step(
-        orders, stream_of(command.order_id), command, metadata, body, CommandAccepted
-    )
+    cancelled = await placement.cancel(command, metadata.happened_at(body.occurred_at))
+    return CommandAccepted.of(cancelled)
 
 
 class ReturnRequest(StepRequest):

@@ -40,7 +40,15 @@ class IngestedOrder(OrderFields, FromSender):
 
 # An order holds no personal field: a rejected copy keeps all of it but the sender's id, which
 # is hashed as in every ingest.
-NOT_PERSONAL = ("source", "customer_id", "lines", "currency", "payment_method", "occurred_at")
+NOT_PERSONAL = (
+    "source",
+    "customer_id",
+    "lines",
+    "currency",
+    "payment_method",
+    "occurred_at",
+    "credit_override",
+)
 
 
 def subscribe_order_ingest(
@@ -48,10 +56,10 @@ def subscribe_order_ingest(
 ) -> IngestConsumer:
     async def take(fields: IngestedOrder, metadata: Metadata) -> object:
         facts = fields.model_dump(
-            mode="json", include=set(OrderFields.model_fields) - {"occurred_at"}
+            mode="json", include=set(OrderFields.model_fields) - {"occurred_at", "credit_override"}
         )
         command = PlaceOrder(**facts, order_id=order_id_for(fields.source, fields.external_id))
-        return await intake.take(command, metadata)
+        return await intake.take(command, metadata, override=fields.credit_override)
 
     return subscribe(
         broker,

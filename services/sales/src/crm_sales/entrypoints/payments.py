@@ -1,4 +1,5 @@
-"""HTTP API of the customer's account: payments, credit notes and refunds (ADR 40). Each is
+"""HTTP API of the customer's account: payments, credit notes and refunds (ADR 40), and the
+credit limit (ADR 41). Each is
 decided on the customer's account, on the day of the request's `occurred_at` (default today):
 a payment received last week is recorded with last week's day, and settles what was open then.
 """
@@ -27,6 +28,7 @@ from crm_sales.domain.account import (
     IssueCreditNote,
     ReceivePayment,
     RefundInvoice,
+    SetCreditLimit,
     account_decider,
     stream_of,
 )
@@ -90,6 +92,30 @@ async def receive_payment(
         allocations=list(paid.allocations),
         credited=paid.credited,
     )
+
+
+class CreditLimitRequest(StepRequest):
+    currency: Currency = Field(examples=["EUR"])
+    limit: Amount | None = Field(
+        description="What open receivables plus unbilled orders may reach; null: no limit"
+    )
+
+
+@router.put(
+    "/accounts/{customer_id}/credit-limit",
+    response_model=CommandAccepted,
+    responses=SUBJECT_COMMAND_ERRORS,
+)
+async def set_credit_limit(
+    customer_id: UUID, body: CreditLimitRequest, metadata: Write, accounts: Accounts
+) -> CommandAccepted:
+    """Orders that would take the customer above it are refused (409) unless placed with
+    `credit_override`; orders placed before count until invoiced or cancelled."""
+    command = SetCreditLimit(customer_id=str(customer_id), currency=body.currency, limit=body.limit)
+    result = await accounts.handle(
+        stream_of(command.customer_id), command, metadata.happened_at(body.occurred_at)
+    )
+    return CommandAccepted.of(result)
 
 
 class CreditRequest(StepRequest):

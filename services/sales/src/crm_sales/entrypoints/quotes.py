@@ -159,6 +159,10 @@ async def send_quote(
 class AcceptQuoteRequest(StepRequest):
     revision: int | None = Field(default=None, ge=1, le=1_000, description="Default: the latest")
     payment_method: PaymentMethod | None = Field(default=None, description="For the order")
+    credit_override: bool = Field(
+        default=False,
+        description="Place the order above the customer's credit limit; recorded with who asked",
+    )
 
 
 class QuoteAcceptedResponse(CommandAccepted):
@@ -187,7 +191,9 @@ async def accept_quote(
         quote_id=str(quote_id), on=_day(body), order_id="", revision=body.revision
     )
     payment = None if body.payment_method is None else str(body.payment_method)
-    done = await acceptance.accept(command, payment, metadata.happened_at(body.occurred_at))
+    done = await acceptance.accept(
+        command, payment, metadata.happened_at(body.occurred_at), override=body.credit_override
+    )
     return QuoteAcceptedResponse.of(
         done.quote,
         order_id=UUID(done.order.stream_id.removeprefix("order-")),

@@ -5,7 +5,7 @@ Each section is changed only by its own context's events. Folding is idempotent 
 applied version of every source stream is kept, and an event at or below it changes
 nothing) and order-tolerant across streams: counts and sums commute, lists are kept sorted,
 and scalars come from one stream each (ordered within its partition). So a live fold and a
-replay give the same document. Structure: docs/read-models.md (schema_version 2).
+replay give the same document. Structure: docs/read-models.md (schema_version 3).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from crm_projections.domain.customer_360.search import search_fields
 from crm_projections.domain.folds import Folds
 from crm_projections.domain.wire_values import latest, occurred
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: sales.quantities and each order's skus (rebuild to fill them)
 
 Document = dict[str, Any]
 

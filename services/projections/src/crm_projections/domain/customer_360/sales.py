@@ -4,6 +4,7 @@ value of those still open, per currency."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
@@ -48,6 +49,7 @@ def blank() -> Document:
             "last_purchase_at": None,
             "orders": [],
             "products": [],
+            "quantities": {},
             "payment_methods": [],
             "origin": None,
             "leads": [],
@@ -68,6 +70,7 @@ def _order_placed(doc: Document, event: OrderPlaced, envelope: EventEnvelope) ->
     _add(sales["revenue_by_currency"], event.currency, event.total)
     sales["first_purchase_at"] = earliest(sales["first_purchase_at"], at)
     sales["last_purchase_at"] = latest(sales["last_purchase_at"], at)
+    skus = _counted((line.sku, line.quantity) for line in event.lines)
     order = {
         "id": event.order_id,
         "placed_at": at,
@@ -75,11 +78,32 @@ def _order_placed(doc: Document, event: OrderPlaced, envelope: EventEnvelope) ->
         "currency": event.currency,
         "payment_method": event.payment_method,
         "items": sum(line.quantity for line in event.lines),
+        "skus": skus,
     }
     sales["orders"] = upsert(sales["orders"], order, "placed_at", "id")
+    _count(sales, skus.items(), 1)
     for line in event.lines:
         sales["products"] = add_unique(sales["products"], line.sku)
     sales["payment_methods"] = add_unique(sales["payment_methods"], event.payment_method)
+
+
+def _counted(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for sku, quantity in pairs:
+        counts[sku] = counts.get(sku, 0) + quantity
+    return dict(sorted(counts.items()))
+
+
+def _count(sales: Document, pairs: Iterable[tuple[str, int]], sign: int) -> None:
+    """What the customer bought, per product: ordered, less cancelled and returned."""
+    quantities = sales.setdefault("quantities", {})
+    for sku, quantity in pairs:
+        left = quantities.get(sku, 0) + sign * quantity
+        if left:
+            quantities[sku] = left
+        else:
+            quantities.pop(sku, None)
+    sales["quantities"] = dict(sorted(quantities.items()))
 
 
 def _order(sales: Document, order_id: str) -> Document | None:
@@ -104,6 +128,7 @@ def _order_cancelled(doc: Document, event: OrderCancelled, envelope: EventEnvelo
     order = _order(sales, event.order_id)
     if order is not None:
         order["status"] = "cancelled"
+        _count(sales, order.get("skus", {}).items(), -1)
     _add(sales["revenue_by_currency"], event.currency, -event.total)
 
 
@@ -116,6 +141,7 @@ def _line_returned(doc: Document, event: OrderLineReturned, envelope: EventEnvel
         order["returned_items"] = order.get("returned_items", 0) + event.quantity
         order["returned_net"] = json_decimal(Decimal(order.get("returned_net", "0")) + event.net)
     _add(sales["revenue_by_currency"], event.currency, -event.net)
+    _count(sales, [(event.sku, event.quantity)], -1)
 
 
 @FOLDS.on(CreditNoteIssued)
@@ -222,6 +248,7 @@ def absorb(survivor: Document, merged: Document) -> None:
     mine["last_purchase_at"] = latest(mine["last_purchase_at"], theirs["last_purchase_at"])
     mine["orders"] = unite(mine["orders"], theirs["orders"], "placed_at", "id")
     mine["products"] = sorted({*mine["products"], *theirs["products"]})
+    _count(mine, theirs.get("quantities", {}).items(), 1)
     mine["payment_methods"] = sorted({*mine["payment_methods"], *theirs["payment_methods"]})
     leads = unite(mine.get("leads", []), theirs.get("leads", []), "converted_at", "id")
     _with_leads(mine, leads)

@@ -81,7 +81,7 @@ def test_orders_are_invoiced_with_gap_free_numbers_and_instalments(platform) -> 
     )
     assert again["number"] == 1  # a retry keeps its number
     twice = post(platform, "sales", "/invoices", body, SALES)
-    assert twice.status_code == 409 and "invoiced already" in twice.text
+    assert twice.status_code == 409 and "invoiced in full already" in twice.text
     bad = post(platform, "sales", "/invoices",
                {**body, "order_id": orders[1],
                 "terms": {"kind": "instalments", "instalments": [{"percent": "60", "days": 0}]}},

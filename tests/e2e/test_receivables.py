@@ -115,8 +115,9 @@ def test_an_invoice_paid_late_and_in_part_then_refunded_reads_as_computed_by_han
 
 
 def test_an_overdue_invoice_is_reminded_at_the_level_the_policy_reached(platform) -> None:
-    """Invoiced on 1 October, due at once, unpaid: by today (at least 61 days past due) the
-    policy's sweep (every second here) sends the final reminder, once, and no earlier one."""
+    """One of two books invoiced on 1 October, due at once, unpaid: by today (at least 61 days
+    past due) the policy's sweep (every second here) sends the final reminder, once, and no
+    earlier one; the other book is still to be billed."""
     customer = register(platform, name="Pau Serra", email=f"p.{uuid.uuid4().hex[:8]}@serra.example")
     order = ok(
         post(platform, "sales", "/orders",
@@ -124,7 +125,8 @@ def test_an_overdue_invoice_is_reminded_at_the_level_the_policy_reached(platform
               "lines": [{"sku": "BOOK-1", "quantity": 2, "unit_price": "15.00"}]}, SALES),
         201,
     )["order_id"]  # fmt: skip
-    invoice = step(platform, "/invoices", {"order_id": order}, "10-01", 201)
+    part = {"order_id": order, "lines": [{"line": 0, "quantity": 1}]}
+    invoice = step(platform, "/invoices", part, "10-01", 201)
     account = read_when(
         platform,
         f"/receivables/{customer}",
@@ -132,7 +134,7 @@ def test_an_overdue_invoice_is_reminded_at_the_level_the_policy_reached(platform
     )
     [instalment] = account["invoices"][0]["instalments"]
     assert (instalment["due_on"], instalment["open"], instalment["reminders"]) == (
-        "2026-10-01", "30.00", ["final"],
+        "2026-10-01", "15.00", ["final"],
     )  # fmt: skip
     assert account["invoices"][0]["reference"] == invoice["reference"]
-    assert account["overdue"] == {"EUR": "30.00"} and account["unbilled"] == {}
+    assert (account["overdue"], account["unbilled"]) == ({"EUR": "15.00"}, {"EUR": "15.00"})

@@ -309,3 +309,12 @@ def test_a_limit_is_per_currency_and_can_be_lifted() -> None:
     assert isinstance(then(events, jpy)[0], OrderBooked)  # no limit in yen
     lifted = run(limit("10.00"), limit(None))
     assert isinstance(then(lifted, book("o1", "11.00"))[0], OrderBooked)
+
+
+def test_an_order_invoiced_in_part_still_counts_what_is_left_to_bill() -> None:
+    # o-A booked at 200.00; A bills 121.00 of it: 79.00 left unbilled, 121.00 open.
+    events = run(limit("250.00"), book("o-A", "200.00"), A)
+    state = account_decider.fold(events)
+    assert (state.unbilled_in("EUR"), state.open_in("EUR")) == (D("79.00"), D("121.00"))
+    with pytest.raises(RefusedError, match=r"121\.00 \+ unbilled orders 79\.00 \+ this order"):
+        then(events, book("o2", "50.01"))

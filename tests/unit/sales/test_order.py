@@ -101,9 +101,12 @@ class Unrelated(DomainEvent):
 
 
 def order_placed() -> Order:
-    """The state after PLACED: placed, nothing of its lines delivered or returned yet."""
-    zeros = (0,) * len(PLACED.lines)
-    return Order(placed=PLACED, fulfilled=zeros, returned=zeros)
+    """The state after PLACED: placed, nothing of its lines delivered, returned or invoiced."""
+    zeros, nothing = (0,) * len(PLACED.lines), (Decimal(0),) * len(PLACED.lines)
+    return Order(
+        placed=PLACED, fulfilled=zeros, returned=zeros, invoiced=zeros, invoiced_net=nothing,
+        invoiced_tax=nothing,
+    )  # fmt: skip
 
 
 def test_a_new_order_is_not_placed() -> None:

@@ -161,7 +161,8 @@ class _Ledger:
     refunded: dict[str, Decimal] = field(default_factory=dict)
     credited_net: dict[str, Decimal] = field(default_factory=dict)  # not tied to a return
     limits: dict[str, Decimal] = field(default_factory=dict)
-    booked: dict[str, OrderBooked] = field(default_factory=dict)  # unbilled orders
+    booked: dict[str, OrderBooked] = field(default_factory=dict)  # orders, until cancelled
+    billed: dict[str, Decimal] = field(default_factory=dict)  # invoiced, per order
     overrides: int = 0  # orders placed above the limit by an override
 
     def move(self, allocations: Iterable[Allocation], on: date, *, paid: int, reduced: int) -> None:
@@ -186,7 +187,7 @@ def _ledger(events: Iterable[DomainEvent]) -> _Ledger:
             case InvoicePosted():
                 instalments = [_Instalment(i.due_on, i.amount) for i in event.instalments]
                 ledger.invoices[event.invoice_id] = _Invoice(event, instalments)
-                ledger.booked.pop(event.order_id, None)  # billed: a receivable now
+                _plus(ledger.billed, event.order_id, event.total)  # a receivable now
             case PaymentReceived():
                 ledger.move(event.allocations, event.received_on, paid=1, reduced=0)
                 _plus(ledger.credit, event.currency, event.credited)
@@ -229,8 +230,9 @@ def _credit_limit(ledger: _Ledger, event: DomainEvent) -> None:
 
 def _unbilled(ledger: _Ledger) -> dict[str, Decimal]:
     unbilled: dict[str, Decimal] = {}
-    for booked in ledger.booked.values():
-        _plus(unbilled, booked.currency, booked.amount)
+    for order_id, booked in ledger.booked.items():
+        left = booked.amount - ledger.billed.get(order_id, ZERO)
+        _plus(unbilled, booked.currency, max(left, ZERO))
     return unbilled
 
 

@@ -722,13 +722,18 @@ class InvoiceIssued(Billed):
 
 
 class OrderInvoiced(DomainEvent):
-    """The order is invoiced in full by `invoice_id` (a second invoice is refused)."""
+    """These quantities of the order's lines are billed by `invoice_id`, for `net` and `tax`
+    (each line's share, the last invoice of a line taking what rounding left). No `lines`: the
+    whole order (as recorded before invoices could bill part of one)."""
 
     event_type = "crm.sales.OrderInvoiced.v1"
 
     order_id: str
     customer_id: str
     invoice_id: str
+    lines: Annotated[tuple[LineQuantity, ...], Field(max_length=500)] = ()
+    net: Amount | None = None
+    tax: Amount | None = None
 
 
 # --- the customer's account: receivables, payments, credit (issue 13) -------------------------

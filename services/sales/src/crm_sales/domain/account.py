@@ -183,7 +183,21 @@ class Account:
         )
 
     def unbilled_in(self, currency: str) -> Decimal:
-        return sum((b.amount for b in self.booked.values() if b.currency == currency), ZERO)
+        """What the orders booked in `currency` still have to be billed."""
+        return sum(
+            (
+                max(b.amount - self.billed(order_id), ZERO)
+                for order_id, b in self.booked.items()
+                if b.currency == currency
+            ),
+            ZERO,
+        )
+
+    def billed(self, order_id: str) -> Decimal:
+        return sum(
+            (r.posted.total for r in self.invoices.values() if r.posted.order_id == order_id),
+            ZERO,
+        )
 
     def receivable(self, invoice_id: str) -> Receivable:
         found = self.invoices.get(invoice_id)
@@ -578,10 +592,8 @@ def evolve(state: Account, event: DomainEvent) -> Account:
     match event:
         case InvoicePosted():
             fresh = Receivable(event, tuple(i.amount for i in event.instalments), _zeros(event))
-            # Once invoiced, the order counts as a receivable, not as unbilled.
-            booked = {k: v for k, v in state.booked.items() if k != event.order_id}
-            invoices = {**state.invoices, event.invoice_id: fresh}
-            return replace(state, invoices=invoices, booked=booked)
+            # What is invoiced of a booked order counts as a receivable, no longer as unbilled.
+            return replace(state, invoices={**state.invoices, event.invoice_id: fresh})
         case PaymentReceived():
             return replace(
                 state,

@@ -4,7 +4,10 @@
     place     (none yet)                    placed
     fulfil    placed, partly fulfilled      these quantities delivered (default: the rest)
     cancel    placed, nothing delivered     cancelled, with a listed reason: terminal
+              nor invoiced
     return    delivered quantities          a return line (reason listed), once per return id
+    invoice   quantities not invoiced yet   these quantities billed by an invoice (default:
+                                            the rest), their share of the nets and the tax
 
 A quantity beyond what is left to deliver or to return is a 409 naming the line and what is
 left; so is any command on a cancelled order. A returned line's net is its share of the line's
@@ -113,9 +116,10 @@ class ReturnLine(Command):
 
 
 class RecordInvoice(Command):
-    """The order is invoiced in full by this invoice (ADR 39)."""
+    """These quantities (None: every line's rest) are billed by this invoice (ADR 39)."""
 
     invoice_id: str
+    lines: tuple[LineToFulfil, ...] | None = None
 
 
 OrderCommand = PlaceOrder | FulfilOrder | CancelOrder | ReturnLine | RecordInvoice
@@ -128,7 +132,28 @@ class Order:
     returned: tuple[int, ...] = ()  # per line, how many came back
     returns: frozenset[OrderLineReturned] = frozenset()
     cancelled: bool = False
-    invoice_id: str | None = None
+    invoices: tuple[OrderInvoiced, ...] = ()
+    invoiced: tuple[int, ...] = ()  # per line, how many were billed
+    invoiced_net: tuple[Decimal, ...] = ()  # per line, the nets billed
+    invoiced_tax: tuple[Decimal, ...] = ()
+
+    def invoice(self, invoice_id: str) -> OrderInvoiced | None:
+        return next((i for i in self.invoices if i.invoice_id == invoice_id), None)
+
+    def line_tax(self, line: int) -> Decimal:
+        assert self.placed is not None
+        return self.placed.priced[line].tax if self.placed.priced else Decimal(0)
+
+    def billed_by(self, line: int, quantity: int) -> tuple[Decimal, Decimal]:
+        """The net and tax of the line's first `quantity` units, rounded half up; all of them
+        make the line's own, so a line billed in parts adds up to it exactly."""
+        assert self.placed is not None
+        ordered, currency = self.placed.lines[line].quantity, self.placed.currency
+        if quantity == ordered:
+            return self.line_net(line), self.line_tax(line)
+        share = Decimal(quantity) / ordered
+        net = rounded(self.line_net(line) * share, currency)
+        return net, rounded(self.line_tax(line) * share, currency)
 
     def line_net(self, line: int) -> Decimal:
         """What the line counts as revenue: its priced net, else quantity x unit price."""
@@ -178,20 +203,29 @@ def _line(state: Order, line: int, command: Command) -> OrderLine:
     return state.placed.lines[line]
 
 
+def _asked(
+    state: Order, asked: tuple[LineToFulfil, ...] | None, left: list[int], command: Command
+) -> dict[int, int]:
+    """The quantities asked for per line (None: every line's rest), each checked against its
+    line."""
+    items = (
+        [LineToFulfil(line=n, quantity=q) for n, q in enumerate(left) if q]
+        if asked is None
+        else list(asked)
+    )
+    wanted: dict[int, int] = {}
+    for item in items:
+        _line(state, item.line, command)
+        wanted[item.line] = wanted.get(item.line, 0) + item.quantity
+    return wanted
+
+
 @decide.on(FulfilOrder, guard=_placed)
 def fulfil(state: Order, command: FulfilOrder) -> list[DomainEvent]:
     assert state.placed is not None
     lines = state.placed.lines
     left = [ordered.quantity - done for ordered, done in zip(lines, state.fulfilled, strict=True)]
-    asked = (
-        [LineToFulfil(line=n, quantity=q) for n, q in enumerate(left) if q]
-        if command.lines is None
-        else list(command.lines)
-    )
-    delivered: dict[int, int] = {}
-    for item in asked:
-        _line(state, item.line, command)
-        delivered[item.line] = delivered.get(item.line, 0) + item.quantity
+    delivered = _asked(state, command.lines, left, command)
     for line, quantity in delivered.items():
         if quantity > left[line]:
             raise ConflictError(
@@ -225,9 +259,10 @@ def cancel(state: Order, command: CancelOrder) -> list[DomainEvent]:
         raise ConflictError(
             f"order {command.order_id} was delivered in part: return its lines instead"
         )
-    if state.invoice_id is not None:
+    if state.invoices:
         raise ConflictError(
-            f"order {command.order_id} was invoiced ({state.invoice_id}): credit it instead"
+            f"order {command.order_id} was invoiced ({state.invoices[0].invoice_id}): credit "
+            "it instead"
         )
     placed = state.placed
     return [
@@ -277,19 +312,58 @@ def return_line(state: Order, command: ReturnLine) -> list[DomainEvent]:
 @decide.on(RecordInvoice, guard=_placed)
 def record_invoice(state: Order, command: RecordInvoice) -> list[DomainEvent]:
     assert state.placed is not None
-    if state.invoice_id == command.invoice_id:
+    placed = state.placed
+    if state.invoice(command.invoice_id) is not None:
         return []  # a retry
-    if state.invoice_id is not None:
-        raise ConflictError(
-            f"order {command.order_id} was invoiced already, by invoice {state.invoice_id}"
-        )
+    left = [o.quantity - done for o, done in zip(placed.lines, state.invoiced, strict=True)]
+    billed = _asked(state, command.lines, left, command)
+    for line, quantity in billed.items():
+        if quantity > left[line]:
+            raise ConflictError(
+                f"line {line} of order {command.order_id} has {left[line]} left to invoice, "
+                f"not {quantity}"
+            )
+    if not billed:
+        raise ConflictError(f"order {command.order_id} is invoiced in full already")
+    nets, taxes = [], []
+    for line, quantity in sorted(billed.items()):
+        net, tax = state.billed_by(line, state.invoiced[line] + quantity)
+        nets.append(net - state.invoiced_net[line])
+        taxes.append(tax - state.invoiced_tax[line])
     return [
         OrderInvoiced(
             order_id=command.order_id,
-            customer_id=state.placed.customer_id,
+            customer_id=placed.customer_id,
             invoice_id=command.invoice_id,
+            lines=tuple(
+                LineQuantity(line=n, sku=placed.lines[n].sku, quantity=q)
+                for n, q in sorted(billed.items())
+            ),
+            net=sum(nets, Decimal(0)),
+            tax=sum(taxes, Decimal(0)),
         )
     ]
+
+
+def _invoiced(state: Order, event: OrderInvoiced) -> Order:
+    """The order with the invoice's quantities and amounts billed (no lines: all of it)."""
+    assert state.placed is not None
+    lines = state.placed.lines
+    items = event.lines or tuple(
+        LineQuantity(line=n, sku=o.sku, quantity=o.quantity - state.invoiced[n])
+        for n, o in enumerate(lines)
+    )
+    invoiced, nets, taxes = list(state.invoiced), list(state.invoiced_net), list(state.invoiced_tax)
+    for item in items:
+        invoiced[item.line] += item.quantity
+        nets[item.line], taxes[item.line] = state.billed_by(item.line, invoiced[item.line])
+    return replace(
+        state,
+        invoices=(*state.invoices, event),
+        invoiced=tuple(invoiced),
+        invoiced_net=tuple(nets),
+        invoiced_tax=tuple(taxes),
+    )
 
 
 def _added(counts: tuple[int, ...], line: int, quantity: int) -> tuple[int, ...]:
@@ -299,8 +373,15 @@ def _added(counts: tuple[int, ...], line: int, quantity: int) -> tuple[int, ...]
 def evolve(state: Order, event: DomainEvent) -> Order:
     match event:
         case OrderPlaced():
-            zeros = (0,) * len(event.lines)
-            return Order(placed=event, fulfilled=zeros, returned=zeros)
+            zeros, nothing = (0,) * len(event.lines), (Decimal(0),) * len(event.lines)
+            return Order(
+                placed=event,
+                fulfilled=zeros,
+                returned=zeros,
+                invoiced=zeros,
+                invoiced_net=nothing,
+                invoiced_tax=nothing,
+            )
         case OrderFulfilled():
             fulfilled = state.fulfilled
             for item in event.lines:
@@ -309,7 +390,7 @@ def evolve(state: Order, event: DomainEvent) -> Order:
         case OrderCancelled():
             return replace(state, cancelled=True)
         case OrderInvoiced():
-            return replace(state, invoice_id=event.invoice_id)
+            return _invoiced(state, event)
         case OrderLineReturned():
             return replace(
                 state,

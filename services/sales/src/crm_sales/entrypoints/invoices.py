@@ -23,9 +23,12 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
 from crm_sales.application.invoicing import Invoicing, Terms
+from crm_sales.domain.order import LineToFulfil
+from crm_sales.entrypoints.http import LineQuantityRequest
 from crm_sales.entrypoints.steps import StepRequest
 
-# 404 for an order never placed; 409 for an order cancelled or invoiced by another invoice;
+# 404 for an order never placed; 409 for an order cancelled, or quantities beyond what is left
+# to bill (the answer names the line and what is left);
 # 422 for terms that do not add up (instalments summing to other than 100 %).
 router = APIRouter(tags=["invoices"], responses=SUBJECT_COMMAND_ERRORS)
 Write = Annotated[Metadata, Depends(write_metadata("sales:write"))]
@@ -53,6 +56,9 @@ def _immediate() -> TermsRequest:
 class IssueInvoiceRequest(StepRequest):
     invoice_id: UUID = Field(default_factory=uuid4, description="Give one to make retries safe")
     order_id: UUID
+    lines: list[LineQuantityRequest] | None = Field(
+        default=None, max_length=500, description="The quantities to bill; default: the rest"
+    )
     series: Series = Field(default="F", description="Capitals and digits; numbered per year")
     terms: TermsRequest = Field(default_factory=_immediate, description="Default: immediate")
 
@@ -89,6 +95,9 @@ async def issue_invoice(
         day,
         terms,
         metadata.happened_at(body.occurred_at),
+        None
+        if body.lines is None
+        else tuple(LineToFulfil(line=i.line, quantity=i.quantity) for i in body.lines),
     )
     return InvoiceIssuedResponse.of(
         done.invoice,

@@ -32,6 +32,9 @@ class ServiceSettings(BaseSettings):
     auth_max_feed_token_days: float = Field(default=90, gt=0, le=366)
     log_level: str = "INFO"
     relay_interval_s: float = Field(default=1.0, gt=0)
+    # How often the deadline scheduler raises what is due (ADR 44): a deadline is raised at
+    # most this late. `CRM_DEADLINE_INTERVAL_S`.
+    deadline_interval_s: float = Field(default=60.0, gt=0, le=3_600)
     # How long a command's answer waits for Kafka after its events are stored: past it, the
     # answer goes out and the publish finishes in the background (the relay's sweep takes
     # over if it fails), so a broker outage never holds up writes.

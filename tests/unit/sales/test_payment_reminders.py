@@ -1,24 +1,28 @@
 """Payment reminders (crm_sales.domain.account remind, application.payment_reminders), days by
-hand: the first 7 days past due, the second at 21, the final at 45; each level once; an
-instalment found late enough for several gets the highest only; a paid one none; the schedule
-moves to the next possible reminder, and off once nothing is left to remind."""
+hand: an invoice posted sets a deadline per instalment and level (the first 7 days past due,
+the second 21, the final 45); raised, each level is recorded once, with its deadline as the
+fact's day; a level the next one overtook by the day it is raised is skipped; a paid
+instalment gets none; a scheduler stopped before forgetting a deadline raises it again
+without doubling it."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
+import pytest
 from crm_kernel.application import CommandHandlers
+from crm_kernel.deadline_scheduler import DeadlineScheduler
 from crm_kernel.domain.envelope import Metadata
+from crm_kernel.ports.deadlines import Deadline
 from crm_kernel.relay import Relay
-from crm_sales.application.payment_reminders import PaymentReminders
+from crm_sales.application.payment_reminders import KIND, PaymentReminders, deadlines_of
 from crm_sales.domain.account import (
     DEFAULT_REMINDER_DAYS,
-    RemindPayments,
+    RemindPayment,
     account_decider,
-    next_reminder_on,
     stream_of,
 )
-from crm_sales_contracts.events import PaymentReminderSent, ReminderLevel
+from crm_sales_contracts.events import InvoicePosted, PaymentReminderSent, ReminderLevel
 
 from tests.fakes import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
 from tests.unit.sales.test_account import A, B, pay, run, then
@@ -26,84 +30,104 @@ from tests.unit.sales.test_account import A, B, pay, run, then
 DAYS = DEFAULT_REMINDER_DAYS
 
 
-def remind(on: date) -> RemindPayments:
-    return RemindPayments(customer_id="c1", on=on, days=DAYS)
+def remind(invoice: str, n: int, level: int, on: date, today: date | None = None) -> RemindPayment:
+    return RemindPayment(
+        customer_id="c1", invoice_id=invoice, instalment=n, level=level, on=on,
+        today=today or on, days=DAYS,
+    )  # fmt: skip
 
 
-def levels(events: list) -> list[tuple[str, int, ReminderLevel, int]]:
-    return [
-        (e.invoice_id, e.instalment, e.level, e.days_past_due)
-        for e in events
-        if isinstance(e, PaymentReminderSent)
-    ]
-
-
-def test_reminders_rise_by_level_each_once() -> None:
-    # A: 60.50 due 1 Apr, 60.50 due 1 May; B: 50.00 due 15 Apr.
+def test_a_reminder_is_recorded_once_on_its_deadline_day() -> None:
+    # A: 60.50 due 1 Apr, 60.50 due 1 May. Its first instalment's first reminder: 8 Apr.
     events = run(A, B)
-    assert then(events, remind(date(2026, 4, 7))) == []  # 6 days past due: not yet
-    first = then(events, remind(date(2026, 4, 8)))
-    assert levels(first) == [("A", 0, ReminderLevel.FIRST, 7)]
-    events += first
-    assert then(events, remind(date(2026, 4, 9))) == []  # sent already
-    # 6 May: A's first 35 days past due (second), B's 21 (its first is skipped: second).
-    may = then(events, remind(date(2026, 5, 6)))
-    assert levels(may) == [("A", 0, ReminderLevel.SECOND, 35), ("B", 0, ReminderLevel.SECOND, 21)]
+    [first] = then(events, remind("A", 0, 0, date(2026, 4, 8)))
+    assert isinstance(first, PaymentReminderSent)
+    assert (first.level, first.days_past_due, first.reminded_on, first.open) == (
+        ReminderLevel.FIRST, 7, date(2026, 4, 8), A.instalments[0].amount,
+    )  # fmt: skip
+    assert then([*events, first], remind("A", 0, 0, date(2026, 4, 8))) == []  # raised again
+    [second] = then([*events, first], remind("A", 0, 1, date(2026, 4, 22)))
+    assert isinstance(second, PaymentReminderSent) and second.level is ReminderLevel.SECOND
 
 
-def test_an_instalment_found_very_late_gets_the_final_one_and_a_paid_one_none() -> None:
-    events = run(A, B, pay("p1", "60.50"))  # A's first paid
-    late = then(events, remind(date(2026, 7, 1)))
-    # A's second: 61 days; B: 77 days: both final; A's first is paid.
-    assert levels(late) == [("A", 1, ReminderLevel.FINAL, 61), ("B", 0, ReminderLevel.FINAL, 77)]
-    assert then([*events, *late], remind(date(2026, 8, 1))) == []
+def test_a_level_overtaken_by_the_next_and_a_paid_instalment_get_none() -> None:
+    events = run(A, B)
+    # Raised on 20 May (after a stop): A's first level (8 Apr) and second (22 Apr) were both
+    # overtaken, its final (16 May) goes out, dated its own day.
+    today = date(2026, 5, 20)
+    assert then(events, remind("A", 0, 0, date(2026, 4, 8), today)) == []
+    assert then(events, remind("A", 0, 1, date(2026, 4, 22), today)) == []
+    [final] = then(events, remind("A", 0, 2, date(2026, 5, 16), today))
+    assert isinstance(final, PaymentReminderSent)
+    assert (final.level, final.days_past_due) == (ReminderLevel.FINAL, 45)
+    paid = run(A, B, pay("p1", "60.50"))
+    assert then(paid, remind("A", 0, 0, date(2026, 4, 8))) == []
 
 
-def test_the_next_possible_reminder_day() -> None:
-    state = account_decider.fold(run(A, B))
-    assert next_reminder_on(state, DAYS) == date(2026, 4, 8)  # A's first + 7
-    reminded = run(A, B, remind(date(2026, 4, 8)))
-    # A's first next at +21 (22 Apr), B's first at 15 Apr + 7 = 22 Apr too.
-    assert next_reminder_on(account_decider.fold(reminded), DAYS) == date(2026, 4, 22)
-    paid = run(A, B, pay("p1", "171.00"))
-    assert next_reminder_on(account_decider.fold(paid), DAYS) is None
+def test_an_invoice_sets_a_deadline_per_instalment_and_level() -> None:
+    [posted] = [e for e in run(A) if isinstance(e, InvoicePosted)]
+    found = deadlines_of(posted, DAYS)
+    assert [(d.key, d.due_at) for d in found[:3]] == [
+        (f"{KIND}:A:0:0", datetime(2026, 4, 8, tzinfo=UTC)),
+        (f"{KIND}:A:0:1", datetime(2026, 4, 22, tzinfo=UTC)),
+        (f"{KIND}:A:0:2", datetime(2026, 5, 16, tzinfo=UTC)),
+    ]
+    assert len(found) == 6 and found[3].data == {
+        "customer_id": "c1", "invoice_id": "A", "instalment": 1, "level": 0,
+    }  # fmt: skip
 
 
-class Schedule:
+class Deadlines:
+    """An in-memory deadline store that can be told to fail forgetting (a stop mid-way)."""
+
     def __init__(self) -> None:
-        self.days: dict[str, date] = {}
+        self.kept: dict[str, Deadline] = {}
+        self.fail_done = False
 
-    async def expect(self, customer_id: str, on: date) -> None:
-        self.days[customer_id] = min(on, self.days.get(customer_id, on))
+    async def set_many(self, deadlines: list[Deadline]) -> None:
+        self.kept |= {d.key: d for d in deadlines}
 
-    async def due(self, today: date, limit: int) -> list[tuple[str, date]]:
-        return sorted((c, d) for c, d in self.days.items() if d <= today)[:limit]
+    async def cancel(self, keys: list[str]) -> None:
+        for key in keys:
+            self.kept.pop(key, None)
 
-    async def moved(self, customer_id: str, was: date, now: date | None) -> None:
-        if self.days.get(customer_id) == was:
-            if now is None:
-                del self.days[customer_id]
-            else:
-                self.days[customer_id] = now
+    async def due(self, now: datetime, limit: int) -> list[Deadline]:
+        return sorted((d for d in self.kept.values() if d.due_at <= now),
+                      key=lambda d: (d.due_at, d.key))[:limit]  # fmt: skip
+
+    async def done(self, deadline: Deadline) -> None:
+        if self.fail_done:
+            raise ConnectionError("the store went away")
+        if self.kept.get(deadline.key) == deadline:
+            del self.kept[deadline.key]
 
 
-async def test_the_policy_puts_posted_invoices_on_the_schedule_and_sweeps_them() -> None:
+async def test_the_scheduler_raises_reminders_and_a_restart_neither_misses_nor_doubles() -> None:
     store = InMemoryEventStore()
     handlers = CommandHandlers(
         source="crm.sales", store=store, keys=InMemoryKeyStore(),
         relay=Relay(store, InMemoryPublisher()),
     )  # fmt: skip
     accounts = handlers.of(account_decider)
-    schedule = Schedule()
-    policy = PaymentReminders(accounts, schedule, DAYS)
-    meta = Metadata(actor="t")
-    posted = [await accounts.handle(stream_of("c1"), command, meta) for command in (A, B)]
-    assert all(result.event_ids for result in posted)
+    deadlines = Deadlines()
+    now = datetime(2026, 4, 9, tzinfo=UTC)
+    policy = PaymentReminders(accounts, deadlines, DAYS, today=lambda: now.date())
+    scheduler = DeadlineScheduler(deadlines, {KIND: policy.remind}, clock=lambda: now)
+    await accounts.handle(stream_of("c1"), A, Metadata(actor="t"))
     await policy.learn(await store.read_stream(stream_of("c1")))
-    assert schedule.days == {"c1": date(2026, 4, 8)}
-    assert await policy.sweep(date(2026, 4, 1)) == 0  # not due yet: not even looked at
-    assert await policy.sweep(date(2026, 4, 8)) == 1
-    assert schedule.days == {"c1": date(2026, 4, 22)}
-    await accounts.handle(stream_of("c1"), pay("p1", "171.00"), meta)
-    assert await policy.sweep(date(2026, 4, 22)) == 0
-    assert schedule.days == {}  # all paid: off the schedule
+    await policy.learn(await store.read_stream(stream_of("c1")))  # redelivered: the same six
+    assert len(deadlines.kept) == 6
+
+    deadlines.fail_done = True  # stopped after the command, before forgetting the deadline
+    with pytest.raises(ConnectionError):
+        await scheduler.raise_due()
+    deadlines.fail_done = False
+    assert await scheduler.raise_due() == 1  # raised again on restart...
+    reminders = [
+        e
+        for e in await store.read_stream(stream_of("c1"))
+        if e.type == PaymentReminderSent.event_type
+    ]
+    assert len(reminders) == 1  # ...and recorded once
+    assert reminders[0].occurred_at == datetime(2026, 4, 8, tzinfo=UTC)  # its deadline
+    assert len(deadlines.kept) == 5

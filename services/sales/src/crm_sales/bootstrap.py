@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from crm_kernel.adapters.mongo_deadlines import MongoDeadlineStore
+from crm_kernel.deadline_scheduler import DeadlineScheduler
 from crm_kernel.runtime import WriteService, build_write_service
 from crm_kernel.settings import ServiceSettings
 
 from crm_sales.adapters.lead_book import MongoLeadBook
 from crm_sales.adapters.lead_index import MongoLeadIndex
-from crm_sales.adapters.reminder_schedule import MongoReminderSchedule
 from crm_sales.application.crediting import Crediting
 from crm_sales.application.customer_points import CustomerPoints
 from crm_sales.application.invoicing import Invoicing
@@ -16,6 +17,7 @@ from crm_sales.application.lead_conversion import LeadConversion
 from crm_sales.application.lead_erasure import LeadErasure
 from crm_sales.application.order_intake import OrderIntake
 from crm_sales.application.order_placement import OrderPlacement
+from crm_sales.application.payment_reminders import KIND as REMINDER
 from crm_sales.application.payment_reminders import PaymentReminders
 from crm_sales.application.quote_acceptance import QuoteAcceptance
 from crm_sales.application.quote_lines import QuoteLines
@@ -100,18 +102,18 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
     service.take_ingest(subscribe_ingest(service.broker, captures, stall_s))
     intake = OrderIntake(service.handlers.of(order_decider), placement)
     service.take_ingest(subscribe_order_ingest(service.broker, intake, stall_s))
+    deadlines = MongoDeadlineStore(service.database)
     reminders = PaymentReminders(
-        service.handlers.of(account_decider),
-        MongoReminderSchedule(service.database),
-        settings.payment_reminder_days,
+        service.handlers.of(account_decider), deadlines, settings.payment_reminder_days
     )
     service.watch(payment_reminders.subscribe_payment_reminders(service.broker, reminders, stall_s))
-    every_s = settings.payment_reminder_sweep_s
+    scheduler = DeadlineScheduler(deadlines, {REMINDER: reminders.remind})
 
-    async def sweep(_: WriteService) -> None:
-        await payment_reminders.sweep_forever(reminders, every_s)
+    async def raise_deadlines(_: WriteService) -> None:
+        await deadlines.ensure_indexes()
+        await scheduler.run(settings.deadline_interval_s)
 
-    service.background.append(sweep)
+    service.background.append(raise_deadlines)
     points = CustomerPoints(index, service.keys)
     service.watch(subscribe_customer_points(service.broker, points, stall_s))
     return service

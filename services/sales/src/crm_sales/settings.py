@@ -47,13 +47,12 @@ class SalesSettings(ServiceSettings):
         default=DEFAULT_CREDIT_NOTE_REASONS, min_length=1, max_length=100
     )
     # Days past due at which the first, the second and the final payment reminder go out:
-    # `CRM_PAYMENT_REMINDER_DAYS`, e.g. '[7, 21, 45]'; and how often the policy looks (seconds).
+    # `CRM_PAYMENT_REMINDER_DAYS`, e.g. '[7, 21, 45]' (raised by the deadline scheduler).
     payment_reminder_days: tuple[
         Annotated[int, Field(ge=1, le=3_650)],
         Annotated[int, Field(ge=1, le=3_650)],
         Annotated[int, Field(ge=1, le=3_650)],
     ] = DEFAULT_REMINDER_DAYS
-    payment_reminder_sweep_s: float = Field(default=300.0, gt=0, le=86_400)
     # The business's pipelines: `CRM_SALES_PIPELINES`, a JSON list of
     # {"name": ..., "stages": [{"name": ..., "probability": 0-100, "forecast_category":
     # "pipeline" | "best_case" | "commit"}, ...]}; the one named "default" is used when an

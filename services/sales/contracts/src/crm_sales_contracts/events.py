@@ -889,8 +889,9 @@ class ReminderLevel(StrEnum):
 
 
 class PaymentReminderSent(DomainEvent):
-    """An overdue instalment was reminded, at the level the policy reached on `sent_on`
-    (CRM_PAYMENT_REMINDER_DAYS: days past due for the first, the second, the final one)."""
+    """An overdue instalment's reminder came, on `reminded_on` (its deadline, also the event's
+    occurred time): CRM_PAYMENT_REMINDER_DAYS are the days past due of the first, the second
+    and the final one."""
 
     event_type = "crm.sales.PaymentReminderSent.v1"
 
@@ -902,4 +903,4 @@ class PaymentReminderSent(DomainEvent):
     due_on: date
     open: Amount
     days_past_due: Annotated[int, Field(ge=1)]
-    sent_on: date
+    reminded_on: date

@@ -9,8 +9,8 @@
     book order      an order counted against the limit until invoiced (refused above it,
                     unless overridden, the override recorded with its actor)
     release order   a cancelled order no longer counted
-    remind          overdue instalments reminded at the level the policy reached (first,
-                    second, final), each level once
+    remind          an overdue instalment reminded when a level's deadline comes (first,
+                    second, final), each level once, a level overtaken by the next skipped
 
 Every decision that moves money between invoices is taken on this one stream, so an allocation
 never exceeds what is open, however many payments arrive at once: the loser of a race is
@@ -133,8 +133,15 @@ class ReleaseOrder(Command):
     order_id: str
 
 
-class RemindPayments(Command):
-    on: date  # the day the policy looks at
+class RemindPayment(Command):
+    """The deadline of reminder `level` (an index of LEVELS) of an instalment has come: it is
+    the day `on`; the scheduler raises it on `today` (later, after a stop)."""
+
+    invoice_id: str
+    instalment: int
+    level: int
+    on: date
+    today: date
     days: tuple[int, int, int]  # days past due of the first, the second, the final reminder
 
 
@@ -146,7 +153,7 @@ AccountCommand = (
     | SetCreditLimit
     | BookOrder
     | ReleaseOrder
-    | RemindPayments
+    | RemindPayment
 )
 
 
@@ -495,47 +502,38 @@ def release(state: Account, command: ReleaseOrder) -> list[DomainEvent]:
     ]
 
 
-def _level_on(days_past_due: int, days: tuple[int, int, int]) -> int:
-    """The highest reminder level reached (an index of LEVELS), -1 for none."""
-    return max((n for n, d in enumerate(days) if days_past_due >= d), default=-1)
+def reminder_day(due_on: date, level: int, days: tuple[int, int, int]) -> date:
+    """The day reminder `level` of an instalment due on `due_on` comes."""
+    return due_on + timedelta(days=days[level])
 
 
-@decide.on(RemindPayments)
-def remind(state: Account, command: RemindPayments) -> list[DomainEvent]:
-    """One reminder per overdue instalment whose level rose since the last: an instalment
-    found 50 days overdue gets the final one, not three at once."""
-    sent: list[DomainEvent] = []
-    for r in state.invoices.values():
-        for n, due in enumerate(r.posted.instalments):
-            late = (command.on - due.due_on).days
-            level = _level_on(late, command.days)
-            if r.open(n) <= 0 or level <= state.reminded.get((r.posted.invoice_id, n), -1):
-                continue
-            sent.append(
-                PaymentReminderSent(
-                    customer_id=command.customer_id,
-                    invoice_id=r.posted.invoice_id,
-                    reference=r.posted.reference,
-                    instalment=n,
-                    level=LEVELS[level],
-                    due_on=due.due_on,
-                    open=r.open(n),
-                    days_past_due=late,
-                    sent_on=command.on,
-                )
-            )
-    return sent
-
-
-def next_reminder_on(state: Account, days: tuple[int, int, int]) -> date | None:
-    """The first day a reminder may be due: the earliest next level of an open instalment."""
-    found: list[date] = []
-    for r in state.invoices.values():
-        for n, due in enumerate(r.posted.instalments):
-            level = state.reminded.get((r.posted.invoice_id, n), -1) + 1
-            if r.open(n) > 0 and level < len(days):
-                found.append(due.due_on + timedelta(days=days[level]))
-    return min(found, default=None)
+@decide.on(RemindPayment)
+def remind(state: Account, command: RemindPayment) -> list[DomainEvent]:
+    """Nothing for an instalment paid (or credited) by then, a level sent already, or one the
+    next level overtook by the day it is raised (an invoice imported 50 days late gets the
+    final reminder, not three at once)."""
+    r = state.receivable(command.invoice_id)
+    n, level = command.instalment, command.level
+    due_on = r.posted.instalments[n].due_on
+    overtaken = level + 1 < len(command.days) and (
+        reminder_day(due_on, level + 1, command.days) <= command.today
+    )
+    sent = state.reminded.get((command.invoice_id, n), -1)
+    if r.open(n) <= 0 or sent >= level or overtaken:
+        return []
+    return [
+        PaymentReminderSent(
+            customer_id=command.customer_id,
+            invoice_id=command.invoice_id,
+            reference=r.posted.reference,
+            instalment=n,
+            level=LEVELS[level],
+            due_on=due_on,
+            open=r.open(n),
+            days_past_due=(command.on - due_on).days,
+            reminded_on=command.on,
+        )
+    ]
 
 
 def _moved(

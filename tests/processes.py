@@ -71,7 +71,8 @@ def running_platform(kafka_bootstrap: str, mongo_url: str, state: Path) -> Itera
         }
         for name in SERVICES
     }
-    env["sales"]["CRM_DEADLINE_INTERVAL_S"] = "1"  # deadlines raised within a second
+    for name in ("sales", "support"):
+        env[name]["CRM_DEADLINE_INTERVAL_S"] = "1"  # deadlines raised within a second
     platform = Running(
         urls={name: f"http://127.0.0.1:{port}" for name, port in ports.items()},
         databases=databases,

@@ -32,7 +32,7 @@ def test_every_event_marks_its_personal_data() -> None:
         "email",
         "phone",
     ]
-    assert events["crm.support.CaseOpened.v1"]["personal_data"] == ["subject", "description"]
+    assert events["crm.support.CaseOpened.v2"]["personal_data"] == ["subject", "description"]
     schema = events["crm.contacts.CustomerRegistered.v1"]["schema"]
     assert schema["properties"]["email"]["x-personal-data"] is True
 
@@ -61,6 +61,8 @@ CLEAR_ON_PURPOSE = {
     ("crm.sales.OrderLineReturned.v1", "reason"),
     # One of CRM_CREDIT_NOTE_REASONS (a refund's too): a code.
     ("crm.sales.CreditNoteIssued.v1", "reason"),
+    # One of CRM_CASE_REJECTION_REASONS: a code.
+    ("crm.support.CaseRejected.v1", "reason"),
 }
 
 

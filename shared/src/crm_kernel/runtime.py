@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -25,12 +25,14 @@ from crm_kernel.adapters.kafka_publisher import TopicPublisher, declare_event_pu
 from crm_kernel.adapters.kafka_topics import EVENT_TOPICS, ensure_topics
 from crm_kernel.adapters.kafka_watchdog import ConsumerWatchdog, WatchedConsumer, watchdog_for
 from crm_kernel.adapters.mongo import mongo_client, vault_client
+from crm_kernel.adapters.mongo_deadlines import MongoDeadlineStore
 from crm_kernel.adapters.mongo_eventstore import MongoEventStore
 from crm_kernel.adapters.mongo_keystore import MongoKeyStore
 from crm_kernel.adapters.mongo_revocations import MongoRevocations
 from crm_kernel.adapters.mongo_snapshots import MongoSnapshotStore
 from crm_kernel.application import CommandHandler, CommandHandlers
 from crm_kernel.deadline import RequestDeadline
+from crm_kernel.deadline_scheduler import DeadlineScheduler, Handler
 from crm_kernel.domain.decider import Decider
 from crm_kernel.domain.envelope import topic_for
 from crm_kernel.http import ReadinessCheck, create_app
@@ -95,11 +97,24 @@ class WriteService:
     keys: MongoKeyStore
     database: AsyncDatabase[dict[str, Any]]
     settings: ServiceSettings
+    deadlines: MongoDeadlineStore  # the timed policies' deadlines (ADR 44)
     readiness: list[ReadinessCheck] = field(default_factory=list)
     watchdogs: list[ConsumerWatchdog] = field(default_factory=list)
     # Created and run by the lifespan; `take_ingest` adds to both.
     topics: list[str] = field(default_factory=list)
     background: list[Callable[[WriteService], Awaitable[object]]] = field(default_factory=list)
+
+    def raise_deadlines(self, handlers: Mapping[str, Handler]) -> None:
+        """Run the kernel's deadline scheduler (ADR 44) over this service's deadlines, raising
+        each kind with its handler, every CRM_DEADLINE_INTERVAL_S seconds."""
+        store = self.deadlines
+        scheduler = DeadlineScheduler(store, handlers)
+
+        async def run(service: WriteService) -> None:
+            await store.ensure_indexes()
+            await scheduler.run(service.settings.deadline_interval_s)
+
+        self.background.append(run)
 
     def watch(self, consumer: WatchedConsumer) -> None:
         """Give a group consumer of this service a watchdog (ADR 24), run beside it, and its
@@ -196,6 +211,7 @@ def build_write_service(
         readiness=readiness,
         topics=list(extra_topics),
         background=list(background),
+        deadlines=MongoDeadlineStore(database),
     )
     return service
 

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from crm_kernel.domain.envelope import EventEnvelope
 from crm_kernel.domain.events import REGISTRY
+from crm_kernel.domain.upcasting import UPCASTERS
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -70,7 +71,7 @@ def decode(headers: Headers | None, value: bytes | None) -> EventEnvelope:
     missing = [a for f, a in _ATTRIBUTES.items() if a not in found and f not in _OPTIONAL]
     if missing:
         raise MalformedMessageError(f"missing CloudEvents headers: {', '.join(missing)}")
-    if fields["type"] not in REGISTRY:
+    if fields["type"] not in REGISTRY and fields["type"] not in UPCASTERS:
         raise MalformedMessageError(f"unknown event type {fields['type']}")
     try:
         data = json.loads(value or b"")

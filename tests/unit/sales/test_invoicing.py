@@ -88,3 +88,11 @@ def test_invoices_of_a_series_and_year_are_numbered_without_gaps_and_keep_their_
     with pytest.raises(ConflictError, match="issued for another order"):
         series_decider.decide(series_decider.fold(events), issue("i1", "o9"))
     assert stream_of("F", 2026) == "invoice-series-F-2026"
+
+
+def test_instalments_never_fall_below_nothing_however_the_shares_round() -> None:
+    # Four quarters of 0.02: running shares 0.005, 0.01, 0.015, 0.02 round to 0.01, 0.01,
+    # 0.02, 0.02; the instalments are the steps: 0.01, 0.00, 0.01, 0.00.
+    quarters = tuple((D("25"), n * 30) for n in range(4))
+    due = schedule(K.INSTALMENTS, date(2026, 1, 1), D("0.02"), "EUR", instalments=quarters)
+    assert [i.amount for i in due] == [D("0.01"), D("0.00"), D("0.01"), D("0.00")]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from crm_kernel.adapters.mongo_deadlines import MongoDeadlineStore
-from crm_kernel.deadline_scheduler import DeadlineScheduler
 from crm_kernel.runtime import WriteService, build_write_service
 from crm_kernel.settings import ServiceSettings
 
@@ -102,18 +100,12 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
     service.take_ingest(subscribe_ingest(service.broker, captures, stall_s))
     intake = OrderIntake(service.handlers.of(order_decider), placement)
     service.take_ingest(subscribe_order_ingest(service.broker, intake, stall_s))
-    deadlines = MongoDeadlineStore(service.database)
+    deadlines = service.deadlines
     reminders = PaymentReminders(
         service.handlers.of(account_decider), deadlines, settings.payment_reminder_days
     )
     service.watch(payment_reminders.subscribe_payment_reminders(service.broker, reminders, stall_s))
-    scheduler = DeadlineScheduler(deadlines, {REMINDER: reminders.remind})
-
-    async def raise_deadlines(_: WriteService) -> None:
-        await deadlines.ensure_indexes()
-        await scheduler.run(settings.deadline_interval_s)
-
-    service.background.append(raise_deadlines)
+    service.raise_deadlines({REMINDER: reminders.remind})
     points = CustomerPoints(index, service.keys)
     service.watch(subscribe_customer_points(service.broker, points, stall_s))
     return service

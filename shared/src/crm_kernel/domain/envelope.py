@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crm_kernel.domain.events import REGISTRY, DomainEvent, parse_type_name
+from crm_kernel.domain.upcasting import UPCASTERS
 
 
 def utcnow() -> datetime:
@@ -50,6 +51,15 @@ class EventEnvelope(BaseModel):
     correlation_id: str
     causation_id: str | None = None
     data: dict[str, Any]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _current(cls, value: Any) -> Any:
+        """An event stored under an older version of its contract reads as the current one."""
+        if isinstance(value, dict) and value.get("type") in UPCASTERS:
+            type_name, data = UPCASTERS.current(value["type"], value.get("data") or {})
+            return {**value, "type": type_name, "data": data}
+        return value
 
     @property
     def context(self) -> str:

@@ -29,6 +29,7 @@ from decimal import Decimal
 from crm_kernel.domain.decider import Decider, Decisions
 from crm_kernel.domain.errors import ConflictError, DomainError, NotFoundError, RefusedError
 from crm_kernel.domain.events import DomainEvent
+from crm_kernel.domain.reasons import required
 from crm_sales_contracts.events import (
     Allocation,
     CreditApplied,
@@ -47,7 +48,6 @@ from pydantic import BaseModel, ConfigDict
 
 from crm_sales.domain.money import exact, rounded
 from crm_sales.domain.order import PaymentMethod
-from crm_sales.domain.reasons import required
 
 ZERO = Decimal(0)
 LEVELS = (ReminderLevel.FIRST, ReminderLevel.SECOND, ReminderLevel.FINAL)

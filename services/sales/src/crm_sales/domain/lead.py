@@ -34,6 +34,7 @@ from uuid import UUID, uuid5
 from crm_kernel.domain.decider import Decider, Decisions
 from crm_kernel.domain.errors import ConflictError, DomainError, GoneError, NotFoundError
 from crm_kernel.domain.events import DomainEvent
+from crm_kernel.domain.reasons import listed
 from crm_kernel.domain.senders import sender_id
 from crm_kernel.text import collapse_spaces
 from crm_sales_contracts.events import (
@@ -65,7 +66,6 @@ from crm_sales_contracts.events import (
 from pydantic import BaseModel, ConfigDict
 
 from crm_sales.domain.lead_points import normalised
-from crm_sales.domain.reasons import listed
 
 # The namespace of the customer ids leads name (a UUID5 of the lead id): fixed forever, so a
 # redelivered conversion names the same customer.

@@ -29,6 +29,7 @@ from typing import Any
 from crm_kernel.domain.decider import Decider, Decisions
 from crm_kernel.domain.errors import ConflictError, DomainError, NotFoundError
 from crm_kernel.domain.events import DomainEvent
+from crm_kernel.domain.reasons import required
 from crm_kernel.text import collapse_spaces
 from crm_sales_contracts.events import (
     Currency,
@@ -55,7 +56,6 @@ from crm_sales_contracts.events import (
 from pydantic import BaseModel, ConfigDict
 
 from crm_sales.domain.pipelines import Pipeline, Stage
-from crm_sales.domain.reasons import required
 
 
 def stream_of(opportunity_id: str) -> str:

@@ -23,6 +23,7 @@ from typing import Annotated, Any
 from crm_kernel.domain.decider import Decider, Decisions
 from crm_kernel.domain.errors import ConflictError, DomainError, NotFoundError
 from crm_kernel.domain.events import DomainEvent
+from crm_kernel.domain.reasons import required
 from crm_sales_contracts.events import (
     Currency,
     LineQuantity,
@@ -38,7 +39,6 @@ from crm_sales_contracts.events import (
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from crm_sales.domain.money import rounded
-from crm_sales.domain.reasons import required
 
 # The lists a cancellation's and a return's reason come from, unless the settings say otherwise
 # (CRM_ORDER_CANCELLATION_REASONS, CRM_RETURN_REASONS).

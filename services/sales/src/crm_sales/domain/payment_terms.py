@@ -4,9 +4,9 @@
     net N                N days after the issue day
     end of month + N     N days after the last day of the issue month (Odoo's
                          days_after_end_of_month: net 30 EOM on 15 Jan falls due on 2 Mar)
-    instalments          (percent, days after the issue day) pairs summing to 100 %; each
-                         amount rounded half up to the currency's minor unit, the last taking
-                         what rounding left, so they add up to the total exactly
+    instalments          (percent, days after the issue day) pairs summing to 100 %; the
+                         running share rounded half up to the currency's minor unit, each
+                         instalment the step between two, so they add up to the total exactly
 
 Pure: the invoice aggregate computes the due dates once, from its issue day, and records them.
 """
@@ -67,8 +67,15 @@ def schedule(
         case TermsKind.END_OF_MONTH:
             return (Instalment(end_of_month(issued_on) + timedelta(days=days), total),)
     parts = _instalment_days(instalments)
-    amounts = [rounded(total * percent / HUNDRED, currency) for percent, _ in parts[:-1]]
-    amounts.append(total - sum(amounts, Decimal(0)))
+    # Each instalment is what the running share comes to, rounded, less what the earlier ones
+    # took: never below nothing (four quarters of 0.02 are 0.01, 0, 0.01, 0, not 0.01 three
+    # times and -0.01), and adding up to the total exactly.
+    reached, amounts, percent_so_far = Decimal(0), [], Decimal(0)
+    for percent, _ in parts:
+        percent_so_far += percent
+        now = rounded(total * percent_so_far / HUNDRED, currency)
+        amounts.append(now - reached)
+        reached = now
     return tuple(
         Instalment(issued_on + timedelta(days=d), amount)
         for (_, d), amount in zip(parts, amounts, strict=True)

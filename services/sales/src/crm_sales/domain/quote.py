@@ -25,6 +25,7 @@ from uuid import UUID, uuid5
 from crm_kernel.domain.decider import Decider, Decisions
 from crm_kernel.domain.errors import ConflictError, DomainError, NotFoundError
 from crm_kernel.domain.events import DomainEvent
+from crm_kernel.domain.reasons import required
 from crm_kernel.text import collapse_spaces
 from crm_sales_contracts.events import (
     PricedLine,
@@ -36,7 +37,6 @@ from crm_sales_contracts.events import (
 from pydantic import BaseModel, ConfigDict
 
 from crm_sales.domain.pricing import LineAsked, price_line, totals_of
-from crm_sales.domain.reasons import required
 
 DEFAULT_VALIDITY_DAYS = 30  # Odoo's quotation_validity_days
 # Why a quote is turned down, unless CRM_QUOTE_REJECTION_REASONS says otherwise (codes: the

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from crm_kernel.domain.events import DomainEvent, PersonalStr
+from crm_kernel.domain.events import DomainEvent, OptionalPersonalStr, PersonalStr
+from crm_kernel.domain.upcasting import UPCASTERS
 from pydantic import Field
 
 # Bounds shared by the request, the command and the event. Personal fields (the subject and
 # the description) carry them on the request and the command only: on the wire and in the
 # store they hold ciphertext, which is longer.
-CHANNEL = Field(min_length=1, max_length=40)
 SUBJECT = Field(min_length=1, max_length=200)
-CaseChannel = Annotated[str, CHANNEL]
 CaseSubject = Annotated[str, SUBJECT]
 # Who works a case: an agent's or a team's handle, as owners are named elsewhere.
 ASSIGNEE = Field(min_length=1, max_length=100)
@@ -25,6 +24,7 @@ class CaseKind(StrEnum):
     COMPLAINT = "complaint"
     RETURN = "return"
     INCIDENT = "incident"
+    PROBLEM = "problem"
 
 
 class Priority(StrEnum):
@@ -34,11 +34,42 @@ class Priority(StrEnum):
     URGENT = "urgent"
 
 
-class CaseOpened(DomainEvent):
-    """A customer's service request was opened; its subject and description are free text,
-    personal data like every free text."""
+class CaseChannel(StrEnum):
+    """Where the customer raised it."""
 
-    event_type = "crm.support.CaseOpened.v1"
+    EMAIL = "email"
+    PHONE = "phone"
+    WEB = "web"
+    CHAT = "chat"
+    SOCIAL = "social"
+    IN_PERSON = "in_person"
+    OTHER = "other"  # v1 channels (free text) that name none of the above
+
+
+# What v1's free-text channel said, as v2 reads it.
+V1_CHANNELS = {
+    "e-mail": CaseChannel.EMAIL,
+    "mail": CaseChannel.EMAIL,
+    "phone_call": CaseChannel.PHONE,
+    "call": CaseChannel.PHONE,
+    "telephone": CaseChannel.PHONE,
+    "web_form": CaseChannel.WEB,
+    "portal": CaseChannel.WEB,
+    "whatsapp": CaseChannel.CHAT,
+    "in person": CaseChannel.IN_PERSON,
+    "store": CaseChannel.IN_PERSON,
+}
+SKU = Field(min_length=1, max_length=64)
+Sku = Annotated[str, SKU]
+OrderLineNumber = Annotated[int, Field(ge=0, le=499, strict=True)]
+
+
+class CaseOpened(DomainEvent):
+    """A customer's service request was opened, on a channel, about a product (and the order
+    and order line, where known); its subject and description are free text, personal data
+    like every free text. v2: the channel is one of a list (v1's free text is upcast)."""
+
+    event_type = "crm.support.CaseOpened.v2"
 
     case_id: str
     customer_id: str
@@ -47,6 +78,19 @@ class CaseOpened(DomainEvent):
     channel: CaseChannel
     subject: PersonalStr
     description: PersonalStr
+    product_sku: Sku | None = None
+    order_id: str | None = None
+    order_line: OrderLineNumber | None = None
+
+
+def _case_opened_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """v1's channel was free text: the list's value it names (in any case), else `other`."""
+    said = str(data.get("channel", "")).strip().casefold()
+    known = {c.value: c for c in CaseChannel} | V1_CHANNELS
+    return {**data, "channel": known.get(said, CaseChannel.OTHER).value}
+
+
+UPCASTERS.register("crm.support.CaseOpened.v1", CaseOpened.event_type, _case_opened_v1)
 
 
 class CaseAssigned(DomainEvent):
@@ -57,3 +101,107 @@ class CaseAssigned(DomainEvent):
     case_id: str
     customer_id: str
     assignee: Assignee
+
+
+# --- a case's life (issue 14) ------------------------------------------------------------------
+# A reason from a configured list (CRM_CASE_REJECTION_REASONS): a code, never the customer's
+# words.
+REASON = Field(min_length=1, max_length=100)
+CaseReason = Annotated[str, REASON]
+
+
+class CaseStatus(StrEnum):
+    NEW = "new"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    WAITING_ON_CUSTOMER = "waiting_on_customer"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+
+
+class CaseStep(DomainEvent):
+    """What every step of a case's life carries."""
+
+    case_id: str
+    customer_id: str
+
+
+class CaseWorkStarted(CaseStep):
+    """Someone started working the case (from assigned, or back from waiting on the customer)."""
+
+    event_type = "crm.support.CaseWorkStarted.v1"
+
+
+class CaseWaitingOnCustomer(CaseStep):
+    """The case waits for the customer's answer: its resolution clock is paused."""
+
+    event_type = "crm.support.CaseWaitingOnCustomer.v1"
+
+
+class ReplyAuthor(StrEnum):
+    AGENT = "agent"
+    CUSTOMER = "customer"
+
+
+class CaseReplied(CaseStep):
+    """A public reply in the case's thread: an agent's first one is the first response; the
+    customer's reopens a case resolved and not closed, and ends a wait on them."""
+
+    event_type = "crm.support.CaseReplied.v1"
+
+    reply_id: str
+    author: ReplyAuthor
+    body: PersonalStr
+
+
+class CaseNoteAdded(CaseStep):
+    """An internal note in the case's thread, never shown to the customer."""
+
+    event_type = "crm.support.CaseNoteAdded.v1"
+
+    note_id: str
+    body: PersonalStr
+
+
+class CaseResolved(CaseStep):
+    """The case was resolved (its `resolution`-th time); it closes by itself after the
+    configured days unless reopened."""
+
+    event_type = "crm.support.CaseResolved.v1"
+
+    resolution: Annotated[int, Field(ge=1)]
+    note: OptionalPersonalStr = None
+
+
+class CaseReopened(CaseStep):
+    """A resolved case is worked again (by an agent, or because the customer replied)."""
+
+    event_type = "crm.support.CaseReopened.v1"
+
+    by_customer: bool
+
+
+class CaseClosed(CaseStep):
+    """The case is closed for good: by an agent, or `automatically` after the days resolved."""
+
+    event_type = "crm.support.CaseClosed.v1"
+
+    automatically: bool
+
+
+class CaseRejected(CaseStep):
+    """The case was turned down (spam, not ours...), with a reason from the configured list."""
+
+    event_type = "crm.support.CaseRejected.v1"
+
+    reason: CaseReason
+
+
+class CaseMarkedDuplicate(CaseStep):
+    """The case repeats another, which carries on: `of` is the surviving case."""
+
+    event_type = "crm.support.CaseMarkedDuplicate.v1"
+
+    of: str

@@ -1,5 +1,5 @@
-"""Reasons from a configured list (why a lead was disqualified, why a deal was lost): codes a
-business chooses, matched in any letter case and recorded as configured."""
+"""Reasons from a configured list (why a lead was disqualified, a deal lost, a case rejected):
+codes a business chooses, matched in any letter case and recorded as configured."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A support case's life over the whole platform (issue 14; ADR 46): opened on the phone about
+"""Support cases over the whole platform (issue 14; ADR 46): opened on the phone about
 a product, assigned, worked, a reply, waiting on the customer, the customer's answer resumes it,
 resolved a while ago so it closes by itself when its deadline comes; the 360 view follows each
 status; a reply to the closed case is a 409 with nothing appended."""
@@ -73,7 +73,8 @@ def test_a_case_is_worked_resolved_and_closes_by_itself(platform) -> None:
 
 
 def test_the_readmes_support_example_works_pasted_in_order(platform) -> None:
-    """The leads block (it makes $PROSPECT), then the support block."""
+    """The leads block (it makes $PROSPECT), then the support block. (This module sorts after
+    test_leads, whose README run expects the first lead with its phone on the platform.)"""
     printed, prospect = run_readme(
         platform, [LEADS_BLOCK, "### The support context: a case's life"], reads=4,
         show="PROSPECT",

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
+
 from tests.e2e.test_leads import SALES, ok, patch
 from tests.e2e.test_pipeline import get, read_when
-from tests.e2e.test_walking_skeleton import post, register, view_when
+from tests.e2e.test_walking_skeleton import post, register, token, view_when
 
 
 def at(day: str) -> dict[str, str]:
@@ -117,8 +119,12 @@ def test_an_invoice_paid_late_and_in_part_then_refunded_reads_as_computed_by_han
 def test_an_overdue_invoice_is_reminded_at_the_level_the_policy_reached(platform) -> None:
     """One of two books invoiced on 1 October, due at once, unpaid: by today (at least 61 days
     past due) the policy's sweep (every second here) sends the final reminder, once, and no
-    earlier one; the other book is still to be billed."""
+    earlier one; the other book, counted against the customer's credit limit, is still to be
+    billed."""
     customer = register(platform, name="Pau Serra", email=f"p.{uuid.uuid4().hex[:8]}@serra.example")
+    limit = {"currency": "EUR", "limit": "1000.00"}
+    ok(httpx.put(f"{platform.urls['sales']}/accounts/{customer}/credit-limit", json=limit,
+                 headers=token(SALES), timeout=10))  # fmt: skip
     order = ok(
         post(platform, "sales", "/orders",
              {"customer_id": customer, "currency": "EUR", **at("10-01"),

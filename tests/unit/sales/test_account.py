@@ -306,9 +306,9 @@ def test_a_limit_is_per_currency_and_can_be_lifted() -> None:
     with pytest.raises(RefusedError):
         then(events, book("o1", "11.00"))
     jpy = BookOrder(customer_id="c1", order_id="o2", currency="JPY", amount=D("5000"))
-    assert isinstance(then(events, jpy)[0], OrderBooked)  # no limit in yen
+    assert then(events, jpy) == []  # no limit in yen: nothing to count it against
     lifted = run(limit("10.00"), limit(None))
-    assert isinstance(then(lifted, book("o1", "11.00"))[0], OrderBooked)
+    assert then(lifted, book("o1", "11.00")) == []
 
 
 def test_an_order_invoiced_in_part_still_counts_what_is_left_to_bill() -> None:

@@ -6,8 +6,9 @@
     credit note     part or all of an invoice reversed; what was paid of it becomes credit
     refund          a credit note, and what was paid of it paid back
     credit limit    what open receivables plus unbilled orders may reach, per currency
-    book order      an order counted against the limit until invoiced (refused above it,
-                    unless overridden, the override recorded with its actor)
+    book order      with a limit in its currency, an order counted against it until
+                    invoiced (refused above it, unless overridden, the override recorded
+                    with its actor); without one, nothing to record
     release order   a cancelled order no longer counted
     remind          an overdue instalment reminded when a level's deadline comes (first,
                     second, final), each level once, a level overtaken by the next skipped
@@ -462,12 +463,14 @@ def book(state: Account, command: BookOrder) -> list[DomainEvent]:
     if command.order_id in state.booked or billed:
         return []  # a retry: counted already (or invoiced since)
     currency = command.currency
+    limit = state.limits.get(currency)
+    if limit is None:
+        return []  # no limit to keep: an order costs the account nothing (ADR 41)
     # At the currency's own precision, as the refusal shows them.
     open_ = rounded(state.open_in(currency), currency)
     unbilled = rounded(state.unbilled_in(currency), currency)
     exposure = open_ + unbilled + command.amount
-    limit = state.limits.get(currency)
-    over = limit is not None and exposure > limit
+    over = exposure > limit
     if over and command.override_by is None:
         raise RefusedError(
             f"customer {command.customer_id}'s credit limit is {limit} {currency}: open "

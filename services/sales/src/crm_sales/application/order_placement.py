@@ -50,21 +50,21 @@ class OrderPlacement:
     async def place(
         self, command: PlaceOrder, metadata: Metadata, *, override: bool = False
     ) -> CommandResult:
-        stream = order.stream_of(command.order_id)
-        state, _ = await self._orders.load(stream)
-        if state.placed is None:
-            [placed] = order.decide(state, command)  # its refusals record nothing
-            assert isinstance(placed, OrderPlaced)
-            gross = placed.total + (placed.tax or Decimal(0))
-            await self.book(
-                command.customer_id,
-                command.order_id,
-                command.currency,
-                gross,
-                metadata,
-                override=override,
-            )
-        return await self._orders.handle(stream, command, metadata)
+        # Decided on a new order first, without reading its stream (placing one is a single
+        # write): its refusals record nothing. Placed already, the booking finds it booked
+        # (or nothing to book), and the order's own decision answers.
+        [placed] = order.decide(Order(), command)
+        assert isinstance(placed, OrderPlaced)
+        gross = placed.total + (placed.tax or Decimal(0))
+        await self.book(
+            command.customer_id,
+            command.order_id,
+            command.currency,
+            gross,
+            metadata,
+            override=override,
+        )
+        return await self._orders.handle(order.stream_of(command.order_id), command, metadata)
 
     async def cancel(self, command: CancelOrder, metadata: Metadata) -> CommandResult:
         cancelled = await self._orders.handle(order.stream_of(command.order_id), command, metadata)

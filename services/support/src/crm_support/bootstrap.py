@@ -7,8 +7,10 @@ from crm_kernel.settings import ServiceSettings
 
 from crm_support.application.auto_close import KIND as AUTO_CLOSE
 from crm_support.application.auto_close import AutoClose
+from crm_support.application.case_intake import CaseIntake
 from crm_support.domain.case import case_decider
 from crm_support.entrypoints import auto_close
+from crm_support.entrypoints.case_ingest import subscribe_case_ingest
 from crm_support.entrypoints.http import router
 from crm_support.settings import SupportSettings
 
@@ -27,4 +29,6 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
         auto_close.subscribe_auto_close(service.broker, closing, settings.consumer_stall_s)
     )
     service.raise_deadlines({AUTO_CLOSE: closing.close})
+    intake = CaseIntake(service.handlers.of(case_decider))
+    service.take_ingest(subscribe_case_ingest(service.broker, intake, settings.consumer_stall_s))
     return service

@@ -223,10 +223,16 @@ async def _with_account(
     overdue or expired depends on the day read for, so it is worked out when read, from the
     receivables and quotes read models), over the customer and everyone merged into it."""
     ids = sorted({document["_id"], *document.get("merged_from", [])})
-    read = models(request)
-    found = await receivable_queries.account(read.receivables, ids, when, day)
-    view["sales"]["account"] = None if found is None else receivable_queries.brief(found)
-    view["sales"]["open_quotes"] = await quote_queries.open_quotes(read.quotes, ids, when, day)
+    read, sales = models(request), view["sales"]
+    found = None
+    if sales.get("has_account"):
+        found = await receivable_queries.account(read.receivables, ids, when, day)
+    sales["account"] = None if found is None else receivable_queries.brief(found)
+    sales["open_quotes"] = (
+        await quote_queries.open_quotes(read.quotes, ids, when, day)
+        if sales.get("has_quotes")
+        else {"count": 0, "net": {}}
+    )
 
 
 @router.get(

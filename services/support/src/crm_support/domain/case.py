@@ -142,6 +142,7 @@ CaseCommand = (
 class Case:
     opened: bool = False
     customer_id: str = ""
+    kind: CaseKind | None = None
     status: CaseStatus = S.NEW
     assignee: str | None = None
     resolutions: int = 0
@@ -300,7 +301,7 @@ STATUS_AFTER: dict[type[DomainEvent], CaseStatus] = {
 def evolve(state: Case, event: DomainEvent) -> Case:
     match event:
         case CaseOpened():
-            return replace(state, opened=True, customer_id=event.customer_id)
+            return replace(state, opened=True, customer_id=event.customer_id, kind=event.kind)
         case CaseAssigned():
             status = S.ASSIGNED if state.status is S.NEW else state.status
             return replace(state, assignee=event.assignee, status=status)

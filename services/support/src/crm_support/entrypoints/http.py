@@ -51,8 +51,9 @@ Write = Annotated[Metadata, Depends(write_metadata("support:write"))]
 Cases = Annotated[CommandHandler[Case, CaseCommand], Depends(handler_of(case_decider))]
 
 
-class OpenCaseRequest(RequestBody):
-    case_id: UUID = Field(default_factory=uuid4, description="Give one to make retries safe")
+class CaseFields(RequestBody):
+    """A case as HTTP clients and the ingest topic send it."""
+
     customer_id: UUID
     kind: CaseKind
     priority: Priority = Priority.NORMAL
@@ -69,6 +70,10 @@ class OpenCaseRequest(RequestBody):
     occurred_at: OccurredAt | None = Field(
         default=None, description="When the customer raised it, if before now (an import)"
     )
+
+
+class OpenCaseRequest(CaseFields):
+    case_id: UUID = Field(default_factory=uuid4, description="Give one to make retries safe")
 
 
 class CaseOpenedResponse(CommandAccepted):

@@ -13,7 +13,9 @@ from typing import Any
 
 from crm_kernel.domain.envelope import EventEnvelope
 from crm_sales_contracts.events import (
+    CreditLimitSet,
     CreditNoteIssued,
+    InvoicePosted,
     LeadAssigned,
     LeadCaptured,
     LeadConverted,
@@ -23,11 +25,13 @@ from crm_sales_contracts.events import (
     LeadQualified,
     LeadRecycled,
     LeadWorkStarted,
+    OrderBooked,
     OrderCancelled,
     OrderFulfilled,
     OrderLineReturned,
     OrderPlaced,
     PaymentReceived,
+    QuoteDrafted,
 )
 
 from crm_projections.domain import opportunities, pipeline
@@ -55,6 +59,10 @@ def blank() -> Document:
             "leads": [],
             "opportunities": [],
             "open_pipeline": {},
+            # Whether the customer has an account (invoices, a credit limit) and quotes: the
+            # view reads them from their read models only then (one query each, per read).
+            "has_account": False,
+            "has_quotes": False,
         }
     }
 
@@ -142,6 +150,19 @@ def _line_returned(doc: Document, event: OrderLineReturned, envelope: EventEnvel
         order["returned_net"] = json_decimal(Decimal(order.get("returned_net", "0")) + event.net)
     _add(sales["revenue_by_currency"], event.currency, -event.net)
     _count(sales, [(event.sku, event.quantity)], -1)
+
+
+def _has_account(doc: Document, event: Any, envelope: EventEnvelope) -> None:
+    doc["sales"]["has_account"] = True
+
+
+for _account_event in (InvoicePosted, CreditLimitSet, OrderBooked):
+    FOLDS.on(_account_event)(_has_account)
+
+
+@FOLDS.on(QuoteDrafted)
+def _has_quotes(doc: Document, event: QuoteDrafted, envelope: EventEnvelope) -> None:
+    doc["sales"]["has_quotes"] = True
 
 
 @FOLDS.on(CreditNoteIssued)
@@ -248,6 +269,8 @@ def absorb(survivor: Document, merged: Document) -> None:
     mine["last_purchase_at"] = latest(mine["last_purchase_at"], theirs["last_purchase_at"])
     mine["orders"] = unite(mine["orders"], theirs["orders"], "placed_at", "id")
     mine["products"] = sorted({*mine["products"], *theirs["products"]})
+    for flag in ("has_account", "has_quotes"):
+        mine[flag] = mine.get(flag, False) or theirs.get(flag, False)
     _count(mine, theirs.get("quantities", {}).items(), 1)
     mine["payment_methods"] = sorted({*mine["payment_methods"], *theirs["payment_methods"]})
     leads = unite(mine.get("leads", []), theirs.get("leads", []), "converted_at", "id")

@@ -73,6 +73,7 @@ def running_platform(kafka_bootstrap: str, mongo_url: str, state: Path) -> Itera
     }
     for name in ("sales", "support"):
         env[name]["CRM_DEADLINE_INTERVAL_S"] = "1"  # deadlines raised within a second
+    env["sales"]["CRM_CREDIT_LIMITS"] = "true"  # the README's examples set one
     platform = Running(
         urls={name: f"http://127.0.0.1:{port}" for name, port in ports.items()},
         databases=databases,

@@ -205,12 +205,13 @@ def service(
     return TestClient(app, headers={"Authorization": f"Bearer {token}"}), store
 
 
-def orders_service() -> tuple[TestClient, InMemoryEventStore]:
-    """The orders API with what placing an order needs: the order's and the account's streams."""
+def orders_service(*, credit_limits: bool = False) -> tuple[TestClient, InMemoryEventStore]:
+    """The orders API with what placing an order needs: the order's and (with credit limits)
+    the account's streams."""
     client, store = service(sales, "order", order_decider)
     handlers = client.app.state.handlers
     client.app.state.order_placement = OrderPlacement(
-        handlers.of(order_decider), handlers.of(account_decider)
+        handlers.of(order_decider), handlers.of(account_decider), credit_limits=credit_limits
     )
     return client, store
 

@@ -13,9 +13,9 @@ from tests.unit.kernel.test_request_bodies import order, order_commits, orders_s
 
 
 def test_an_order_above_the_limit_is_refused_then_placed_with_an_override() -> None:
-    client, store = orders_service()
+    client, store = orders_service(credit_limits=True)
     client.app.include_router(accounts)
-    client.app.state.sales_settings = SalesSettings()
+    client.app.state.sales_settings = SalesSettings(credit_limits=True)
     customer = str(uuid4())
     with client:
         put = client.put(f"/accounts/{customer}/credit-limit",
@@ -43,3 +43,19 @@ def test_an_order_above_the_limit_is_refused_then_placed_with_an_override() -> N
         )
         assert client.post("/orders", json=small).status_code == 201  # 39.90 + 10.10 = 50.00
     assert len(order_commits(store)) == 4  # placed, placed, cancelled, placed
+
+
+def test_where_credit_limits_are_off_orders_cost_the_account_nothing_and_a_limit_is_refused() -> (
+    None
+):
+    client, store = orders_service()
+    client.app.include_router(accounts)
+    client.app.state.sales_settings = SalesSettings()
+    customer = str(uuid4())
+    with client:
+        put = client.put(f"/accounts/{customer}/credit-limit",
+                         json={"currency": "EUR", "limit": "50.00"})  # fmt: skip
+        assert put.status_code == 409
+        assert "start sales with CRM_CREDIT_LIMITS=true" in put.json()["detail"][0]["msg"]
+        assert client.post("/orders", json=order(customer_id=customer)).status_code == 201
+    assert [c.stream_id.split("-")[0] for c in store.commits] == ["order"]

@@ -34,7 +34,9 @@ def api() -> Any:
     handlers = client.app.state.handlers
     client.app.state.sales_settings = SalesSettings()
     client.app.state.quote_lines = QuoteLines(handlers.of(product_decider))
-    placement = OrderPlacement(handlers.of(order_decider), handlers.of(account_decider))
+    placement = OrderPlacement(
+        handlers.of(order_decider), handlers.of(account_decider), credit_limits=True
+    )
     client.app.state.quote_acceptance = QuoteAcceptance(
         handlers.of(quote_decider),
         handlers.of(order_decider),

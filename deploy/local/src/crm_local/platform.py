@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ class Platform:
         return f"http://{HOST}:{DEFAULT_PORTS[name]}"
 
     def env(self, name: str) -> dict[str, str]:
-        return {
+        env = {
             "CRM_KAFKA_BOOTSTRAP": self.settings.kafka_bootstrap,
             "CRM_MONGO_URL": self.settings.mongo_url,
             "CRM_HTTP_HOST": HOST,
@@ -40,6 +41,11 @@ class Platform:
             "CRM_AUTH_JWKS": str(public_key_set_file(self.settings)),
             "CRM_TOPIC_PARTITIONS": str(self.settings.partitions),
         }
+        if name == "sales":
+            # The local platform keeps credit limits, as the README's examples use them
+            # (ADR 41: off by default, for what each order then costs).
+            env["CRM_CREDIT_LIMITS"] = os.environ.get("CRM_CREDIT_LIMITS", "true")
+        return env
 
     def up(self) -> None:
         self.infra.up()

@@ -72,7 +72,9 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
     )
     service.app.state.quote_lines = QuoteLines(service.handlers.of(product_decider))
     placement = OrderPlacement(
-        service.handlers.of(order_decider), service.handlers.of(account_decider)
+        service.handlers.of(order_decider),
+        service.handlers.of(account_decider),
+        credit_limits=settings.credit_limits,
     )
     service.app.state.order_placement = placement
     service.app.state.quote_acceptance = QuoteAcceptance(

@@ -23,9 +23,12 @@ class OrderPlacement:
         self,
         orders: CommandHandler[Order, OrderCommand],
         accounts: CommandHandler[Account, AccountCommand],
+        *,
+        credit_limits: bool,
     ) -> None:
         self._orders = orders
         self._accounts = accounts
+        self._credit_limits = credit_limits  # off: orders are not offered to the account
 
     async def book(
         self,
@@ -37,7 +40,10 @@ class OrderPlacement:
         *,
         override: bool = False,
     ) -> None:
-        """Count the order against the customer's credit (RefusedError above the limit)."""
+        """Count the order against the customer's credit (RefusedError above the limit),
+        where credit limits are kept (CRM_CREDIT_LIMITS)."""
+        if not self._credit_limits:
+            return
         command = BookOrder(
             customer_id=customer_id,
             order_id=order_id,

@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 
 from crm_kernel.application import CommandHandler, CommandResult
 from crm_kernel.domain.envelope import Metadata
+from crm_kernel.domain.errors import RefusedError
 from crm_kernel.http import CommandAccepted, write_metadata
 from crm_kernel.openapi import SUBJECT_COMMAND_ERRORS
 from crm_kernel.request_body import Line
@@ -107,10 +108,19 @@ class CreditLimitRequest(StepRequest):
     responses=SUBJECT_COMMAND_ERRORS,
 )
 async def set_credit_limit(
-    customer_id: UUID, body: CreditLimitRequest, metadata: Write, accounts: Accounts
+    customer_id: UUID,
+    body: CreditLimitRequest,
+    metadata: Write,
+    accounts: Accounts,
+    settings: Configured,
 ) -> CommandAccepted:
     """Orders that would take the customer above it are refused (409) unless placed with
-    `credit_override`; orders placed before count until invoiced or cancelled."""
+    `credit_override`; orders placed before it count once invoiced. A 409 where sales keeps
+    no credit limits (CRM_CREDIT_LIMITS)."""
+    if not settings.credit_limits:
+        raise RefusedError(
+            "credit limits are off here: start sales with CRM_CREDIT_LIMITS=true to keep them"
+        )
     command = SetCreditLimit(customer_id=str(customer_id), currency=body.currency, limit=body.limit)
     result = await accounts.handle(
         stream_of(command.customer_id), command, metadata.happened_at(body.occurred_at)

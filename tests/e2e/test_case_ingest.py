@@ -7,26 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import uuid
 
-from aiokafka import AIOKafkaProducer
 from crm_support.entrypoints.case_ingest import case_id_for
 
+from tests.e2e.test_order_ingest import send
 from tests.e2e.test_walking_skeleton import register, view_when
 from tests.integration.test_relay_and_projector import messages_for
 
 INGEST, REJECTED = "crm.support.cases.ingest", "crm.support.cases.rejected"
-
-
-async def send(bootstrap: str, key: str, *bodies: dict) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
-    await producer.start()
-    try:
-        for body in bodies:
-            await producer.send_and_wait(INGEST, json.dumps(body).encode(), key=key.encode())
-    finally:
-        await producer.stop()
 
 
 def test_a_call_centre_case_sent_twice_is_opened_once_and_bad_ones_are_rejected(platform) -> None:
@@ -47,7 +36,9 @@ def test_a_call_centre_case_sent_twice_is_opened_once_and_bad_ones_are_rejected(
     }
     someone_else = {**case, "customer_id": str(uuid.uuid4())}
     invalid = {**case, "external_id": f"x-{external}", "kind": "rant"}
-    asyncio.run(send(platform.kafka_bootstrap, external, case, case, someone_else, invalid))
+    asyncio.run(
+        send(platform.kafka_bootstrap, external, case, case, someone_else, invalid, topic=INGEST)
+    )
     view = view_when(platform, customer, lambda v: v["support"]["open_cases"] >= 1)
     [opened] = view["support"]["cases"]
     assert opened["id"] == case_id_for("callcentre", external)

@@ -20,12 +20,13 @@ INGEST, REJECTED = "crm.sales.orders.ingest", "crm.sales.orders.rejected"
 GROUP = "crm-sales-orders-ingest"
 
 
-async def send(bootstrap: str, key: str, *bodies: dict) -> None:
+async def send(bootstrap: str, key: str, *bodies: dict, topic: str = INGEST) -> None:
+    """Publish the bodies, as JSON, to an ingest topic (the shops' by default)."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
     await producer.start()
     try:
         for body in bodies:
-            await producer.send_and_wait(INGEST, json.dumps(body).encode(), key=key.encode())
+            await producer.send_and_wait(topic, json.dumps(body).encode(), key=key.encode())
     finally:
         await producer.stop()
 

@@ -59,3 +59,20 @@ def test_where_credit_limits_are_off_orders_cost_the_account_nothing_and_a_limit
         assert "start sales with CRM_CREDIT_LIMITS=true" in put.json()["detail"][0]["msg"]
         assert client.post("/orders", json=order(customer_id=customer)).status_code == 201
     assert [c.stream_id.split("-")[0] for c in store.commits] == ["order"]
+
+
+def test_another_orders_facts_under_a_placed_orders_id_book_nothing() -> None:
+    client, store = orders_service(credit_limits=True)
+    client.app.include_router(accounts)
+    client.app.state.sales_settings = SalesSettings(credit_limits=True)
+    customer = str(uuid4())
+    with client:
+        limit = {"currency": "EUR", "limit": "500.00"}
+        assert client.put(f"/accounts/{customer}/credit-limit", json=limit).status_code == 200
+        first = {**order(customer_id=customer), "order_id": str(uuid4())}
+        assert client.post("/orders", json=first).status_code == 201
+        before = len(store.commits)
+        other = {**first, "lines": [{"sku": "B", "quantity": 1, "unit_price": "99.00"}]}
+        refused = client.post("/orders", json=other)
+        assert refused.status_code == 409 and "placed already" in refused.text
+    assert len(store.commits) == before  # neither booked nor placed again

@@ -24,7 +24,7 @@ from faststream.kafka.annotations import KafkaMessage
 
 from crm_kernel import metrics, wire
 from crm_kernel.adapters.kafka_watchdog import WatchedConsumer, watched_subscriber
-from crm_kernel.domain.envelope import EventEnvelope
+from crm_kernel.domain.envelope import EventEnvelope, topic_for
 
 log = structlog.get_logger(__name__)
 
@@ -231,3 +231,26 @@ def subscribe_batches(
 
     consumer.handle_with(on_batch, decoder=raw_body)
     return consumer
+
+
+def subscribe_own_events(
+    broker: KafkaBroker,
+    context: str,
+    *,
+    group_id: str,
+    dead_letters: str,
+    handler: BatchHandler,
+    stall_after_s: float,
+) -> WatchedConsumer:
+    """A context's background consumer of its own topic, for what derives from its events and
+    no reader waits on (the lead book, a timed policy's deadlines): the broker batches for it
+    (`BACKGROUND`, ADR 33), and an event it cannot take goes to `dead_letters`."""
+    return subscribe_batches(
+        broker,
+        topics=[topic_for(context)],
+        group_id=group_id,
+        handler=handler,
+        dead_letters=KafkaDeadLetters(broker, dead_letters),
+        stall_after_s=stall_after_s,
+        fetch=BACKGROUND,
+    )

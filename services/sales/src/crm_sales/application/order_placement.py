@@ -56,24 +56,29 @@ class OrderPlacement:
     async def place(
         self, command: PlaceOrder, metadata: Metadata, *, override: bool = False
     ) -> CommandResult:
-        # Decided on a new order first, without reading its stream (placing one is a single
-        # write): its refusals record nothing. Placed already, the booking finds it booked
-        # (or nothing to book), and the order's own decision answers.
-        [placed] = order.decide(Order(), command)
-        assert isinstance(placed, OrderPlaced)
-        gross = placed.total + (placed.tax or Decimal(0))
-        await self.book(
-            command.customer_id,
-            command.order_id,
-            command.currency,
-            gross,
-            metadata,
-            override=override,
-        )
-        return await self._orders.handle(order.stream_of(command.order_id), command, metadata)
+        stream = order.stream_of(command.order_id)
+        if self._credit_limits:
+            # Only a new order is offered to the account, decided first without recording
+            # (its refusals, or another order's facts under this id, book nothing).
+            state, _ = await self._orders.load(stream)
+            if state.placed is None:
+                [placed] = order.decide(state, command)
+                assert isinstance(placed, OrderPlaced)
+                gross = placed.total + (placed.tax or Decimal(0))
+                await self.book(
+                    command.customer_id,
+                    command.order_id,
+                    command.currency,
+                    gross,
+                    metadata,
+                    override=override,
+                )
+        return await self._orders.handle(stream, command, metadata)
 
     async def cancel(self, command: CancelOrder, metadata: Metadata) -> CommandResult:
         cancelled = await self._orders.handle(order.stream_of(command.order_id), command, metadata)
+        if not self._credit_limits:
+            return cancelled  # nothing was booked
         state: Order = cancelled.state
         assert state.placed is not None  # a cancellation is of a placed order
         customer = state.placed.customer_id

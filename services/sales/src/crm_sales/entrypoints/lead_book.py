@@ -3,9 +3,9 @@ committed once the batch is recorded; a redelivered event changes nothing."""
 
 from __future__ import annotations
 
-from crm_kernel.adapters.kafka_subscriber import BACKGROUND, KafkaDeadLetters, subscribe_batches
+from crm_kernel.adapters.kafka_subscriber import subscribe_own_events
 from crm_kernel.adapters.kafka_watchdog import WatchedConsumer
-from crm_kernel.domain.envelope import EventEnvelope, topic_for
+from crm_kernel.domain.envelope import EventEnvelope
 from faststream.kafka import KafkaBroker
 
 from crm_sales.adapters.lead_book import MongoLeadBook
@@ -24,12 +24,11 @@ def subscribe_lead_book(
             if found is not None:
                 await book.record(found[0], envelope.stream_version, found[1])
 
-    return subscribe_batches(
+    return subscribe_own_events(
         broker,
-        topics=[topic_for("sales")],
+        "sales",
         group_id=GROUP,
+        dead_letters=DEAD_LETTERS,
         handler=on_events,
-        dead_letters=KafkaDeadLetters(broker, DEAD_LETTERS),
         stall_after_s=stall_after_s,
-        fetch=BACKGROUND,
     )

@@ -4,9 +4,8 @@ posted setting its reminders' deadlines (ADR 42); the kernel's deadline schedule
 
 from __future__ import annotations
 
-from crm_kernel.adapters.kafka_subscriber import BACKGROUND, KafkaDeadLetters, subscribe_batches
+from crm_kernel.adapters.kafka_subscriber import subscribe_own_events
 from crm_kernel.adapters.kafka_watchdog import WatchedConsumer
-from crm_kernel.domain.envelope import topic_for
 from faststream.kafka import KafkaBroker
 
 from crm_sales.application.payment_reminders import PaymentReminders
@@ -18,12 +17,11 @@ DEAD_LETTERS = "crm.sales-payment-reminders.dlt"
 def subscribe_payment_reminders(
     broker: KafkaBroker, reminders: PaymentReminders, stall_after_s: float
 ) -> WatchedConsumer:
-    return subscribe_batches(
+    return subscribe_own_events(
         broker,
-        topics=[topic_for("sales")],
+        "sales",
         group_id=GROUP,
+        dead_letters=DEAD_LETTERS,
         handler=reminders.learn,
-        dead_letters=KafkaDeadLetters(broker, DEAD_LETTERS),
         stall_after_s=stall_after_s,
-        fetch=BACKGROUND,
     )

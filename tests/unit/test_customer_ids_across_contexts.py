@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -144,6 +145,7 @@ NAMING = [
             channel="phone",
             subject="Help",
             description="late",
+            at=datetime(2026, 3, 2, 9, tzinfo=UTC),
         ),
     ),
     (

@@ -3,6 +3,8 @@ deciders (sales' and campaigns' are in tests/unit/sales and tests/unit/campaigns
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from crm_contacts.domain.customer import RegisterCustomer, customer_decider
 from crm_contacts_contracts.events import (
@@ -67,6 +69,7 @@ OPEN = OpenCase(
     channel="phone",
     subject="Broken item",
     description="Ana says the lamp arrived broken",
+    at=datetime(2026, 3, 2, 9, tzinfo=UTC),
 )
 
 

@@ -35,6 +35,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from tests.fakes import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
 from tests.support import SECRET, auth_for_tests
+from tests.unit.support.desk import case_opening
 
 ROUTERS = {
     "sales": sales,
@@ -302,6 +303,7 @@ def test_an_imported_order_carries_when_it_was_placed() -> None:
 
 def test_a_case_carries_when_it_was_raised() -> None:
     client, store = service(support, "case", case_decider)
+    client.app.state.case_opening = case_opening(client.app.state.handlers)
     case = {"customer_id": str(uuid4()), "kind": "question", "subject": "S", "description": "D"}
     with client:
         opened = client.post("/cases", json={**case, "occurred_at": "2025-06-01T08:00:00Z"})
@@ -309,7 +311,9 @@ def test_a_case_carries_when_it_was_raised() -> None:
         refused(client.post("/cases", json={**case, "occurred_at": "1717228800"}), "occurred_at")
         refused(client.post("/cases", json={**case, "prio": "high"}), "prio")
     [commit] = store.commits
-    assert commit.events[0].occurred_at == datetime(2025, 6, 1, 8, tzinfo=UTC)
+    raised = datetime(2025, 6, 1, 8, tzinfo=UTC)
+    assert commit.events[0].occurred_at == raised
+    assert commit.events[1].data["started_at"] == "2025-06-01T08:00:00Z"  # its SLA's clocks
 
 
 def test_date_times_before_1900_are_refused() -> None:

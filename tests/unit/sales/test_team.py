@@ -173,4 +173,4 @@ async def test_routing_assigns_the_lead_to_the_member_whose_turn_it_is() -> None
         await robin.route("l7", TEAM, META)  # refused before the turn moves
     state, _ = await leads.load(lead.stream_of("l1"))
     assert state.owner == "luis"
-    assert (await teams.load(stream_of(TEAM)))[0].last == "luis"
+    assert (await teams.load(stream_of(TEAM)))[0].roster.last == "luis"

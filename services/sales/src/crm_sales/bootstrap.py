@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from crm_kernel.adapters.mongo_work_book import MongoWorkBook
 from crm_kernel.runtime import WriteService, build_write_service
 from crm_kernel.settings import ServiceSettings
 
-from crm_sales.adapters.lead_book import MongoLeadBook
 from crm_sales.adapters.lead_index import MongoLeadIndex
 from crm_sales.application.crediting import Crediting
 from crm_sales.application.customer_points import CustomerPoints
@@ -91,7 +91,7 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
     service.app.state.crediting = Crediting(
         service.handlers.of(account_decider), service.handlers.of(order_decider)
     )
-    book = MongoLeadBook(service.database)
+    book = MongoWorkBook(service.database, "lead_book")
     service.app.state.round_robin = RoundRobin(
         service.handlers.of(team_decider), lead_handler, book
     )

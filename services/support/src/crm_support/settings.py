@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from crm_kernel.settings import ServiceSettings
+from crm_support_contracts.calendar import WorkingCalendar
 from crm_support_contracts.events import REASON
 from pydantic import Field
 
 from crm_support.domain.case import DEFAULT_REJECTION_REASONS
+from crm_support.domain.sla import DEFAULT_POLICIES, SlaPolicy
 
 
 class SupportSettings(ServiceSettings):
@@ -20,3 +22,13 @@ class SupportSettings(ServiceSettings):
     # Days after its resolution a case closes by itself unless reopened (a customer's reply
     # reopens it): `CRM_CASE_AUTO_CLOSE_DAYS`.
     case_auto_close_days: int = Field(default=7, ge=1, le=365)
+    # The service levels (ADR 48): `CRM_SLA_POLICIES`, a JSON list of policies, each naming
+    # the cases it is for (priority, kind, customer_type, team_id; left out: any) and its
+    # targets in working hours, e.g. '[{"name": "vip", "customer_type": "business",
+    # "priority": "urgent", "first_response_hours": 0.5, "resolution_hours": 4}]'. The most
+    # specific match wins; none: the case has no service level.
+    sla_policies: tuple[SlaPolicy, ...] = Field(default=DEFAULT_POLICIES, max_length=200)
+    # The working calendar of cases opened in no team (a team has its own):
+    # `CRM_WORKING_CALENDAR`, JSON, e.g. '{"time_zone": "Europe/Madrid", "days": [1,2,3,4,5],
+    # "opens": "09:00", "closes": "18:00", "holidays": ["2026-12-25"]}'.
+    working_calendar: WorkingCalendar = Field(default_factory=WorkingCalendar)

@@ -233,7 +233,7 @@ def subscribe_batches(
     return consumer
 
 
-def subscribe_own_events(
+def subscribe_in_background(
     broker: KafkaBroker,
     context: str,
     *,
@@ -242,9 +242,10 @@ def subscribe_own_events(
     handler: BatchHandler,
     stall_after_s: float,
 ) -> WatchedConsumer:
-    """A context's background consumer of its own topic, for what derives from its events and
-    no reader waits on (the lead book, a timed policy's deadlines): the broker batches for it
-    (`BACKGROUND`, ADR 33), and an event it cannot take goes to `dead_letters`."""
+    """A background consumer of `context`'s topic (a context's own, or another's published
+    events), for what derives from those events and no reader waits on (the lead book, a
+    timed policy's deadlines, what sales and support learn of contacts' customers): the broker
+    batches for it (`BACKGROUND`, ADR 33), and an event it cannot take goes to `dead_letters`."""
     return subscribe_batches(
         broker,
         topics=[topic_for(context)],

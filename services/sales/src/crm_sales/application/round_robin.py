@@ -40,7 +40,7 @@ class RoundRobin:
     async def route(self, lead_id: str, team_id: str, metadata: Metadata) -> Routed:
         stream = lead.stream_of(lead_id)
         check_assignable((await self._leads.load(stream))[0], lead_id)  # before the turn moves
-        members = (await self._teams.load(team.stream_of(team_id)))[0].order
+        members = (await self._teams.load(team.stream_of(team_id)))[0].roster.order
         command = RouteLead(
             team_id=team_id, lead_id=lead_id, open_leads=await self._book.open_counts(members)
         )

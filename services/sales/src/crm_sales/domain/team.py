@@ -1,5 +1,5 @@
 """The sales team aggregate: its members, whether each takes new leads, the cap on each one's
-open leads, and whose turn it is (ADR 32).
+open leads, and whose turn it is (ADR 32), on the kernel's roster.
 
 Round-robin gives a lead to the next member after the one who got the last, skipping members
 who are away or at their cap; the command carries how many open leads each member holds (the
@@ -10,12 +10,13 @@ away or at the cap, it is a 409 that says so.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Annotated, Any
+from dataclasses import dataclass, field, replace
+from typing import Annotated
 
 from crm_kernel.domain.decider import Decider, Decisions
 from crm_kernel.domain.errors import ConflictError, DomainError, NotFoundError
 from crm_kernel.domain.events import DomainEvent
+from crm_kernel.domain.roster import Roster
 from crm_kernel.text import collapse_spaces
 from crm_sales_contracts.events import (
     LeadOwner,
@@ -28,7 +29,6 @@ from crm_sales_contracts.events import (
 )
 from pydantic import BaseModel, ConfigDict, Field
 
-MAX_MEMBERS = 200
 Cap = Annotated[int, Field(ge=1, le=10_000, strict=True)]
 DEFAULT_CAP = 50
 
@@ -73,30 +73,15 @@ TeamCommand = CreateTeam | AddMember | ChangeMember | RemoveMember | RouteLead
 
 
 @dataclass(frozen=True)
-class Member:
-    cap: int
-    available: bool = True
-
-
-@dataclass(frozen=True)
 class SalesTeam:
     name: str | None = None  # None: never created
-    members: Mapping[str, Member] | None = None
-    order: tuple[str, ...] = ()  # members in the order they joined: the round's order
-    last: str | None = None  # who got the last lead
+    roster: Roster = field(default_factory=Roster)
     routed: Mapping[str, str] | None = None  # lead -> member, for retries
 
 
 def _created(state: SalesTeam, command: Command) -> None:
     if state.name is None:
         raise NotFoundError(f"no team {command.team_id}: create it first")
-
-
-def _member(state: SalesTeam, command: ChangeMember | RemoveMember) -> Member:
-    found = (state.members or {}).get(command.member)
-    if found is None:
-        raise NotFoundError(f"team {command.team_id} has no member {command.member}")
-    return found
 
 
 decide: Decisions[SalesTeam, TeamCommand] = Decisions()
@@ -116,26 +101,17 @@ def create(state: SalesTeam, command: CreateTeam) -> list[DomainEvent]:
 
 @decide.on(AddMember, guard=_created)
 def add(state: SalesTeam, command: AddMember) -> list[DomainEvent]:
-    members = state.members or {}
-    if command.member in members:
-        if members[command.member].cap == command.cap:
-            return []
-        raise ConflictError(
-            f"{command.member} is in team {command.team_id} already: change their cap instead"
-        )
-    if len(members) >= MAX_MEMBERS:
-        raise DomainError(f"a team has at most {MAX_MEMBERS} members", field="member")
+    if state.roster.adding(command.team_id, command.member, command.cap) is None:
+        return []
     return [TeamMemberAdded(team_id=command.team_id, member=command.member, cap=command.cap)]
 
 
 @decide.on(ChangeMember, guard=_created)
 def change(state: SalesTeam, command: ChangeMember) -> list[DomainEvent]:
-    now = _member(state, command)
-    after = Member(
-        cap=now.cap if command.cap is None else command.cap,
-        available=now.available if command.available is None else command.available,
+    after = state.roster.changing(
+        command.team_id, command.member, cap=command.cap, available=command.available
     )
-    if after == now:
+    if after is None:
         return []
     return [
         TeamMemberChanged(
@@ -146,28 +122,15 @@ def change(state: SalesTeam, command: ChangeMember) -> list[DomainEvent]:
 
 @decide.on(RemoveMember, guard=_created)
 def remove(state: SalesTeam, command: RemoveMember) -> list[DomainEvent]:
-    _member(state, command)
+    state.roster.member(command.team_id, command.member)
     return [TeamMemberRemoved(team_id=command.team_id, member=command.member)]
-
-
-def next_member(state: SalesTeam, open_leads: Mapping[str, int]) -> str | None:
-    """The first member after the last one served, in joining order, who is available and
-    under their cap; None when nobody is."""
-    members = state.members or {}
-    order = list(state.order)
-    start = order.index(state.last) + 1 if state.last in order else 0
-    for member in order[start:] + order[:start]:
-        found = members[member]
-        if found.available and open_leads.get(member, 0) < found.cap:
-            return member
-    return None
 
 
 @decide.on(RouteLead, guard=_created)
 def route(state: SalesTeam, command: RouteLead) -> list[DomainEvent]:
     if command.lead_id in (state.routed or {}):
         return []  # routed already: a retry gives it to the same member
-    member = next_member(state, command.open_leads)
+    member = state.roster.next_in_turn(command.open_leads)
     if member is None:
         raise ConflictError(
             f"nobody in team {command.team_id} takes a lead now: every member is away or at "
@@ -177,23 +140,20 @@ def route(state: SalesTeam, command: RouteLead) -> list[DomainEvent]:
 
 
 def evolve(state: SalesTeam, event: DomainEvent) -> SalesTeam:
-    members = dict(state.members or {})
-    changes: dict[str, Any] = {}
+    roster = state.roster
     match event:
         case TeamCreated(name=name):
-            return SalesTeam(name=name, members={}, routed={})
+            return SalesTeam(name=name, routed={})
         case TeamMemberAdded(member=member, cap=cap):
-            members[member] = Member(cap=cap)
-            changes = {"members": members, "order": (*state.order, member)}
+            return replace(state, roster=roster.joined(member, cap))
         case TeamMemberChanged(member=member, cap=cap, available=available):
-            members[member] = Member(cap=cap, available=available)
-            changes = {"members": members}
+            return replace(state, roster=roster.changed(member, cap, available))
         case TeamMemberRemoved(member=member):
-            members.pop(member, None)
-            changes = {"members": members, "order": tuple(m for m in state.order if m != member)}
+            return replace(state, roster=roster.left(member))
         case TeamLeadRouted(lead_id=lead, member=member):
-            changes = {"last": member, "routed": {**(state.routed or {}), lead: member}}
-    return replace(state, **changes)
+            routed = {**(state.routed or {}), lead: member}
+            return replace(state, roster=roster.served(member), routed=routed)
+    return state
 
 
 team_decider: Decider[SalesTeam, TeamCommand] = Decider(

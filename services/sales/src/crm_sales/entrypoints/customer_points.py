@@ -5,15 +5,13 @@ into the index; what is not a contacts event goes to the dead-letter topic; watc
 from __future__ import annotations
 
 import crm_contacts_contracts.events  # noqa: F401  (registers contacts' event types for decoding)
-from crm_kernel.adapters.kafka_subscriber import BACKGROUND, KafkaDeadLetters, subscribe_batches
+from crm_kernel.adapters.kafka_subscriber import subscribe_in_background
 from crm_kernel.adapters.kafka_topics import dead_letter_topic
 from crm_kernel.adapters.kafka_watchdog import WatchedConsumer
-from crm_kernel.domain.envelope import topic_for
 from faststream.kafka import KafkaBroker
 
 from crm_sales.application.customer_points import CustomerPoints
 
-TOPIC = topic_for("contacts")
 GROUP = "crm-sales-customer-points"
 DEAD_LETTERS = dead_letter_topic("sales-customer-points")
 
@@ -21,12 +19,11 @@ DEAD_LETTERS = dead_letter_topic("sales-customer-points")
 def subscribe_customer_points(
     broker: KafkaBroker, points: CustomerPoints, stall_after_s: float
 ) -> WatchedConsumer:
-    return subscribe_batches(
+    return subscribe_in_background(
         broker,
-        topics=[TOPIC],
+        "contacts",
         group_id=GROUP,
+        dead_letters=DEAD_LETTERS,
         handler=points.learn,
-        dead_letters=KafkaDeadLetters(broker, DEAD_LETTERS),
         stall_after_s=stall_after_s,
-        fetch=BACKGROUND,
     )

@@ -3,28 +3,25 @@ committed once the batch is recorded; a redelivered event changes nothing."""
 
 from __future__ import annotations
 
-from crm_kernel.adapters.kafka_subscriber import subscribe_own_events
+from crm_kernel.adapters.kafka_subscriber import subscribe_in_background
 from crm_kernel.adapters.kafka_watchdog import WatchedConsumer
+from crm_kernel.adapters.mongo_work_book import MongoWorkBook
 from crm_kernel.domain.envelope import EventEnvelope
 from faststream.kafka import KafkaBroker
 
-from crm_sales.adapters.lead_book import MongoLeadBook
-from crm_sales.domain.lead_book import entry_of
+from crm_sales.domain.lead_book import LEAD_BOOK
 
 GROUP = "crm-sales-lead-book"
 DEAD_LETTERS = "crm.sales-lead-book.dlt"
 
 
 def subscribe_lead_book(
-    broker: KafkaBroker, book: MongoLeadBook, stall_after_s: float
+    broker: KafkaBroker, book: MongoWorkBook, stall_after_s: float
 ) -> WatchedConsumer:
     async def on_events(envelopes: list[EventEnvelope]) -> None:
-        for envelope in envelopes:
-            found = entry_of(envelope)
-            if found is not None:
-                await book.record(found[0], envelope.stream_version, found[1])
+        await book.record_all(envelopes, LEAD_BOOK)
 
-    return subscribe_own_events(
+    return subscribe_in_background(
         broker,
         "sales",
         group_id=GROUP,

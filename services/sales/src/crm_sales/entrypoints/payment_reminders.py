@@ -4,7 +4,7 @@ posted setting its reminders' deadlines (ADR 42); the kernel's deadline schedule
 
 from __future__ import annotations
 
-from crm_kernel.adapters.kafka_subscriber import subscribe_own_events
+from crm_kernel.adapters.kafka_subscriber import subscribe_in_background
 from crm_kernel.adapters.kafka_watchdog import WatchedConsumer
 from faststream.kafka import KafkaBroker
 
@@ -17,7 +17,7 @@ DEAD_LETTERS = "crm.sales-payment-reminders.dlt"
 def subscribe_payment_reminders(
     broker: KafkaBroker, reminders: PaymentReminders, stall_after_s: float
 ) -> WatchedConsumer:
-    return subscribe_own_events(
+    return subscribe_in_background(
         broker,
         "sales",
         group_id=GROUP,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from crm_kernel.domain.events import DomainEvent, OptionalPersonalStr, PersonalStr
 from crm_kernel.domain.upcasting import UPCASTERS
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from crm_support_contracts.calendar import WorkingCalendar
 
 # Bounds shared by the request, the command and the event. Personal fields (the subject and
 # the description) carry them on the request and the command only: on the wire and in the
@@ -81,6 +84,7 @@ class CaseOpened(DomainEvent):
     product_sku: Sku | None = None
     order_id: str | None = None
     order_line: OrderLineNumber | None = None
+    team_id: str | None = None  # the team it opened in (its calendar, its round)
 
 
 def _case_opened_v1(data: dict[str, Any]) -> dict[str, Any]:
@@ -101,6 +105,7 @@ class CaseAssigned(DomainEvent):
     case_id: str
     customer_id: str
     assignee: Assignee
+    team_id: str | None = None  # the team it was routed in, or moved to
 
 
 # --- a case's life (issue 14) ------------------------------------------------------------------
@@ -205,3 +210,178 @@ class CaseMarkedDuplicate(CaseStep):
     event_type = "crm.support.CaseMarkedDuplicate.v1"
 
     of: str
+
+
+# --- service levels (issue 14, ADR 48) ---------------------------------------------------------
+POLICY = Field(min_length=1, max_length=100)
+PolicyName = Annotated[str, POLICY]
+TEAM = Field(min_length=1, max_length=100)
+TeamId = Annotated[str, TEAM]
+# Working time, in seconds: what a case that opened in 1900 (the earliest instant accepted)
+# has spent by now stays below it.
+WorkingSeconds = Annotated[int, Field(ge=0, le=200 * 366 * 24 * 3600)]
+
+
+class SlaTarget(StrEnum):
+    FIRST_RESPONSE = "first_response"  # an agent's first public reply
+    RESOLUTION = "resolution"  # resolved; waiting on the customer pauses its clock
+
+
+class SlaTerms(BaseModel):
+    """What a policy holds a case to: working time per target on the calendar named, and what
+    a breach changes (a priority raised to, a team moved to)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    policy: PolicyName
+    calendar: WorkingCalendar
+    first_response_s: WorkingSeconds | None = None
+    resolution_s: WorkingSeconds | None = None
+    escalate_priority: Priority | None = None
+    escalate_team: TeamId | None = None
+
+
+class CaseSlaApplied(CaseStep):
+    """The service level a case is held to from `started_at` (when it opened), and its first
+    deadlines. The terms carry their calendar: a later change of the team's hours or policies
+    moves no deadline already given."""
+
+    event_type = "crm.support.CaseSlaApplied.v1"
+
+    terms: SlaTerms
+    started_at: datetime
+    first_response_due_at: datetime | None = None
+    resolution_due_at: datetime | None = None
+
+
+class CaseSlaPaused(CaseStep):
+    """The resolution clock stopped at `paused_at` (waiting on the customer, or resolved), with
+    `resolution_used_s` of working time spent on it so far."""
+
+    event_type = "crm.support.CaseSlaPaused.v1"
+
+    paused_at: datetime
+    resolution_used_s: WorkingSeconds
+
+
+class CaseSlaResumed(CaseStep):
+    """The resolution clock runs again from `resumed_at`: it is due at `resolution_due_at`
+    (then, when the time was used up already)."""
+
+    event_type = "crm.support.CaseSlaResumed.v1"
+
+    resumed_at: datetime
+    resolution_due_at: datetime
+
+
+class CaseTargetReached(CaseStep):
+    """A target was reached at `reached_at`, after `taken_s` of working time (the resolution's
+    without its pauses): `met` when by its deadline. A resolution reached again after a reopen
+    is reached again; the last one counts."""
+
+    event_type = "crm.support.CaseTargetReached.v1"
+
+    target: SlaTarget
+    reached_at: datetime
+    due_at: datetime
+    taken_s: WorkingSeconds
+    met: bool
+
+
+class CaseTargetBreached(CaseStep):
+    """A target's deadline `due_at` passed before it was reached: for good, whatever follows.
+    Raised by the deadline scheduler at the deadline, or by the first step after it."""
+
+    event_type = "crm.support.CaseTargetBreached.v1"
+
+    target: SlaTarget
+    due_at: datetime
+
+
+class CaseEscalated(CaseStep):
+    """A breach escalated the case by its policy: flagged, and its priority raised or its team
+    changed where the policy says (None: unchanged)."""
+
+    event_type = "crm.support.CaseEscalated.v1"
+
+    target: SlaTarget
+    priority: Priority | None = None
+    team_id: TeamId | None = None
+
+
+# --- support teams (issue 14, ADR 49) ----------------------------------------------------------
+AGENT = Field(min_length=1, max_length=100)
+Agent = Annotated[str, AGENT]
+Capacity = Annotated[int, Field(ge=1, le=10_000)]
+
+
+class Assignment(StrEnum):
+    """How a team gives out the cases opened in it."""
+
+    MANUAL = "manual"  # a lead agent assigns each one
+    ROUND_ROBIN = "round_robin"  # the next available agent under their capacity, in turn
+    LEAST_OPEN = "least_open"  # the available agent with the fewest open cases
+
+
+class SupportTeamCreated(DomainEvent):
+    """A service-desk team: its agents, how it gives out cases, the calendar its service levels
+    count on."""
+
+    event_type = "crm.support.SupportTeamCreated.v1"
+
+    team_id: str
+    name: Annotated[str, TEAM]
+    assignment: Assignment
+    calendar: WorkingCalendar
+
+
+class SupportTeamChanged(DomainEvent):
+    """The team's way of giving out cases, or its calendar, after the change (cases opened
+    before keep the deadlines they were given)."""
+
+    event_type = "crm.support.SupportTeamChanged.v1"
+
+    team_id: str
+    assignment: Assignment
+    calendar: WorkingCalendar
+
+
+class TeamAgentAdded(DomainEvent):
+    """An agent joined the team, working at most `capacity` open cases at a time."""
+
+    event_type = "crm.support.TeamAgentAdded.v1"
+
+    team_id: str
+    agent: Agent
+    capacity: Capacity
+
+
+class TeamAgentChanged(DomainEvent):
+    """An agent's capacity, or whether they take new cases now (away: not), after the change."""
+
+    event_type = "crm.support.TeamAgentChanged.v1"
+
+    team_id: str
+    agent: Agent
+    capacity: Capacity
+    available: bool
+
+
+class TeamAgentRemoved(DomainEvent):
+    """An agent left the team; the cases they hold stay theirs until reassigned."""
+
+    event_type = "crm.support.TeamAgentRemoved.v1"
+
+    team_id: str
+    agent: Agent
+
+
+class TeamCaseRouted(DomainEvent):
+    """The team gave the case to this agent by its assignment (the case's own stream records
+    the assignment)."""
+
+    event_type = "crm.support.TeamCaseRouted.v1"
+
+    team_id: str
+    case_id: str
+    agent: Agent

@@ -11,11 +11,18 @@
 
 An open case may change hands at any status (reassign). Replies and notes carry their own id,
 so a retry records nothing; an agent's first public reply is the first response.
+
+Service levels (ADR 48, `sla`): a case opened with terms gets its deadlines; the steps that
+start or stop a clock carry the instant they happened (`at`) and record what they reached,
+and any deadline they find passed is breached first, with its escalation.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
 
 from crm_kernel.domain.decider import Decider, Decisions
 from crm_kernel.domain.errors import ConflictError, DomainError, NotFoundError
@@ -26,6 +33,7 @@ from crm_support_contracts.events import (
     CaseAssigned,
     CaseChannel,
     CaseClosed,
+    CaseEscalated,
     CaseKind,
     CaseMarkedDuplicate,
     CaseNoteAdded,
@@ -40,8 +48,14 @@ from crm_support_contracts.events import (
     CaseWorkStarted,
     Priority,
     ReplyAuthor,
+    SlaTarget,
+    SlaTerms,
+    TeamId,
 )
 from pydantic import BaseModel, ConfigDict
+
+from crm_support.domain import sla
+from crm_support.domain.sla import Clocks
 
 S = CaseStatus
 OPEN = frozenset({S.NEW, S.ASSIGNED, S.IN_PROGRESS, S.WAITING_ON_CUSTOMER})
@@ -60,7 +74,13 @@ class Command(BaseModel):
     case_id: str
 
 
-class OpenCase(Command):
+class Timed(Command):
+    """A step that may start or stop a clock: when it happened."""
+
+    at: datetime
+
+
+class OpenCase(Timed):
     customer_id: str
     kind: CaseKind
     priority: Priority
@@ -70,21 +90,24 @@ class OpenCase(Command):
     product_sku: str | None = None
     order_id: str | None = None
     order_line: int | None = None
+    team_id: TeamId | None = None
+    sla: SlaTerms | None = None  # the policy's terms, chosen by the application
 
 
 class AssignCase(Command):
     assignee: Assignee
+    team_id: TeamId | None = None
 
 
-class StartWork(Command):
+class StartWork(Timed):
     pass
 
 
-class WaitOnCustomer(Command):
+class WaitOnCustomer(Timed):
     pass
 
 
-class Reply(Command):
+class Reply(Timed):
     reply_id: str
     author: ReplyAuthor
     body: str
@@ -95,11 +118,11 @@ class AddNote(Command):
     body: str
 
 
-class Resolve(Command):
+class Resolve(Timed):
     note: str | None = None
 
 
-class Reopen(Command):
+class Reopen(Timed):
     pass
 
 
@@ -122,6 +145,13 @@ class MarkDuplicate(Command):
     of: str
 
 
+class RaiseBreach(Command):
+    """The deadline scheduler: `target`'s deadline `due_at` came."""
+
+    target: SlaTarget
+    due_at: datetime
+
+
 CaseCommand = (
     OpenCase
     | AssignCase
@@ -135,6 +165,7 @@ CaseCommand = (
     | CloseResolved
     | Reject
     | MarkDuplicate
+    | RaiseBreach
 )
 
 
@@ -148,6 +179,9 @@ class Case:
     resolutions: int = 0
     replies: frozenset[str] = frozenset()
     notes: frozenset[str] = frozenset()
+    team_id: str | None = None
+    escalated: bool = False
+    clocks: Clocks = field(default_factory=Clocks)
 
 
 decide: Decisions[Case, CaseCommand] = Decisions()
@@ -180,16 +214,28 @@ def open_case(state: Case, command: OpenCase) -> list[DomainEvent]:
         raise ConflictError(f"case {command.case_id} is open already")
     if command.order_line is not None and command.order_id is None:
         raise DomainError("an order line needs its order_id", field="order_line")
-    return [CaseOpened(**command.model_dump())]
+    opened = CaseOpened(**command.model_dump(exclude={"at", "sla"}))
+    if command.sla is None:
+        return [opened]
+    step = {"case_id": command.case_id, "customer_id": command.customer_id}
+    return [opened, sla.started(command.sla, command.at, step)]
 
 
-@decide.on(AssignCase, guard=_not_for_good)
-def assign_case(state: Case, command: AssignCase) -> list[DomainEvent]:
-    if state.assignee == command.assignee:
-        return []  # assigned so already: a retry changes nothing
+def check_assignable(state: Case, case_id: str) -> None:
+    """Refused unless the case is open: before a team's turn moves for it."""
+    command = Command(case_id=case_id)
+    _not_for_good(state, command)
     if state.status is S.RESOLVED:
         raise _refused(state, command, "change hands: reopen it first")
-    return [CaseAssigned(**_step(state, command), assignee=command.assignee)]
+
+
+@decide.on(AssignCase)
+def assign_case(state: Case, command: AssignCase) -> list[DomainEvent]:
+    team = command.team_id or state.team_id
+    if state.opened and state.assignee == command.assignee and state.team_id == team:
+        return []  # assigned so already: a retry changes nothing
+    check_assignable(state, command.case_id)
+    return [CaseAssigned(**_step(state, command), assignee=command.assignee, team_id=team)]
 
 
 @decide.on(StartWork, guard=_not_for_good)
@@ -198,7 +244,7 @@ def start_work(state: Case, command: StartWork) -> list[DomainEvent]:
         return []
     if state.status not in (S.ASSIGNED, S.WAITING_ON_CUSTOMER):
         raise _refused(state, command, "be started: assign it first")
-    return [CaseWorkStarted(**_step(state, command))]
+    return _timed(state, command, [CaseWorkStarted(**_step(state, command))], resume=True)
 
 
 @decide.on(WaitOnCustomer, guard=_not_for_good)
@@ -207,7 +253,8 @@ def wait_on_customer(state: Case, command: WaitOnCustomer) -> list[DomainEvent]:
         return []
     if state.status is not S.IN_PROGRESS:
         raise _refused(state, command, "wait on the customer: start working it first")
-    return [CaseWaitingOnCustomer(**_step(state, command))]
+    waiting = [CaseWaitingOnCustomer(**_step(state, command))]
+    return _timed(state, command, waiting, pause=True)
 
 
 @decide.on(Reply, guard=_not_for_good)
@@ -218,11 +265,14 @@ def reply(state: Case, command: Reply) -> list[DomainEvent]:
         **_step(state, command), reply_id=command.reply_id, author=command.author,
         body=command.body,
     )  # fmt: skip
-    if command.author is ReplyAuthor.CUSTOMER:
-        if state.status is S.WAITING_ON_CUSTOMER:
-            return [replied, CaseWorkStarted(**_step(state, command))]
-        if state.status is S.RESOLVED:
-            return [replied, CaseReopened(**_step(state, command), by_customer=True)]
+    if command.author is ReplyAuthor.AGENT:
+        return _timed(state, command, [replied], respond=True)
+    if state.status is S.WAITING_ON_CUSTOMER:
+        resuming = [replied, CaseWorkStarted(**_step(state, command))]
+        return _timed(state, command, resuming, resume=True)
+    if state.status is S.RESOLVED:
+        reopened = [replied, CaseReopened(**_step(state, command), by_customer=True)]
+        return _timed(state, command, reopened, resume=True)
     return [replied]
 
 
@@ -237,16 +287,18 @@ def add_note(state: Case, command: AddNote) -> list[DomainEvent]:
 def resolve(state: Case, command: Resolve) -> list[DomainEvent]:
     if state.status is S.RESOLVED:
         return []
-    return [
-        CaseResolved(**_step(state, command), resolution=state.resolutions + 1, note=command.note)
-    ]
+    resolved = CaseResolved(
+        **_step(state, command), resolution=state.resolutions + 1, note=command.note
+    )
+    return _timed(state, command, [resolved], pause=True, resolved=True)
 
 
 @decide.on(Reopen, guard=_not_for_good)
 def reopen(state: Case, command: Reopen) -> list[DomainEvent]:
     if state.status is not S.RESOLVED:
         raise _refused(state, command, "be reopened: only a resolved case is")
-    return [CaseReopened(**_step(state, command), by_customer=False)]
+    reopened = [CaseReopened(**_step(state, command), by_customer=False)]
+    return _timed(state, command, reopened, resume=True)
 
 
 @decide.on(Close, guard=_opened)
@@ -287,6 +339,44 @@ def mark_duplicate(state: Case, command: MarkDuplicate) -> list[DomainEvent]:
     return [CaseMarkedDuplicate(**_step(state, command), of=command.of)]
 
 
+@decide.on(RaiseBreach, guard=_opened)
+def raise_breach(state: Case, command: RaiseBreach) -> list[DomainEvent]:
+    """Nothing when the deadline moved (a pause), was met, or breached already: each target
+    of a case is breached once, whoever finds it first."""
+    if state.status in FOR_GOOD or sla.running(state.clocks).get(command.target) != command.due_at:
+        return []
+    return sla.breach(state.clocks, command.target, command.due_at, _step(state, command))
+
+
+def _timed(
+    state: Case,
+    command: Timed,
+    events: Sequence[DomainEvent],
+    *,
+    respond: bool = False,
+    pause: bool = False,
+    resolved: bool = False,
+    resume: bool = False,
+) -> list[DomainEvent]:
+    """A step's events with what it does to the clocks: deadlines it finds passed are
+    breached first, then the clock it starts or stops."""
+    clocks = state.clocks
+    if clocks.terms is None:
+        return list(events)
+    step, at = _step(state, command), command.at
+    before = sla.overdue(clocks, at, step)
+    for event in before:
+        clocks = sla.evolved(clocks, event)
+    after: list[DomainEvent] = []
+    if respond:
+        after = sla.responded(clocks, at, step)
+    elif pause:
+        after = sla.paused(clocks, at, step, resolved=resolved)
+    elif resume:
+        after = sla.resumed(clocks, at, step)
+    return [*before, *events, *after]
+
+
 STATUS_AFTER: dict[type[DomainEvent], CaseStatus] = {
     CaseWorkStarted: S.IN_PROGRESS,
     CaseWaitingOnCustomer: S.WAITING_ON_CUSTOMER,
@@ -299,20 +389,34 @@ STATUS_AFTER: dict[type[DomainEvent], CaseStatus] = {
 
 
 def evolve(state: Case, event: DomainEvent) -> Case:
+    changes: dict[str, Any] = {}
     match event:
         case CaseOpened():
-            return replace(state, opened=True, customer_id=event.customer_id, kind=event.kind)
+            changes = {
+                "opened": True,
+                "customer_id": event.customer_id,
+                "kind": event.kind,
+                "team_id": event.team_id,
+                "clocks": replace(state.clocks, priority=event.priority),
+            }
         case CaseAssigned():
             status = S.ASSIGNED if state.status is S.NEW else state.status
-            return replace(state, assignee=event.assignee, status=status)
+            team = event.team_id or state.team_id
+            changes = {"assignee": event.assignee, "status": status, "team_id": team}
+        case CaseEscalated():
+            team = event.team_id or state.team_id
+            changes = {"escalated": True, "team_id": team}
         case CaseReplied():
-            return replace(state, replies=state.replies | {event.reply_id})
+            changes = {"replies": state.replies | {event.reply_id}}
         case CaseNoteAdded():
-            return replace(state, notes=state.notes | {event.note_id})
+            changes = {"notes": state.notes | {event.note_id}}
         case CaseResolved():
-            return replace(state, status=S.RESOLVED, resolutions=event.resolution)
+            changes = {"resolutions": event.resolution}
     after = STATUS_AFTER.get(type(event))
-    return replace(state, status=after) if after is not None else state
+    if after is not None:
+        changes["status"] = after
+    changes["clocks"] = sla.evolved(changes.get("clocks", state.clocks), event)
+    return replace(state, **changes)
 
 
 case_decider: Decider[Case, CaseCommand] = Decider(initial_state=Case, decide=decide, evolve=evolve)

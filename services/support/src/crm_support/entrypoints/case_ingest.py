@@ -5,6 +5,7 @@ hands off, as for orders and leads; `occurred_at` is when the customer raised it
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import UUID
 
 from crm_kernel.adapters.kafka_ingest import FromSender, IngestConsumer, IngestTopic
@@ -48,6 +49,7 @@ NOT_PERSONAL = (
     "product_sku",
     "order_id",
     "order_line",
+    "team_id",
     "occurred_at",
 )
 
@@ -59,8 +61,10 @@ def subscribe_case_ingest(
         facts = fields.model_dump(
             mode="json", include=set(CaseFields.model_fields) - {"occurred_at"}
         )
-        command = OpenCase(**facts, case_id=case_id_for(fields.source, fields.external_id))
-        return await intake.take(command, metadata)
+        at = fields.occurred_at or datetime.now(UTC)
+        case_id = case_id_for(fields.source, fields.external_id)
+        command = OpenCase(**facts, case_id=case_id, at=at)
+        return await intake.take(command, metadata.happened_at(at))
 
     return subscribe(
         broker,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 from uuid import UUID, uuid4
 
@@ -27,6 +28,7 @@ from crm_support_contracts.events import (
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
+from crm_support.application.case_opening import CaseOpening
 from crm_support.domain.case import (
     AddNote,
     AssignCase,
@@ -40,6 +42,7 @@ from crm_support.domain.case import (
     Reply,
     Resolve,
     StartWork,
+    Timed,
     WaitOnCustomer,
     case_decider,
     stream_of,
@@ -67,6 +70,11 @@ class CaseFields(RequestBody):
     order_line: OrderLineNumber | None = Field(
         default=None, description="The order's line, from 0 (with order_id)"
     )
+    team_id: UUID | None = Field(
+        default=None,
+        description="The support team it opens in: its calendar counts the service level, and "
+        "a team that gives out its cases routes it to an agent",
+    )
     occurred_at: OccurredAt | None = Field(
         default=None, description="When the customer raised it, if before now (an import)"
     )
@@ -78,19 +86,24 @@ class OpenCaseRequest(CaseFields):
 
 class CaseOpenedResponse(CommandAccepted):
     case_id: UUID
+    assignee: str | None = Field(description="The agent its team routed it to, if any")
+
+
+async def _opening(request: Request) -> CaseOpening:
+    found: CaseOpening = request.app.state.case_opening
+    return found
+
+
+Opening = Annotated[CaseOpening, Depends(_opening)]
 
 
 @router.post("/cases", status_code=201, response_model=CaseOpenedResponse)
-async def open_case(body: OpenCaseRequest, metadata: Write, cases: Cases) -> CaseOpenedResponse:
-    command = OpenCase.model_validate(body.model_dump(mode="json", exclude={"occurred_at"}))
-    return await accept(
-        cases,
-        stream_of(command.case_id),
-        command,
-        metadata.happened_at(body.occurred_at),
-        CaseOpenedResponse,
-        case_id=body.case_id,
-    )
+async def open_case(body: OpenCaseRequest, metadata: Write, opening: Opening) -> CaseOpenedResponse:
+    """Open a case: held to the most specific SLA policy that matches it (none: no SLA)."""
+    at = _when(body)
+    facts = body.model_dump(mode="json", exclude={"occurred_at"})
+    opened = await opening.open(OpenCase(**facts, at=at), metadata.happened_at(at))
+    return CaseOpenedResponse.of(opened.result, case_id=body.case_id, assignee=opened.assignee)
 
 
 class AssignCaseRequest(RequestBody):
@@ -119,13 +132,19 @@ class StepRequest(RequestBody):
     )
 
 
+def _when(body: StepRequest | CaseFields) -> datetime:
+    """When a step happened: a clock's steps carry it into the decision (ADR 48)."""
+    return body.occurred_at or datetime.now(UTC)
+
+
 async def _step(
     cases: CommandHandler[Case, CaseCommand],
     command: CaseCommand,
     metadata: Metadata,
     body: StepRequest,
 ) -> CommandAccepted:
-    happened = metadata.happened_at(body.occurred_at)
+    at = command.at if isinstance(command, Timed) else body.occurred_at
+    happened = metadata.happened_at(at)
     return await accept(cases, stream_of(command.case_id), command, happened, CommandAccepted)
 
 
@@ -146,7 +165,7 @@ async def start_work(
     case_id: UUID, body: StepRequest, metadata: Write, cases: Cases
 ) -> CommandAccepted:
     """Start working an assigned case, or resume one waiting on the customer."""
-    return await _step(cases, StartWork(case_id=str(case_id)), metadata, body)
+    return await _step(cases, StartWork(case_id=str(case_id), at=_when(body)), metadata, body)
 
 
 @_route("waiting")
@@ -154,7 +173,7 @@ async def wait_on_customer(
     case_id: UUID, body: StepRequest, metadata: Write, cases: Cases
 ) -> CommandAccepted:
     """Wait on the customer's answer: the resolution clock pauses."""
-    return await _step(cases, WaitOnCustomer(case_id=str(case_id)), metadata, body)
+    return await _step(cases, WaitOnCustomer(case_id=str(case_id), at=_when(body)), metadata, body)
 
 
 class ReplyRequest(StepRequest):
@@ -169,7 +188,11 @@ async def reply(
 ) -> CommandAccepted:
     """A public reply. The customer's ends a wait on them, and reopens a resolved case."""
     command = Reply(
-        case_id=str(case_id), reply_id=str(body.reply_id), author=body.author, body=body.body
+        case_id=str(case_id),
+        reply_id=str(body.reply_id),
+        author=body.author,
+        body=body.body,
+        at=_when(body),
     )
     return await _step(cases, command, metadata, body)
 
@@ -197,14 +220,16 @@ async def resolve(
     case_id: UUID, body: ResolutionRequest, metadata: Write, cases: Cases
 ) -> CommandAccepted:
     """Resolved: it closes by itself after CRM_CASE_AUTO_CLOSE_DAYS unless reopened."""
-    return await _step(cases, Resolve(case_id=str(case_id), note=body.note), metadata, body)
+    return await _step(
+        cases, Resolve(case_id=str(case_id), note=body.note, at=_when(body)), metadata, body
+    )
 
 
 @_route("reopening")
 async def reopen(
     case_id: UUID, body: StepRequest, metadata: Write, cases: Cases
 ) -> CommandAccepted:
-    return await _step(cases, Reopen(case_id=str(case_id)), metadata, body)
+    return await _step(cases, Reopen(case_id=str(case_id), at=_when(body)), metadata, body)
 
 
 @_route("closing")

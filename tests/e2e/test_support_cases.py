@@ -72,16 +72,37 @@ def test_a_case_is_worked_resolved_and_closes_by_itself(platform) -> None:
     assert datetime.fromisoformat(closing["occurred_at"]) == resolved + timedelta(days=7)
 
 
-def test_the_readmes_support_example_works_pasted_in_order(platform) -> None:
-    """The leads block (it makes $PROSPECT), then the support block. (This module sorts after
+def test_the_readmes_support_examples_work_pasted_in_order(platform) -> None:
+    """The leads block (it makes $PROSPECT), then the support blocks. (This module sorts after
     test_leads, whose README run expects the first lead with its phone on the platform.)"""
     printed, prospect = run_readme(
-        platform, [LEADS_BLOCK, "### The support context: a case's life"], reads=4,
-        show="PROSPECT",
+        platform,
+        [LEADS_BLOCK, "### The support context: a case's life",
+         "### The support context: teams and service levels"],
+        reads=6, show="PROSPECT",
     )  # fmt: skip
-    refusals = [a["detail"][0]["msg"] for a in json_objects(printed) if "detail" in a]
+    answers = list(json_objects(printed))
+    refusals = [a["detail"][0]["msg"] for a in answers if "detail" in a]
     assert len(refusals) == 2, printed  # the leads block's one, and the reply after closing
     assert "is closed: open a new case instead" in refusals[1]
-    view = view_when(platform, prospect, lambda v: v["support"]["closed_cases"] == 1)
-    [case] = view["support"]["cases"]
-    assert (case["status"], case["assignee"], case["product_sku"]) == ("closed", "marta", "LAMP-40")
+    [urgent] = [a for a in answers if "assignee" in a and "case_id" in a and a["assignee"]]
+    assert urgent["assignee"] in ("marta", "luis")  # routed by the team at once
+
+    def cases(view: dict) -> dict[str, dict]:
+        return {c["kind"]: c for c in view["support"]["cases"]}
+
+    # The question of ten days ago: both deadlines long passed, so the scheduler breaches
+    # both and escalates it (normal raised to high once).
+    view = view_when(platform, prospect, lambda v: len(cases(v).get("question", {})
+                                                       .get("breaches", [])) == 2)  # fmt: skip
+    found = cases(view)
+    assert (found["question"]["escalated"], found["question"]["priority"]) == (True, "high")
+    closed = found["complaint"]
+    assert (closed["status"], closed["assignee"], closed["product_sku"]) == (
+        "closed", "marta", "LAMP-40",
+    )  # fmt: skip
+    assert found["incident"]["assignee"] == urgent["assignee"]
+    summary = httpx.get(f"{platform.urls['projections']}/service-levels/summary",
+                        params={"by": "priority"}, headers=token("projections:read"),
+                        timeout=10).json()  # fmt: skip
+    assert {"normal", "urgent"} <= {g["group"] for g in summary["groups"]}

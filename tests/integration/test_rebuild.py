@@ -19,7 +19,17 @@ from crm_projections.entrypoints.admin import rebuild_into
 from crm_sales.domain.lead import prospect_id_of
 from crm_sales_contracts import events as sales
 from crm_sales_contracts.events import OrderLine, OrderPlaced
+from crm_support.domain.case import (
+    AssignCase,
+    OpenCase,
+    Reply,
+    StartWork,
+    WaitOnCustomer,
+    case_decider,
+)
+from crm_support.domain.sla import DEFAULT_POLICIES
 from crm_support_contracts import events as s
+from crm_support_contracts.calendar import WorkingCalendar
 
 from tests.support import (
     differences,
@@ -67,16 +77,7 @@ def history(customers: list[str]):
     )
     events += stream_of([call], f"activity-{customers[0]}", "test")
     case = {"case_id": f"s-{customers[0]}", "customer_id": customers[0]}
-    opened = s.CaseOpened(
-        **case,
-        kind=s.CaseKind.RETURN,
-        priority=s.Priority.HIGH,
-        channel="phone",
-        subject="Broken lamp",
-        description="private",
-    )
-    assigned = [s.CaseAssigned(**case, assignee=a) for a in ("marta", "team-returns")]
-    events += stream_of([opened, *assigned], f"case-{customers[0]}", "desk", T0)
+    events += stream_of(case_life(case), f"case-{customers[0]}", "desk", T0)
     events += stream_of(lead_lifecycle(f"l-{customers[0]}"), f"lead-l-{customers[0]}", "web", T0)
     events += wrap(
         [c.CustomerMerged(customer_id=customers[0], survivor_id=customers[1])],
@@ -87,6 +88,28 @@ def history(customers: list[str]):
     )
     late = order(f"{customers[0]}-late", customers[0], "L", "1.00")
     events += stream_of([late], f"order-{customers[0]}-late", "shop")
+    return events
+
+
+def case_life(case: dict[str, str]) -> list[DomainEvent]:
+    """Opened under the high policy, handed over, answered late: breached and escalated, then
+    waiting on the customer (its resolution clock paused) and resumed."""
+    at = T0
+    steps = [
+        OpenCase(**case, kind=s.CaseKind.RETURN, priority=s.Priority.HIGH, channel="phone",
+                 subject="Broken lamp", description="private", at=at,
+                 sla=DEFAULT_POLICIES[1].terms(WorkingCalendar())),
+        AssignCase(**case, assignee="marta"),
+        AssignCase(**case, assignee="team-returns"),
+        StartWork(**case, at=at + timedelta(days=3)),
+        Reply(**case, reply_id="r1", author=s.ReplyAuthor.AGENT, body="private",
+              at=at + timedelta(days=3, hours=1)),
+        WaitOnCustomer(**case, at=at + timedelta(days=3, hours=2)),
+        StartWork(**case, at=at + timedelta(days=4)),
+    ]  # fmt: skip
+    events: list[DomainEvent] = []
+    for step in steps:
+        events += case_decider.decide(case_decider.fold(events), step)
     return events
 
 

@@ -8,8 +8,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from crm_kernel.domain.errors import DomainError
-from crm_support_contracts.calendar import WorkingCalendar, add_working, working_between
+from crm_support_contracts.calendar import (
+    NoWorkingTime,
+    WorkingCalendar,
+    add_working,
+    working_between,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -57,6 +61,13 @@ def test_a_day_of_the_clock_change_works_the_hours_on_its_clock() -> None:
     assert working_between(every_day, saturday_close, due) == H
 
 
+def test_a_desk_round_the_clock_counts_every_second() -> None:
+    always = WorkingCalendar(days=(1, 2, 3, 4, 5, 6, 7), opens=time(0), closes=time(0))
+    start = datetime(2026, 12, 5, 20, 30, tzinfo=UTC)  # a Saturday evening
+    assert add_working(always, start, 30 * H) == start + 30 * H
+    assert working_between(always, start, start + 30 * H) == 30 * H
+
+
 def test_a_night_shift_is_refused_and_so_is_a_calendar_without_working_time() -> None:
     with pytest.raises(ValidationError, match="closes must come after opens"):
         WorkingCalendar(opens=time(22), closes=time(6))
@@ -65,7 +76,7 @@ def test_a_night_shift_is_refused_and_so_is_a_calendar_without_working_time() ->
     # Only Sundays, every Sunday a holiday for years: no deadline, and it says why.
     sundays = [date(2026, 1, 4) + timedelta(weeks=n) for n in range(400)]
     never = WorkingCalendar(days=(7,), holidays=tuple(sundays))
-    with pytest.raises(DomainError, match="give the calendar working days"):
+    with pytest.raises(NoWorkingTime, match="give the calendar working days"):
         add_working(never, datetime(2026, 1, 1, tzinfo=UTC), H)
 
 

@@ -39,7 +39,7 @@ from crm_projections.application.projectors import DocumentStores, Projectors
 from crm_projections.application.read_your_writes import ReadYourWrites
 from crm_projections.application.remembered_first import RememberedFirst
 from crm_projections.application.write_signals import WriteSignals
-from crm_projections.entrypoints import pipeline, quotes, receivables
+from crm_projections.entrypoints import pipeline, quotes, receivables, service_levels
 from crm_projections.entrypoints.http import router
 
 CONTEXT = "projections"
@@ -92,6 +92,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
             leads=projector_models.leads,
             quotes=projector_models.quotes,
             receivables=projector_models.receivables,
+            service_levels=projector_models.service_levels,
         ),
         timeline=projector_models.timeline,
         keys=MongoKeyStore(projector_vault[settings.vault_database]),
@@ -148,6 +149,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
     app.include_router(pipeline.router)
     app.include_router(quotes.router)
     app.include_router(receivables.router)
+    app.include_router(service_levels.router)
     return ProjectionsService(
         app=app,
         broker=broker,

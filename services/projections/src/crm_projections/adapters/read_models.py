@@ -18,6 +18,7 @@ COLLECTIONS = (
     "leads",
     "quotes",
     "receivables",
+    "service_levels",
     "timeline",
 )
 
@@ -31,6 +32,7 @@ class ReadModels:
     leads: MongoReadStore
     quotes: MongoReadStore
     receivables: MongoReadStore
+    service_levels: MongoReadStore
     timeline: TimelineStore
     customer_search: MongoCustomerSearch
     activity_feed: MongoActivityFeed
@@ -47,6 +49,7 @@ class ReadModels:
             leads=MongoReadStore(source, "leads"),
             quotes=MongoReadStore(source, "quotes"),
             receivables=MongoReadStore(source, "receivables"),
+            service_levels=MongoReadStore(source, "service_levels"),
             timeline=TimelineStore(source, "timeline"),
             customer_search=MongoCustomerSearch(customers),
             activity_feed=MongoActivityFeed(activities),

@@ -15,7 +15,14 @@ from crm_projections.application.documents import DocumentProjector
 from crm_projections.application.ports import ReadStore, Redirects, TimelineWriter
 from crm_projections.application.projector import Projector
 from crm_projections.application.timeline import TimelineProjector
-from crm_projections.domain import activities, leads, opportunities, quotes, receivables
+from crm_projections.domain import (
+    activities,
+    leads,
+    opportunities,
+    quotes,
+    receivables,
+    service_levels,
+)
 
 Document = dict[str, Any]
 
@@ -29,6 +36,7 @@ class DocumentStores:
     leads: ReadStore
     quotes: ReadStore
     receivables: ReadStore
+    service_levels: ReadStore
 
 
 class Projectors:
@@ -55,6 +63,7 @@ class Projectors:
                     (documents.leads, leads),
                     (documents.quotes, quotes),
                     (documents.receivables, receivables),
+                    (documents.service_levels, service_levels),
                 )
             ),
             TimelineProjector(timeline),

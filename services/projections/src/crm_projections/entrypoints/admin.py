@@ -70,7 +70,7 @@ async def rebuild_into(
         models = ReadModels.on(FixedDatabase(client[name]))
         # The new database has one writer until the switch: fold in memory, write once; the
         # timeline is written behind the fold and indexed at the end.
-        customers, activities, deals, leads, quotes, accounts = (
+        customers, activities, deals, leads, quotes, accounts, levels = (
             BufferedReadStore(store)
             for store in (
                 models.customers,
@@ -79,6 +79,7 @@ async def rebuild_into(
                 models.leads,
                 models.quotes,
                 models.receivables,
+                models.service_levels,
             )
         )
         timelines.append(timeline := WriteBehindTimeline(models.timeline))
@@ -91,13 +92,14 @@ async def rebuild_into(
                 leads=leads,
                 quotes=quotes,
                 receivables=accounts,
+                service_levels=levels,
             ),
             timeline=timeline,
             keys=MongoKeyStore(vault[settings.vault_database]),
         )
         return Target(
             handle=projectors.handle,
-            buffers=(customers, activities, deals, leads, quotes, accounts, timeline),
+            buffers=(customers, activities, deals, leads, quotes, accounts, levels, timeline),
         )
 
     columns = (

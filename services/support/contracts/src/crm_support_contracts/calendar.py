@@ -18,13 +18,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from crm_kernel.domain.errors import DomainError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 IsoWeekday = Annotated[int, Field(ge=1, le=7, strict=True)]  # 1 Monday ... 7 Sunday
 # A deadline further away than this many calendar days is a configuration error (a calendar
 # with almost no working time): it is refused rather than searched for ever.
 HORIZON_DAYS = 3 * 366
+MIDNIGHT = time(0)
+
+
+class NoWorkingTime(ValueError):
+    """A calendar with too little working time for a deadline."""
 
 
 class WorkingCalendar(BaseModel):
@@ -35,7 +39,11 @@ class WorkingCalendar(BaseModel):
         default=(1, 2, 3, 4, 5), min_length=1, max_length=7, description="ISO weekdays, 1 Monday"
     )
     opens: time = Field(default=time(9), description="Local time the working day starts")
-    closes: time = Field(default=time(17), description="Local time it ends, after `opens`")
+    closes: time = Field(
+        default=time(17),
+        description="Local time it ends, after `opens`; 00:00 is midnight at the day's end "
+        "(opens 00:00, closes 00:00: round the clock)",
+    )
     holidays: tuple[date, ...] = Field(default=(), max_length=400)
 
     @field_validator("time_zone")
@@ -56,7 +64,7 @@ class WorkingCalendar(BaseModel):
     def _a_working_day(self) -> WorkingCalendar:
         if self.opens.tzinfo is not None or self.closes.tzinfo is not None:
             raise ValueError("opens and closes are local times: leave the offset out")
-        if self.closes <= self.opens:
+        if self.closes <= self.opens and self.closes != MIDNIGHT:
             raise ValueError("closes must come after opens")
         return self
 
@@ -64,7 +72,7 @@ class WorkingCalendar(BaseModel):
         self, since: datetime, until: datetime | None = None
     ) -> Iterator[tuple[datetime, datetime]]:
         """The working periods, as UTC instants, from the local day of `since` to that of
-        `until` (None: on for HORIZON_DAYS, then a DomainError: the calendar has too little
+        `until` (None: on for HORIZON_DAYS, then NoWorkingTime: the calendar has too little
         working time for any deadline)."""
         zone = ZoneInfo(self.time_zone)
         day = since.astimezone(zone).date()
@@ -75,13 +83,13 @@ class WorkingCalendar(BaseModel):
                 return
             if day.isoweekday() in self.days and day not in holidays:
                 start = datetime.combine(day, self.opens, zone).astimezone(UTC)
-                end = datetime.combine(day, self.closes, zone).astimezone(UTC)
+                ends = day + timedelta(days=1) if self.closes == MIDNIGHT else day
+                end = datetime.combine(ends, self.closes, zone).astimezone(UTC)
                 if end > start:  # not swallowed by a clock change
                     yield start, end
             day += timedelta(days=1)
-        raise DomainError(
-            f"no end of working time within {HORIZON_DAYS} days: give the calendar working days",
-            field="calendar",
+        raise NoWorkingTime(
+            f"no end of working time within {HORIZON_DAYS} days: give the calendar working days"
         )
 
 

@@ -212,6 +212,18 @@ class CaseMarkedDuplicate(CaseStep):
     of: str
 
 
+# The status each step leaves a case in (an assignment moves only a new case: to assigned).
+STATUS_AFTER: dict[type[DomainEvent], CaseStatus] = {
+    CaseWorkStarted: CaseStatus.IN_PROGRESS,
+    CaseWaitingOnCustomer: CaseStatus.WAITING_ON_CUSTOMER,
+    CaseResolved: CaseStatus.RESOLVED,
+    CaseReopened: CaseStatus.IN_PROGRESS,
+    CaseClosed: CaseStatus.CLOSED,
+    CaseRejected: CaseStatus.REJECTED,
+    CaseMarkedDuplicate: CaseStatus.DUPLICATE,
+}
+
+
 # --- service levels (issue 14, ADR 48) ---------------------------------------------------------
 POLICY = Field(min_length=1, max_length=100)
 PolicyName = Annotated[str, POLICY]

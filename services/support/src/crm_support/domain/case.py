@@ -29,6 +29,7 @@ from crm_kernel.domain.errors import ConflictError, DomainError, NotFoundError
 from crm_kernel.domain.events import DomainEvent
 from crm_kernel.domain.reasons import required
 from crm_support_contracts.events import (
+    STATUS_AFTER,
     Assignee,
     CaseAssigned,
     CaseChannel,
@@ -375,17 +376,6 @@ def _timed(
     elif resume:
         after = sla.resumed(clocks, at, step)
     return [*before, *events, *after]
-
-
-STATUS_AFTER: dict[type[DomainEvent], CaseStatus] = {
-    CaseWorkStarted: S.IN_PROGRESS,
-    CaseWaitingOnCustomer: S.WAITING_ON_CUSTOMER,
-    CaseResolved: S.RESOLVED,
-    CaseReopened: S.IN_PROGRESS,
-    CaseClosed: S.CLOSED,
-    CaseRejected: S.REJECTED,
-    CaseMarkedDuplicate: S.DUPLICATE,
-}
 
 
 def evolve(state: Case, event: DomainEvent) -> Case:

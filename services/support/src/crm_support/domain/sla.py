@@ -18,8 +18,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
+from crm_kernel.domain.errors import DomainError
 from crm_kernel.domain.events import DomainEvent
-from crm_support_contracts.calendar import WorkingCalendar, add_working, working_between
+from crm_support_contracts.calendar import (
+    NoWorkingTime,
+    WorkingCalendar,
+    add_working,
+    working_between,
+)
 from crm_support_contracts.events import (
     POLICY,
     TEAM,
@@ -152,7 +158,14 @@ def started(terms: SlaTerms, at: datetime, step: dict[str, str]) -> CaseSlaAppli
 
 
 def _due(calendar: WorkingCalendar, at: datetime, seconds: int | None) -> datetime | None:
-    return None if seconds is None else add_working(calendar, at, timedelta(seconds=seconds))
+    return None if seconds is None else _add(calendar, at, timedelta(seconds=seconds))
+
+
+def _add(calendar: WorkingCalendar, at: datetime, amount: timedelta) -> datetime:
+    try:
+        return add_working(calendar, at, amount)
+    except NoWorkingTime as error:
+        raise DomainError(str(error), field="calendar") from None
 
 
 def running(clocks: Clocks) -> dict[SlaTarget, datetime]:
@@ -243,7 +256,7 @@ def resumed(clocks: Clocks, at: datetime, step: dict[str, str]) -> list[DomainEv
     if terms is None or terms.resolution_s is None or clocks.resolution_since is not None:
         return []
     left = max(timedelta(seconds=terms.resolution_s) - clocks.resolution_used, timedelta(0))
-    due = add_working(terms.calendar, at, left) if left else at
+    due = _add(terms.calendar, at, left) if left else at
     return [CaseSlaResumed(**step, resumed_at=at, resolution_due_at=due)]
 
 

@@ -1,25 +1,25 @@
 """The support section: cases with their status, how many are open and closed, complaints and
-returns. The counts of open and closed are recounted from the cases (a case's events are one
-stream, folded in order), so no step is counted twice."""
+returns, and their service levels (ADR 48): each case's breaches and first-response time, the
+breaches and the average first-response time over all. The counts are recounted from the
+cases (a case's events are one stream, folded in order), so no step is counted twice."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from crm_kernel.domain.envelope import EventEnvelope
-from crm_kernel.domain.events import ERASED, DomainEvent
+from crm_kernel.domain.events import ERASED
 from crm_support_contracts.events import (
+    STATUS_AFTER,
     CaseAssigned,
-    CaseClosed,
+    CaseEscalated,
     CaseKind,
     CaseMarkedDuplicate,
     CaseOpened,
-    CaseRejected,
-    CaseReopened,
-    CaseResolved,
     CaseStatus,
-    CaseWaitingOnCustomer,
-    CaseWorkStarted,
+    CaseTargetBreached,
+    CaseTargetReached,
+    SlaTarget,
 )
 
 from crm_projections.domain.customer_360.lists import unite, upsert
@@ -36,14 +36,35 @@ DONE = {CaseStatus.CLOSED, CaseStatus.REJECTED, CaseStatus.DUPLICATE}
 
 def blank() -> Document:
     return {
-        "support": {"open_cases": 0, "closed_cases": 0, "complaints": 0, "returns": 0, "cases": []}
+        "support": {
+            "open_cases": 0,
+            "closed_cases": 0,
+            "complaints": 0,
+            "returns": 0,
+            "breaches": 0,
+            "escalated_open_cases": 0,
+            "average_first_response_s": None,
+            "cases": [],
+        }
     }
 
 
 def _recount(support: Document) -> None:
-    statuses = [case["status"] for case in support["cases"]]
+    cases = support["cases"]
+    statuses = [case["status"] for case in cases]
     support["open_cases"] = sum(1 for s in statuses if s in OPEN)
     support["closed_cases"] = sum(1 for s in statuses if s in DONE)
+    support["breaches"] = sum(len(case.get("breaches", ())) for case in cases)
+    support["escalated_open_cases"] = sum(
+        1 for case in cases if case.get("escalated") and case["status"] in OPEN
+    )
+    taken = [c["first_response_s"] for c in cases if c.get("first_response_s") is not None]
+    support["average_first_response_s"] = round(sum(taken) / len(taken)) if taken else None
+
+
+def _case(doc: Document, case_id: str) -> Document | None:
+    """The case's entry (same stream as its CaseOpened: always folded after it)."""
+    return next((c for c in doc["support"]["cases"] if c["id"] == case_id), None)
 
 
 @FOLDS.on(CaseOpened)
@@ -53,7 +74,7 @@ def _case_opened(doc: Document, event: CaseOpened, envelope: EventEnvelope) -> N
         support["complaints"] += 1
     if event.kind == CaseKind.RETURN:
         support["returns"] += 1
-    case = {
+    case: Document = {
         "id": event.case_id,
         "opened_at": occurred(envelope),
         "kind": event.kind.value,
@@ -62,6 +83,9 @@ def _case_opened(doc: Document, event: CaseOpened, envelope: EventEnvelope) -> N
         "status": CaseStatus.NEW.value,
         "channel": event.channel.value,
         "product_sku": event.product_sku,
+        "team_id": event.team_id,
+        "escalated": False,
+        "breaches": [],
     }
     support["cases"] = upsert(support["cases"], case, "opened_at", "id")
     _recount(support)
@@ -70,23 +94,14 @@ def _case_opened(doc: Document, event: CaseOpened, envelope: EventEnvelope) -> N
 @FOLDS.on(CaseAssigned)
 def _case_assigned(doc: Document, event: CaseAssigned, envelope: EventEnvelope) -> None:
     # Same stream as its CaseOpened, so always folded after it.
-    for case in doc["support"]["cases"]:
-        if case["id"] == event.case_id:
-            case["assignee"] = event.assignee
-            if case["status"] == CaseStatus.NEW.value:
-                case["status"] = CaseStatus.ASSIGNED.value
+    case = _case(doc, event.case_id)
+    if case is not None:
+        case["assignee"] = event.assignee
+        if event.team_id is not None:
+            case["team_id"] = event.team_id
+        if case["status"] == CaseStatus.NEW.value:
+            case["status"] = CaseStatus.ASSIGNED.value
     _recount(doc["support"])
-
-
-STATUS_AFTER: dict[type[DomainEvent], CaseStatus] = {
-    CaseWorkStarted: CaseStatus.IN_PROGRESS,
-    CaseWaitingOnCustomer: CaseStatus.WAITING_ON_CUSTOMER,
-    CaseResolved: CaseStatus.RESOLVED,
-    CaseReopened: CaseStatus.IN_PROGRESS,
-    CaseClosed: CaseStatus.CLOSED,
-    CaseRejected: CaseStatus.REJECTED,
-    CaseMarkedDuplicate: CaseStatus.DUPLICATE,
-}
 
 
 def _moved(doc: Document, event: Any, envelope: EventEnvelope) -> None:
@@ -101,6 +116,36 @@ def _moved(doc: Document, event: Any, envelope: EventEnvelope) -> None:
 
 for _event_class in STATUS_AFTER:
     FOLDS.on(_event_class)(_moved)
+
+
+@FOLDS.on(CaseTargetReached)
+def _target_reached(doc: Document, event: CaseTargetReached, envelope: EventEnvelope) -> None:
+    case = _case(doc, event.case_id)
+    if case is not None and event.target is SlaTarget.FIRST_RESPONSE:
+        case["first_response_s"] = event.taken_s  # working seconds
+        case["first_response_met"] = event.met
+    _recount(doc["support"])
+
+
+@FOLDS.on(CaseTargetBreached)
+def _target_breached(doc: Document, event: CaseTargetBreached, envelope: EventEnvelope) -> None:
+    case = _case(doc, event.case_id)
+    if case is not None:
+        breach = {"target": event.target.value, "due_at": event.due_at.isoformat()}
+        case["breaches"] = [*case.get("breaches", []), breach]
+    _recount(doc["support"])
+
+
+@FOLDS.on(CaseEscalated)
+def _escalated(doc: Document, event: CaseEscalated, envelope: EventEnvelope) -> None:
+    case = _case(doc, event.case_id)
+    if case is not None:
+        case["escalated"] = True
+        if event.priority is not None:
+            case["priority"] = event.priority.value
+        if event.team_id is not None:
+            case["team_id"] = event.team_id
+    _recount(doc["support"])
 
 
 def absorb(survivor: Document, merged: Document) -> None:

@@ -1,0 +1,105 @@
+"""Service levels over the whole platform (issue 14; ADR 48-50): a complaint from the call
+centre's ingest topic opened in a round-robin team is routed to an agent; the first public
+reply comes inside its target; waiting on the customer pauses the resolution clock and their
+answer resumes it; the resolution deadline passes, so the deadline scheduler records the
+breach and escalates (priority raised); resolved late it stays breached; the customer's reply
+reopens it and an agent closes it. The 360 view and the service-levels read model show it."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from tests.e2e.test_case_ingest import INGEST
+from tests.e2e.test_leads import ok
+from tests.e2e.test_order_ingest import send
+from tests.e2e.test_walking_skeleton import post, register, token, view_when
+
+SUPPORT = "support:write"
+# Every day round the clock, so the deadlines are plain sums.
+ALWAYS = {"time_zone": "UTC", "days": [1, 2, 3, 4, 5, 6, 7], "opens": "00:00",
+          "closes": "00:00"}  # fmt: skip
+
+
+def levels(platform, case_id: str) -> dict:
+    found = httpx.get(f"{platform.urls['projections']}/service-levels/cases/{case_id}",
+                      headers=token("projections:read"), timeout=10)  # fmt: skip
+    return found.json() if found.status_code == 200 else {}
+
+
+def when(platform, case_id: str, holds, within_s: float = 30.0) -> dict:
+    deadline = datetime.now(UTC) + timedelta(seconds=within_s)
+    while True:
+        found = levels(platform, case_id)
+        if found and holds(found):
+            return found
+        assert datetime.now(UTC) < deadline, found
+        asyncio.run(asyncio.sleep(0.3))
+
+
+def test_a_complaint_is_routed_answered_in_time_paused_breached_escalated_and_closed(
+    platform,
+) -> None:
+    customer = register(platform, name="Rita Soler", email=f"r.{uuid.uuid4().hex[:8]}@s.example")
+    desk = ok(post(platform, "support", "/support-teams",
+                   {"name": "Complaints", "assignment": "round_robin", "calendar": ALWAYS},
+                   SUPPORT), 201)["team_id"]  # fmt: skip
+    for agent in ("nuria", "pau"):
+        ok(post(platform, "support", f"/support-teams/{desk}/agents",
+                {"agent": agent, "capacity": 5}, SUPPORT))  # fmt: skip
+    opened_at = (datetime.now(UTC) - timedelta(days=2)).replace(microsecond=0)
+    external = f"call-{uuid.uuid4().hex[:10]}"
+    complaint = {
+        "source": "callcentre", "external_id": external, "customer_id": customer,
+        "kind": "complaint", "priority": "urgent", "channel": "phone", "team_id": desk,
+        "subject": "Lamp arrived broken", "description": "The glass was shattered",
+        "occurred_at": opened_at.isoformat(),
+    }  # fmt: skip
+    asyncio.run(send(platform.kafka_bootstrap, external, complaint, topic=INGEST))
+    view = view_when(platform, customer, lambda v: any(c.get("assignee") for c in
+                                                       v["support"]["cases"]))  # fmt: skip
+    [case] = view["support"]["cases"]
+    assert case["assignee"] in ("nuria", "pau") and case["team_id"] == desk
+    kase = case["id"]
+
+    def step(path: str, at: timedelta | None, body: dict | None = None) -> None:
+        extra = {} if at is None else {"occurred_at": (opened_at + at).isoformat()}
+        ok(post(platform, "support", f"/cases/{kase}/{path}", {**(body or {}), **extra},
+                SUPPORT))  # fmt: skip
+
+    step("work", timedelta(minutes=10))
+    step("replies", timedelta(minutes=30), {"author": "agent", "body": "Sorry: a photo?"})
+    step("waiting", timedelta(minutes=40))
+    step("replies", timedelta(hours=3, minutes=40), {"author": "customer", "body": "Here"})
+    # Urgent: 1 h to a first response (met at 30 min); 8 h to a resolution, 40 min used before
+    # the 3 h wait, so due 7 h 20 min after the customer's answer: long past. The scheduler
+    # records the breach at that deadline and escalates.
+    due = opened_at + timedelta(hours=3, minutes=40) + timedelta(hours=7, minutes=20)
+    breached = when(platform, kase, lambda f: f["escalated"]
+                    and f["targets"]["resolution"]["state"] == "breached")  # fmt: skip
+    assert datetime.fromisoformat(breached["targets"]["resolution"]["due_at"]) == due
+    first = breached["targets"]["first_response"]
+    assert (first["state"], first["taken_s"]) == ("met", 30 * 60)
+    step("resolution", None)
+    resolved = when(platform, kase, lambda f: f["status"] == "resolved")
+    assert resolved["targets"]["resolution"]["met"] is False  # breached for good
+    step("replies", None, {"author": "customer", "body": "Still broken"})  # reopens it
+    when(platform, kase, lambda f: f["status"] == "in_progress")
+    step("resolution", None)
+    step("closing", None)
+    closed = view_when(platform, customer,
+                       lambda v: v["support"]["cases"][0]["status"] == "closed")  # fmt: skip
+    support = closed["support"]
+    [entry] = support["cases"]
+    assert entry["breaches"] == [{"target": "resolution", "due_at": due.isoformat()}]
+    assert (entry["escalated"], support["breaches"]) == (True, 1)
+    assert support["average_first_response_s"] == 30 * 60
+    timeline = httpx.get(f"{platform.urls['projections']}/customers/{customer}/timeline",
+                         params={"context": "support", "limit": 200},
+                         headers=token("projections:read"), timeout=10).json()["items"]  # fmt: skip
+    [breach] = [i for i in timeline if i["type"].endswith("CaseTargetBreached.v1")]
+    assert breach["actor"] == "policy:case-sla-breach"
+    assert datetime.fromisoformat(breach["occurred_at"]) == due  # at the deadline

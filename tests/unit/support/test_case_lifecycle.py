@@ -41,6 +41,7 @@ from crm_support_contracts.events import (
     CaseStatus,
     CaseWorkStarted,
     ReplyAuthor,
+    SurveyRequested,
 )
 
 from tests.fakes import InMemoryEventStore, InMemoryKeyStore, InMemoryPublisher
@@ -109,8 +110,9 @@ def test_a_customer_reply_reopens_a_resolved_case_and_retries_record_nothing() -
     assert isinstance(reopened[1], CaseReopened) and reopened[1].by_customer
     events += reopened
     assert then(events, reply("r1", ReplyAuthor.CUSTOMER)) == []  # the same reply again
-    [again] = then(events, Resolve(case_id=K, at=AT))
+    again, survey = then(events, Resolve(case_id=K, at=AT))
     assert isinstance(again, CaseResolved) and again.resolution == 2
+    assert isinstance(survey, SurveyRequested) and survey.survey == 2  # a survey each time
 
 
 def test_the_auto_close_of_an_earlier_resolution_closes_nothing() -> None:

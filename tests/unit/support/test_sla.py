@@ -33,6 +33,7 @@ from crm_support_contracts.events import (
     Priority,
     ReplyAuthor,
     SlaTarget,
+    SurveyRequested,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -123,7 +124,7 @@ def test_a_step_after_a_deadline_records_the_breach_first_and_escalates() -> Non
     assert kinds == [
         CaseTargetBreached, CaseEscalated,  # first response, due Wednesday 15:00
         CaseTargetBreached, CaseEscalated,  # resolution, due Tuesday 8th 15:00
-        CaseResolved, CaseTargetReached, CaseSlaPaused,
+        CaseResolved, CaseTargetReached, CaseSlaPaused, SurveyRequested,
     ]  # fmt: skip
     first, resolution = of(events, CaseEscalated)
     assert (first.priority, resolution.priority) == (Priority.HIGH, None)  # raised once

@@ -32,3 +32,6 @@ class SupportSettings(ServiceSettings):
     # `CRM_WORKING_CALENDAR`, JSON, e.g. '{"time_zone": "Europe/Madrid", "days": [1,2,3,4,5],
     # "opens": "09:00", "closes": "18:00", "holidays": ["2026-12-25"]}'.
     working_calendar: WorkingCalendar = Field(default_factory=WorkingCalendar)
+    # Whether a resolution's satisfaction survey asks for NPS (0-10) beside CSAT (1-5):
+    # `CRM_SURVEY_NPS`.
+    survey_nps: bool = False

@@ -397,3 +397,44 @@ class TeamCaseRouted(DomainEvent):
     team_id: str
     case_id: str
     agent: Agent
+
+
+# --- satisfaction surveys and product ratings (issue 14) ---------------------------------------
+Csat = Annotated[int, Field(ge=1, le=5, strict=True)]  # 1 very unhappy ... 5 very happy
+Nps = Annotated[int, Field(ge=0, le=10, strict=True)]  # how likely to recommend us
+Stars = Annotated[int, Field(ge=1, le=5, strict=True)]
+
+
+class SurveyRequested(CaseStep):
+    """A resolution asks the customer how satisfied they are: CSAT always, NPS where the
+    business asks (CRM_SURVEY_NPS). `survey` is the resolution's number: one survey each."""
+
+    event_type = "crm.support.SurveyRequested.v1"
+
+    survey: Annotated[int, Field(ge=1)]
+    nps: bool
+
+
+class SurveyAnswered(CaseStep):
+    """The customer's answer to a survey, once: CSAT 1-5, NPS 0-10 where it was asked, and a
+    comment (free text, personal data)."""
+
+    event_type = "crm.support.SurveyAnswered.v1"
+
+    survey: Annotated[int, Field(ge=1)]
+    csat: Csat
+    nps: Nps | None = None
+    comment: OptionalPersonalStr = None
+
+
+class ProductRated(DomainEvent):
+    """A customer rated a product, 1-5 stars, with a review (free text, personal data); a
+    later rating of the same product by the same customer is their current one."""
+
+    event_type = "crm.support.ProductRated.v1"
+
+    rating_id: str
+    customer_id: str
+    product_sku: Sku
+    stars: Stars
+    review: OptionalPersonalStr = None

@@ -19,13 +19,13 @@ and any deadline they find passed is breached first, with its escalation.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from crm_kernel.domain.decider import Decider, Decisions
-from crm_kernel.domain.errors import ConflictError, DomainError, NotFoundError
+from crm_kernel.domain.errors import ConflictError, DomainError, NotFoundError, RefusedError
 from crm_kernel.domain.events import DomainEvent
 from crm_kernel.domain.reasons import required
 from crm_support_contracts.events import (
@@ -51,6 +51,8 @@ from crm_support_contracts.events import (
     ReplyAuthor,
     SlaTarget,
     SlaTerms,
+    SurveyAnswered,
+    SurveyRequested,
     TeamId,
 )
 from pydantic import BaseModel, ConfigDict
@@ -121,6 +123,7 @@ class AddNote(Command):
 
 class Resolve(Timed):
     note: str | None = None
+    nps: bool = False  # whether its survey asks for NPS too (CRM_SURVEY_NPS)
 
 
 class Reopen(Timed):
@@ -146,6 +149,15 @@ class MarkDuplicate(Command):
     of: str
 
 
+class AnswerSurvey(Command):
+    """The customer's answer to survey `survey` (None: the latest)."""
+
+    survey: int | None = None
+    csat: int
+    nps: int | None = None
+    comment: str | None = None
+
+
 class RaiseBreach(Command):
     """The deadline scheduler: `target`'s deadline `due_at` came."""
 
@@ -167,6 +179,7 @@ CaseCommand = (
     | Reject
     | MarkDuplicate
     | RaiseBreach
+    | AnswerSurvey
 )
 
 
@@ -182,6 +195,8 @@ class Case:
     notes: frozenset[str] = frozenset()
     team_id: str | None = None
     escalated: bool = False
+    surveys: Mapping[int, bool] = field(default_factory=dict)  # survey -> asks NPS
+    answered: Mapping[int, SurveyAnswered] = field(default_factory=dict)
     clocks: Clocks = field(default_factory=Clocks)
 
 
@@ -288,10 +303,31 @@ def add_note(state: Case, command: AddNote) -> list[DomainEvent]:
 def resolve(state: Case, command: Resolve) -> list[DomainEvent]:
     if state.status is S.RESOLVED:
         return []
-    resolved = CaseResolved(
-        **_step(state, command), resolution=state.resolutions + 1, note=command.note
-    )
-    return _timed(state, command, [resolved], pause=True, resolved=True)
+    resolution = state.resolutions + 1
+    resolved = CaseResolved(**_step(state, command), resolution=resolution, note=command.note)
+    survey = SurveyRequested(**_step(state, command), survey=resolution, nps=command.nps)
+    return [*_timed(state, command, [resolved], pause=True, resolved=True), survey]
+
+
+@decide.on(AnswerSurvey, guard=_opened)
+def answer_survey(state: Case, command: AnswerSurvey) -> list[DomainEvent]:
+    """Once per survey: the same answer again records nothing, another is refused."""
+    survey = command.survey or max(state.surveys, default=None)
+    if survey is None or survey not in state.surveys:
+        which = "" if survey is None else f" {survey}"
+        raise NotFoundError(f"case {command.case_id} has no survey{which}: resolve it first")
+    if command.nps is not None and not state.surveys[survey]:
+        raise DomainError("this survey asks no NPS: leave it out", field="nps")
+    answer = SurveyAnswered(
+        **_step(state, command), survey=survey, csat=command.csat, nps=command.nps,
+        comment=command.comment,
+    )  # fmt: skip
+    given = state.answered.get(survey)
+    if given is not None:
+        if given == answer:
+            return []
+        raise RefusedError(f"survey {survey} of case {command.case_id} was answered already")
+    return [answer]
 
 
 @decide.on(Reopen, guard=_not_for_good)
@@ -402,6 +438,10 @@ def evolve(state: Case, event: DomainEvent) -> Case:
             changes = {"notes": state.notes | {event.note_id}}
         case CaseResolved():
             changes = {"resolutions": event.resolution}
+        case SurveyRequested():
+            changes = {"surveys": {**state.surveys, event.survey: event.nps}}
+        case SurveyAnswered():
+            changes = {"answered": {**state.answered, event.survey: event}}
     after = STATUS_AFTER.get(type(event))
     if after is not None:
         changes["status"] = after

@@ -54,6 +54,14 @@ Write = Annotated[Metadata, Depends(write_metadata("support:write"))]
 Cases = Annotated[CommandHandler[Case, CaseCommand], Depends(handler_of(case_decider))]
 
 
+async def _settings(request: Request) -> SupportSettings:
+    settings: SupportSettings = request.app.state.support_settings
+    return settings
+
+
+Settings = Annotated[SupportSettings, Depends(_settings)]
+
+
 class CaseFields(RequestBody):
     """A case as HTTP clients and the ingest topic send it."""
 
@@ -217,12 +225,16 @@ class ResolutionRequest(StepRequest):
 
 @_route("resolution")
 async def resolve(
-    case_id: UUID, body: ResolutionRequest, metadata: Write, cases: Cases
+    case_id: UUID,
+    body: ResolutionRequest,
+    metadata: Write,
+    cases: Cases,
+    settings: Settings,
 ) -> CommandAccepted:
-    """Resolved: it closes by itself after CRM_CASE_AUTO_CLOSE_DAYS unless reopened."""
-    return await _step(
-        cases, Resolve(case_id=str(case_id), note=body.note, at=_when(body)), metadata, body
-    )
+    """Resolved: a satisfaction survey is requested (CSAT, and NPS where CRM_SURVEY_NPS); it
+    closes by itself after CRM_CASE_AUTO_CLOSE_DAYS unless reopened."""
+    command = Resolve(case_id=str(case_id), note=body.note, at=_when(body), nps=settings.survey_nps)
+    return await _step(cases, command, metadata, body)
 
 
 @_route("reopening")
@@ -241,18 +253,13 @@ class RejectionRequest(StepRequest):
     reason: Annotated[Line, REASON] = Field(description="One of CRM_CASE_REJECTION_REASONS")
 
 
-async def _settings(request: Request) -> SupportSettings:
-    settings: SupportSettings = request.app.state.support_settings
-    return settings
-
-
 @_route("rejection")
 async def reject(
     case_id: UUID,
     body: RejectionRequest,
     metadata: Write,
     cases: Cases,
-    settings: Annotated[SupportSettings, Depends(_settings)],
+    settings: Settings,
 ) -> CommandAccepted:
     command = Reject(
         case_id=str(case_id), reason=body.reason, reasons=settings.case_rejection_reasons

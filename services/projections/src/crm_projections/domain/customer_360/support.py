@@ -19,7 +19,9 @@ from crm_support_contracts.events import (
     CaseStatus,
     CaseTargetBreached,
     CaseTargetReached,
+    ProductRated,
     SlaTarget,
+    SurveyAnswered,
 )
 
 from crm_projections.domain.customer_360.lists import unite, upsert
@@ -44,7 +46,10 @@ def blank() -> Document:
             "breaches": 0,
             "escalated_open_cases": 0,
             "average_first_response_s": None,
+            "last_csat": None,
+            "last_nps": None,
             "cases": [],
+            "product_ratings": [],
         }
     }
 
@@ -60,6 +65,18 @@ def _recount(support: Document) -> None:
     )
     taken = [c["first_response_s"] for c in cases if c.get("first_response_s") is not None]
     support["average_first_response_s"] = round(sum(taken) / len(taken)) if taken else None
+    answers = sorted((c["survey"] for c in cases if c.get("survey")), key=_answered)
+    support["last_csat"] = _score(answers[-1], "csat") if answers else None
+    with_nps = [a for a in answers if a["nps"] is not None]
+    support["last_nps"] = _score(with_nps[-1], "nps") if with_nps else None
+
+
+def _answered(answer: Document) -> tuple[str, int]:
+    return answer["answered_at"], answer["survey"]
+
+
+def _score(answer: Document, scale: str) -> Document:
+    return {"score": answer[scale], "at": answer["answered_at"], "case_id": answer["case_id"]}
 
 
 def _case(doc: Document, case_id: str) -> Document | None:
@@ -148,11 +165,34 @@ def _escalated(doc: Document, event: CaseEscalated, envelope: EventEnvelope) -> 
     _recount(doc["support"])
 
 
+@FOLDS.on(SurveyAnswered)
+def _survey_answered(doc: Document, event: SurveyAnswered, envelope: EventEnvelope) -> None:
+    case = _case(doc, event.case_id)
+    if case is not None:
+        answer = {"case_id": event.case_id, "survey": event.survey, "csat": event.csat,
+                  "nps": event.nps, "answered_at": occurred(envelope)}  # fmt: skip
+        if case.get("survey") is None or _answered(answer) > _answered(case["survey"]):
+            case["survey"] = answer  # the case's latest answer (a survey per resolution)
+    _recount(doc["support"])
+
+
+@FOLDS.on(ProductRated)
+def _product_rated(doc: Document, event: ProductRated, envelope: EventEnvelope) -> None:
+    """The stars, not the review (free text, kept only on the rating's own stream)."""
+    rating = {"id": event.rating_id, "product_sku": event.product_sku, "stars": event.stars,
+              "rated_at": occurred(envelope)}  # fmt: skip
+    support = doc["support"]
+    support["product_ratings"] = upsert(support["product_ratings"], rating, "rated_at", "id")
+
+
 def absorb(survivor: Document, merged: Document) -> None:
     mine, theirs = survivor["support"], merged["support"]
     for key in COUNTS:
         mine[key] += theirs[key]
     mine["cases"] = unite(mine["cases"], theirs["cases"], "opened_at", "id")
+    mine["product_ratings"] = unite(
+        mine["product_ratings"], theirs["product_ratings"], "rated_at", "id"
+    )
     _recount(mine)
 
 

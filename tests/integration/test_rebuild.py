@@ -14,18 +14,28 @@ from crm_kernel import wire
 from crm_kernel.adapters.kafka_topics import EVENT_TOPICS
 from crm_kernel.domain.envelope import Metadata, wrap
 from crm_kernel.domain.events import DomainEvent
+from crm_kernel.domain.reasons import DEFAULT_RETURN_REASONS
 from crm_local.synthetic import registered, stream_of
 from crm_projections.entrypoints.admin import rebuild_into
 from crm_sales.domain.lead import prospect_id_of
 from crm_sales_contracts import events as sales
 from crm_sales_contracts.events import OrderLine, OrderPlaced
 from crm_support.domain.case import (
+    AnswerSurvey,
     AssignCase,
     OpenCase,
     Reply,
+    Resolve,
     StartWork,
     WaitOnCustomer,
     case_decider,
+)
+from crm_support.domain.return_request import (
+    ApproveReturn,
+    ReceiveReturn,
+    RequestReturn,
+    ResolveReturn,
+    return_decider,
 )
 from crm_support.domain.sla import DEFAULT_POLICIES
 from crm_support_contracts import events as s
@@ -78,6 +88,10 @@ def history(customers: list[str]):
     events += stream_of([call], f"activity-{customers[0]}", "test")
     case = {"case_id": f"s-{customers[0]}", "customer_id": customers[0]}
     events += stream_of(case_life(case), f"case-{customers[0]}", "desk", T0)
+    events += stream_of(return_life(customers[0]), f"return-r-{customers[0]}", "desk", T0)
+    rated = s.ProductRated(rating_id=f"p-{customers[0]}", customer_id=customers[0],
+                           product_sku="S0", stars=4, review="private")  # fmt: skip
+    events += stream_of([rated], f"rating-p-{customers[0]}", "shop", T0)
     events += stream_of(lead_lifecycle(f"l-{customers[0]}"), f"lead-l-{customers[0]}", "web", T0)
     events += wrap(
         [c.CustomerMerged(customer_id=customers[0], survivor_id=customers[1])],
@@ -106,10 +120,29 @@ def case_life(case: dict[str, str]) -> list[DomainEvent]:
               at=at + timedelta(days=3, hours=1)),
         WaitOnCustomer(**case, at=at + timedelta(days=3, hours=2)),
         StartWork(**case, at=at + timedelta(days=4)),
+        Resolve(**case, at=at + timedelta(days=5), nps=True),
+        AnswerSurvey(**case, csat=2, nps=6, comment="private"),
     ]  # fmt: skip
     events: list[DomainEvent] = []
     for step in steps:
         events += case_decider.decide(case_decider.fold(events), step)
+    return events
+
+
+def return_life(customer_id: str) -> list[DomainEvent]:
+    """A return of an order's line, approved, received and refunded."""
+    rid = f"r-{customer_id}"
+    steps = [
+        RequestReturn(return_id=rid, customer_id=customer_id, order_id=f"{customer_id}-0",
+                      lines=(s.LineQuantity(line=0, quantity=1),), reason="defective",
+                      reasons=DEFAULT_RETURN_REASONS),
+        ApproveReturn(return_id=rid),
+        ReceiveReturn(return_id=rid),
+        ResolveReturn(return_id=rid, resolution=s.ReturnResolution.REFUND),
+    ]  # fmt: skip
+    events: list[DomainEvent] = []
+    for step in steps:
+        events += return_decider.decide(return_decider.fold(events), step)
     return events
 
 

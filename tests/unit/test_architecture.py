@@ -63,6 +63,10 @@ CLEAR_ON_PURPOSE = {
     ("crm.sales.CreditNoteIssued.v1", "reason"),
     # One of CRM_CASE_REJECTION_REASONS: a code.
     ("crm.support.CaseRejected.v1", "reason"),
+    # One of CRM_RETURN_REASONS (a request's, its receipt's) or CRM_RETURN_REFUSAL_REASONS.
+    ("crm.support.ReturnRequested.v1", "reason"),
+    ("crm.support.ReturnRefused.v1", "reason"),
+    ("crm.support.ReturnReceived.v1", "reason"),
 }
 
 

@@ -193,6 +193,7 @@ def test_every_group_consumer_of_the_platform_is_watched() -> None:
         "crm-sales-orders-ingest",
         "crm-sales-payment-reminders",
         "crm-sales-customer-points",
+        "crm-sales-support-returns",
     ]
     assert all(w.check in sales.readiness for w in sales.watchdogs)
     projector = projections(settings)

@@ -12,10 +12,10 @@ import pytest
 from crm_kernel.domain.envelope import Metadata, wrap
 from crm_kernel.domain.errors import ConflictError, DomainError, NotFoundError
 from crm_kernel.domain.events import DomainEvent
+from crm_kernel.domain.reasons import DEFAULT_RETURN_REASONS
 from crm_projections.domain.customer_360 import empty, fold
 from crm_sales.domain.order import (
     DEFAULT_CANCELLATION_REASONS,
-    DEFAULT_RETURN_REASONS,
     CancelOrder,
     FulfilOrder,
     LineToFulfil,

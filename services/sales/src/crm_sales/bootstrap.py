@@ -20,6 +20,7 @@ from crm_sales.application.payment_reminders import PaymentReminders
 from crm_sales.application.quote_acceptance import QuoteAcceptance
 from crm_sales.application.quote_lines import QuoteLines
 from crm_sales.application.round_robin import RoundRobin
+from crm_sales.application.support_returns import SupportReturns
 from crm_sales.domain.account import account_decider
 from crm_sales.domain.invoice_series import series_decider
 from crm_sales.domain.lead import lead_decider
@@ -38,6 +39,7 @@ from crm_sales.entrypoints import (
     payments,
     products,
     quotes,
+    support_returns,
     teams,
 )
 from crm_sales.entrypoints.customer_points import DEAD_LETTERS, subscribe_customer_points
@@ -60,7 +62,12 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
         invoices.router,
         payments.router,
     ]
-    topics = [lead_book.DEAD_LETTERS, DEAD_LETTERS, payment_reminders.DEAD_LETTERS]
+    topics = [
+        lead_book.DEAD_LETTERS,
+        DEAD_LETTERS,
+        payment_reminders.DEAD_LETTERS,
+        support_returns.DEAD_LETTERS,
+    ]
     service = build_write_service("sales", routers, settings, extra_topics=topics)
     service.app.state.sales_settings = settings
     service.app.state.lead_disqualification_reasons = settings.lead_disqualification_reasons
@@ -110,4 +117,10 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
     service.raise_deadlines({REMINDER: reminders.remind})
     points = CustomerPoints(index, service.keys)
     service.watch(subscribe_customer_points(service.broker, points, stall_s))
+    returns = SupportReturns(
+        service.handlers.of(order_decider),
+        service.handlers.of(account_decider),
+        settings.credit_note_reasons,
+    )
+    service.watch(support_returns.subscribe_support_returns(service.broker, returns, stall_s))
     return service

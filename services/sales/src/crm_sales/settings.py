@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from crm_kernel.domain.reasons import DEFAULT_RETURN_REASONS
 from crm_kernel.settings import ServiceSettings
 from crm_sales_contracts.events import (
     DISQUALIFICATION_REASON,
@@ -15,7 +16,7 @@ from pydantic import Field, field_validator
 
 from crm_sales.domain.account import DEFAULT_CREDIT_NOTE_REASONS, DEFAULT_REMINDER_DAYS
 from crm_sales.domain.lead import DEFAULT_DISQUALIFICATION_REASONS
-from crm_sales.domain.order import DEFAULT_CANCELLATION_REASONS, DEFAULT_RETURN_REASONS
+from crm_sales.domain.order import DEFAULT_CANCELLATION_REASONS
 from crm_sales.domain.pipelines import DEFAULT_LOST_REASONS, DEFAULT_PIPELINE, Pipeline
 from crm_sales.domain.quote import DEFAULT_REJECTION_REASONS
 

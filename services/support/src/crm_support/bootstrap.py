@@ -17,6 +17,7 @@ from crm_support.domain.team import team_decider
 from crm_support.entrypoints import case_followup, customer_types
 from crm_support.entrypoints.case_ingest import subscribe_case_ingest
 from crm_support.entrypoints.http import router
+from crm_support.entrypoints.returns import router as returns_router
 from crm_support.entrypoints.surveys import router as surveys_router
 from crm_support.entrypoints.surveys import subscribe_survey_ingest
 from crm_support.entrypoints.teams import router as teams_router
@@ -29,7 +30,7 @@ def create_service(settings: ServiceSettings | None = None) -> WriteService:
         settings = SupportSettings(**(settings.model_dump() if settings is not None else {}))
     service = build_write_service(
         "support",
-        [router, teams_router, surveys_router],
+        [router, teams_router, surveys_router, returns_router],
         settings,
         extra_topics=[case_followup.DEAD_LETTERS, customer_types.DEAD_LETTERS],
     )

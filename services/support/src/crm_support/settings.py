@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from crm_kernel.domain.reasons import DEFAULT_RETURN_REASONS
 from crm_kernel.settings import ServiceSettings
 from crm_support_contracts.calendar import WorkingCalendar
 from crm_support_contracts.events import REASON
 from pydantic import Field
 
 from crm_support.domain.case import DEFAULT_REJECTION_REASONS
+from crm_support.domain.return_request import DEFAULT_REFUSAL_REASONS
 from crm_support.domain.sla import DEFAULT_POLICIES, SlaPolicy
 
 
@@ -35,3 +37,11 @@ class SupportSettings(ServiceSettings):
     # Whether a resolution's satisfaction survey asks for NPS (0-10) beside CSAT (1-5):
     # `CRM_SURVEY_NPS`.
     survey_nps: bool = False
+    # Why goods come back (`CRM_RETURN_REASONS`, the variable sales reads too: one list for
+    # both) and why a return is refused (`CRM_RETURN_REFUSAL_REASONS`), JSON lists.
+    return_reasons: tuple[Annotated[str, REASON], ...] = Field(
+        default=DEFAULT_RETURN_REASONS, min_length=1, max_length=100
+    )
+    return_refusal_reasons: tuple[Annotated[str, REASON], ...] = Field(
+        default=DEFAULT_REFUSAL_REASONS, min_length=1, max_length=100
+    )

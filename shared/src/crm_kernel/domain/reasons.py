@@ -5,6 +5,17 @@ from __future__ import annotations
 
 from crm_kernel.domain.errors import DomainError
 
+# Why goods come back, unless CRM_RETURN_REASONS says otherwise: one list for sales (a returned
+# order line) and support (a return request), so a line reads the same in both contexts.
+DEFAULT_RETURN_REASONS = (
+    "defective",
+    "damaged in transit",
+    "wrong item",
+    "not as described",
+    "no longer needed",
+    "other",
+)
+
 
 def listed(reason: str, reasons: tuple[str, ...]) -> str | None:
     """The configured spelling of `reason`, None if it is not on the list."""

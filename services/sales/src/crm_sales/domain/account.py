@@ -333,6 +333,13 @@ def receive(state: Account, command: ReceivePayment) -> list[DomainEvent]:
     return [received]
 
 
+def pays_back(state: Account, invoice_id: str, net: Decimal, return_id: str | None) -> bool:
+    """Whether reversing `net` of the invoice would pay money back (a refund), rather than
+    only reduce what is owed (a credit note): what was paid of the part reversed."""
+    probe = _credit_note(state, "probe", invoice_id, net, "probe", date.min, return_id)
+    return probe.credited > 0
+
+
 def _credit_note(
     state: Account,
     credit_note_id: str,

@@ -49,14 +49,6 @@ DEFAULT_CANCELLATION_REASONS = (
     "duplicate",
     "other",
 )
-DEFAULT_RETURN_REASONS = (
-    "defective",
-    "damaged in transit",
-    "wrong item",
-    "not as described",
-    "no longer needed",
-    "other",
-)
 
 
 def stream_of(order_id: str) -> str:

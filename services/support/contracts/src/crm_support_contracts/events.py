@@ -438,3 +438,97 @@ class ProductRated(DomainEvent):
     product_sku: Sku
     stars: Stars
     review: OptionalPersonalStr = None
+
+
+# --- return requests (issue 14, ADR 51) --------------------------------------------------------
+Rma = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class LineQuantity(BaseModel):
+    """How many of an order's line (from 0)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    line: OrderLineNumber
+    quantity: Annotated[int, Field(ge=1, le=1_000_000, strict=True)]
+
+
+ReturnLines = Annotated[tuple[LineQuantity, ...], Field(min_length=1, max_length=500)]
+
+
+class ReturnResolution(StrEnum):
+    REFUND = "refund"  # the money back: sales refunds (or credits) what the lines billed
+    EXCHANGE = "exchange"  # the same product again
+    REPAIR = "repair"  # repaired and sent back (free under warranty)
+
+
+class ReturnStatus(StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    RECEIVED = "received"
+    RESOLVED = "resolved"
+
+
+class ReturnRequested(DomainEvent):
+    """A customer asks to return these lines of an order, for a listed reason (a code), with a
+    note (free text, personal data); `case_id`: the case it came up in, if any."""
+
+    event_type = "crm.support.ReturnRequested.v1"
+
+    return_id: str
+    customer_id: str
+    order_id: str
+    case_id: str | None = None
+    lines: ReturnLines
+    reason: CaseReason
+    note: OptionalPersonalStr = None
+
+
+class ReturnApproved(DomainEvent):
+    """The return is authorised under its RMA number: the customer may send the goods."""
+
+    event_type = "crm.support.ReturnApproved.v1"
+
+    return_id: str
+    customer_id: str
+    rma: Rma
+
+
+class ReturnRefused(DomainEvent):
+    """The return is not authorised, for a listed reason (a code)."""
+
+    event_type = "crm.support.ReturnRefused.v1"
+
+    return_id: str
+    customer_id: str
+    reason: CaseReason
+
+
+class ReturnReceived(DomainEvent):
+    """The goods came back: these quantities of the order's lines (at most those requested).
+    Sales records them as returned lines, one per line, so revenue is net of them."""
+
+    event_type = "crm.support.ReturnReceived.v1"
+
+    return_id: str
+    customer_id: str
+    order_id: str
+    rma: Rma
+    lines: ReturnLines
+    reason: CaseReason
+
+
+class ReturnResolved(DomainEvent):
+    """What the customer got for the goods received: a refund (sales refunds what those lines
+    billed, or credits it when nothing was paid), an exchange or a repair (free under
+    warranty)."""
+
+    event_type = "crm.support.ReturnResolved.v1"
+
+    return_id: str
+    customer_id: str
+    order_id: str
+    resolution: ReturnResolution
+    under_warranty: bool = False
+    lines: ReturnLines

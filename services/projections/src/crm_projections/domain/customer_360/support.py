@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm_kernel.domain.envelope import EventEnvelope
-from crm_kernel.domain.events import ERASED
+from crm_kernel.domain.events import ERASED, DomainEvent
 from crm_support_contracts.events import (
     STATUS_AFTER,
     CaseAssigned,
@@ -20,6 +20,12 @@ from crm_support_contracts.events import (
     CaseTargetBreached,
     CaseTargetReached,
     ProductRated,
+    ReturnApproved,
+    ReturnReceived,
+    ReturnRefused,
+    ReturnRequested,
+    ReturnResolved,
+    ReturnStatus,
     SlaTarget,
     SurveyAnswered,
 )
@@ -50,6 +56,7 @@ def blank() -> Document:
             "last_nps": None,
             "cases": [],
             "product_ratings": [],
+            "return_requests": [],
         }
     }
 
@@ -185,14 +192,45 @@ def _product_rated(doc: Document, event: ProductRated, envelope: EventEnvelope) 
     support["product_ratings"] = upsert(support["product_ratings"], rating, "rated_at", "id")
 
 
+RETURN_STATUS: dict[type[DomainEvent], ReturnStatus] = {
+    ReturnApproved: ReturnStatus.APPROVED,
+    ReturnRefused: ReturnStatus.REFUSED,
+    ReturnReceived: ReturnStatus.RECEIVED,
+    ReturnResolved: ReturnStatus.RESOLVED,
+}
+
+
+@FOLDS.on(ReturnRequested)
+def _return_requested(doc: Document, event: ReturnRequested, envelope: EventEnvelope) -> None:
+    requested = {"id": event.return_id, "order_id": event.order_id, "case_id": event.case_id,
+                 "requested_at": occurred(envelope), "status": ReturnStatus.REQUESTED.value,
+                 "reason": event.reason, "rma": None, "resolution": None}  # fmt: skip
+    support = doc["support"]
+    support["return_requests"] = upsert(support["return_requests"], requested, "requested_at", "id")
+
+
+def _return_moved(doc: Document, event: Any, envelope: EventEnvelope) -> None:
+    """A return's step (same stream as its request: always folded after it)."""
+    for requested in doc["support"]["return_requests"]:
+        if requested["id"] == event.return_id:
+            requested["status"] = RETURN_STATUS[type(event)].value
+            if isinstance(event, ReturnApproved):
+                requested["rma"] = event.rma
+            if isinstance(event, ReturnResolved):
+                requested["resolution"] = event.resolution.value
+
+
+for _return_class in RETURN_STATUS:
+    FOLDS.on(_return_class)(_return_moved)
+
+
 def absorb(survivor: Document, merged: Document) -> None:
     mine, theirs = survivor["support"], merged["support"]
     for key in COUNTS:
         mine[key] += theirs[key]
     mine["cases"] = unite(mine["cases"], theirs["cases"], "opened_at", "id")
-    mine["product_ratings"] = unite(
-        mine["product_ratings"], theirs["product_ratings"], "rated_at", "id"
-    )
+    for listed, when in (("product_ratings", "rated_at"), ("return_requests", "requested_at")):
+        mine[listed] = unite(mine[listed], theirs[listed], when, "id")
     _recount(mine)
 
 

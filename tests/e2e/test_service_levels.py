@@ -2,8 +2,9 @@
 centre's ingest topic opened in a round-robin team is routed to an agent; the first public
 reply comes inside its target; waiting on the customer pauses the resolution clock and their
 answer resumes it; the resolution deadline passes, so the deadline scheduler records the
-breach and escalates (priority raised); resolved late it stays breached; the customer's reply
-reopens it and an agent closes it. The 360 view and the service-levels read model show it."""
+breach and escalates; resolved late it stays breached; the survey tool's CSAT 2 arrives on its
+ingest topic; the customer's reply reopens it and an agent closes it. The 360 view and the
+service-levels read model show it."""
 
 from __future__ import annotations
 
@@ -86,6 +87,15 @@ def test_a_complaint_is_routed_answered_in_time_paused_breached_escalated_and_cl
     step("resolution", None)
     resolved = when(platform, kase, lambda f: f["status"] == "resolved")
     assert resolved["targets"]["resolution"]["met"] is False  # breached for good
+    # The survey tool sends the customer's answer: CSAT 2. Another answer to it is a 409.
+    answer = {"source": "surveytool", "external_id": f"a-{external}", "case_id": kase,
+              "csat": 2, "comment": "It took days"}  # fmt: skip
+    asyncio.run(send(platform.kafka_bootstrap, answer["external_id"], answer,
+                     topic="crm.support.surveys.ingest"))  # fmt: skip
+    unhappy = view_when(platform, customer, lambda v: v["support"]["last_csat"] is not None)
+    assert unhappy["support"]["last_csat"]["score"] == 2
+    again = post(platform, "support", f"/cases/{kase}/survey-answers", {"csat": 5}, SUPPORT)
+    assert again.status_code == 409 and "answered already" in again.text
     step("replies", None, {"author": "customer", "body": "Still broken"})  # reopens it
     when(platform, kase, lambda f: f["status"] == "in_progress")
     step("resolution", None)

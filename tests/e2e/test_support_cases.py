@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from tests.e2e.test_leads import LEADS_BLOCK, json_objects, ok, run_readme
+from tests.e2e.test_pipeline import read_when
 from tests.e2e.test_walking_skeleton import post, register, token, view_when
 
 SUPPORT = "support:write"
@@ -78,8 +79,9 @@ def test_the_readmes_support_examples_work_pasted_in_order(platform) -> None:
     printed, prospect = run_readme(
         platform,
         [LEADS_BLOCK, "### The support context: a case's life",
-         "### The support context: teams and service levels"],
-        reads=6, show="PROSPECT",
+         "### The support context: teams and service levels",
+         "### The support context: surveys, ratings and returns"],
+        reads=7, show="PROSPECT",
     )  # fmt: skip
     answers = list(json_objects(printed))
     refusals = [a["detail"][0]["msg"] for a in answers if "detail" in a]
@@ -106,3 +108,12 @@ def test_the_readmes_support_examples_work_pasted_in_order(platform) -> None:
                         params={"by": "priority"}, headers=token("projections:read"),
                         timeout=10).json()  # fmt: skip
     assert {"normal", "urgent"} <= {g["group"] for g in summary["groups"]}
+    # The surveys, ratings and returns block: a CSAT of 4, three stars, a lamp refunded.
+    view = view_when(platform, prospect, lambda v: v["support"]["return_requests"]
+                     and v["support"]["return_requests"][0]["status"] == "resolved")  # fmt: skip
+    support = view["support"]
+    assert support["last_csat"]["score"] == 4
+    assert [r["stars"] for r in support["product_ratings"]] == [3]
+    account = read_when(platform, f"/receivables/{prospect}",
+                        lambda a: a["refunded"] == {"EUR": "30.00"})  # fmt: skip
+    assert account["credited_net"] == {}  # the credit went with the return: not counted twice

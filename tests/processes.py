@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import sys
 import time
@@ -15,6 +16,7 @@ from pathlib import Path
 import httpx
 from crm_kernel.contexts import SERVICES
 from crm_local.processes import Managed
+from crm_support.domain.sla import DEFAULT_POLICIES
 
 from tests.support import JWKS
 
@@ -74,6 +76,10 @@ def running_platform(kafka_bootstrap: str, mongo_url: str, state: Path) -> Itera
     for name in ("sales", "support"):
         env[name]["CRM_DEADLINE_INTERVAL_S"] = "1"  # deadlines raised within a second
     env["sales"]["CRM_CREDIT_LIMITS"] = "true"  # the README's examples set one
+    # The default policies, a tighter one for businesses' urgent cases, and one whose
+    # resolution target passes within seconds, so a breach is raised while a test watches.
+    policies = [p.model_dump(mode="json", exclude_none=True) for p in DEFAULT_POLICIES]
+    env["support"]["CRM_SLA_POLICIES"] = json.dumps([*policies, BUSINESS_URGENT, URGENT_COMPLAINT])
     platform = Running(
         urls={name: f"http://127.0.0.1:{port}" for name, port in ports.items()},
         databases=databases,
@@ -94,6 +100,13 @@ def running_platform(kafka_bootstrap: str, mongo_url: str, state: Path) -> Itera
     finally:
         for process in platform.processes.values():
             process.stop()
+
+
+BUSINESS_URGENT = {"name": "business urgent", "priority": "urgent", "customer_type": "business",
+                   "first_response_hours": 0.5, "resolution_hours": 4}  # fmt: skip
+URGENT_COMPLAINT_S = 20  # its resolution target, in (round-the-clock) working seconds
+URGENT_COMPLAINT = {"name": "urgent complaint", "priority": "urgent", "kind": "complaint",
+                    "first_response_hours": 0.5, "resolution_hours": URGENT_COMPLAINT_S / 3600}  # fmt: skip
 
 
 def ready(url: str) -> bool:

@@ -108,12 +108,14 @@ def test_the_timeline_lists_every_event_with_actor_and_filters(platform) -> None
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         items = get(platform, f"/customers/{customer}/timeline").json()["items"]
-        if len(items) == 3:
+        if len(items) == 4:
             break
         time.sleep(0.1)
-    assert [i["context"] for i in items] == ["contacts", "sales", "support"]
+    # The case's opening and the service level it is held to (ADR 48).
+    assert [i["context"] for i in items] == ["contacts", "sales", "support", "support"]
     assert all(i["actor"] == "e2e" for i in items)
-    assert items[2]["data"]["description"] == "Personal text"  # decrypted for authorised readers
+    [opened] = [i for i in items if i["type"] == "crm.support.CaseOpened.v2"]
+    assert opened["data"]["description"] == "Personal text"  # decrypted for authorised readers
     sales_only = get(platform, f"/customers/{customer}/timeline", context="sales").json()["items"]
     assert [i["type"] for i in sales_only] == ["crm.sales.OrderPlaced.v1"]
     first = get(platform, f"/customers/{customer}/timeline", limit=2).json()

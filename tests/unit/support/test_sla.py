@@ -181,3 +181,13 @@ def test_pausing_and_resuming_never_shortens_the_time_left(instants: list[dateti
             assert working_between(TERMS.calendar, at, resumed.resolution_due_at) == left
             assert resumed.resolution_due_at >= due
             due = resumed.resolution_due_at
+
+
+def test_a_reply_recorded_after_its_breach_as_having_come_in_time_does_not_undo_it() -> None:
+    events = run(StartWork(case_id=K, at=utc(1, 16)))
+    due = utc(2, 15)
+    raised = RaiseBreach(case_id=K, target=SlaTarget.FIRST_RESPONSE, due_at=due)
+    events += case_decider.decide(case_decider.fold(events), raised)
+    late_news = case_decider.decide(case_decider.fold(events), reply(utc(2, 10)))
+    [reached] = of(late_news, CaseTargetReached)
+    assert (reached.reached_at < due, reached.met) == (True, False)

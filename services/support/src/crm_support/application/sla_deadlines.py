@@ -99,10 +99,9 @@ class SlaDeadlines:
             await self._deadlines.set_many(setting)
 
     async def breach(self, deadline: Deadline) -> None:
+        due = datetime.fromisoformat(deadline.data["due_at"])  # exact: the store keeps ms
         command = RaiseBreach(
-            case_id=deadline.data["case_id"],
-            target=SlaTarget(deadline.data["target"]),
-            due_at=datetime.fromisoformat(deadline.data["due_at"]),
+            case_id=deadline.data["case_id"], target=SlaTarget(deadline.data["target"]), due_at=due
         )
-        metadata = Metadata(actor=ACTOR, occurred_at=deadline.due_at)
+        metadata = Metadata(actor=ACTOR, occurred_at=due)
         await self._cases.handle(case.stream_of(command.case_id), command, metadata)

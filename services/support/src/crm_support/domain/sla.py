@@ -205,7 +205,9 @@ def breach(
 
 
 def responded(clocks: Clocks, at: datetime, step: dict[str, str]) -> list[DomainEvent]:
-    """An agent's public reply: the first one reaches the first-response target."""
+    """An agent's public reply: the first one reaches the first-response target, met when by
+    its deadline and not breached already (a reply recorded after the breach, as having come
+    before the deadline, cannot undo it: a breach is for good)."""
     if clocks.terms is None or clocks.responded or clocks.first_response_due is None:
         return []
     assert clocks.started_at is not None
@@ -216,7 +218,7 @@ def responded(clocks: Clocks, at: datetime, step: dict[str, str]) -> list[Domain
             reached_at=at,
             due_at=clocks.first_response_due,
             taken_s=_whole(working_between(clocks.terms.calendar, clocks.started_at, at)),
-            met=at <= clocks.first_response_due,
+            met=T.FIRST_RESPONSE not in clocks.breached and at <= clocks.first_response_due,
         )
     ]
 

@@ -188,7 +188,9 @@ def run_readme(platform, headings: list[str], reads: int, show: str) -> tuple[st
     assert len(read_lines) == reads, read_lines
     kept = [line for line in lines if line not in read_lines]
     script = "\n".join([f"TOKEN={value}", *helpers, *kept, f'echo; echo "SHOW=${show}"'])
-    for port, service in (("8102", "sales"), ("8104", "support"), ("8105", "projections")):
+    ports = (("8101", "contacts"), ("8102", "sales"), ("8103", "campaigns"), ("8104", "support"),
+             ("8105", "projections"))  # fmt: skip
+    for port, service in ports:
         script = script.replace(f"localhost:{port}", platform.urls[service].removeprefix("http://"))
     # The producer's step: this platform's broker, and this interpreter (which has aiokafka,
     # while `python3 -m uv` needs uv installed for the python3 on PATH).

@@ -191,3 +191,9 @@ def test_a_reply_recorded_after_its_breach_as_having_come_in_time_does_not_undo_
     late_news = case_decider.decide(case_decider.fold(events), reply(utc(2, 10)))
     [reached] = of(late_news, CaseTargetReached)
     assert (reached.reached_at < due, reached.met) == (True, False)
+
+
+def test_a_case_resolved_without_a_reply_is_not_breached_by_its_first_response_deadline() -> None:
+    events = run(StartWork(case_id=K, at=utc(1, 16)), Resolve(case_id=K, at=utc(1, 17)))
+    raised = RaiseBreach(case_id=K, target=SlaTarget.FIRST_RESPONSE, due_at=utc(2, 15))
+    assert case_decider.decide(case_decider.fold(events), raised) == []

@@ -379,8 +379,11 @@ def mark_duplicate(state: Case, command: MarkDuplicate) -> list[DomainEvent]:
 @decide.on(RaiseBreach, guard=_opened)
 def raise_breach(state: Case, command: RaiseBreach) -> list[DomainEvent]:
     """Nothing when the deadline moved (a pause), was met, or breached already: each target
-    of a case is breached once, whoever finds it first."""
-    if state.status in FOR_GOOD or sla.running(state.clocks).get(command.target) != command.due_at:
+    of a case is breached once, whoever finds it first. A resolved case is breached by no
+    deadline (its first response, if none came, stops with it; a reopen restarts it)."""
+    if state.status in FOR_GOOD or state.status is S.RESOLVED:
+        return []
+    if sla.running(state.clocks).get(command.target) != command.due_at:
         return []
     return sla.breach(state.clocks, command.target, command.due_at, _step(state, command))
 

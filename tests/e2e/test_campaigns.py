@@ -11,6 +11,7 @@ import uuid
 import httpx
 
 from tests.e2e.test_leads import json_objects, ok, run_readme
+from tests.e2e.test_pipeline import read_when
 from tests.e2e.test_walking_skeleton import post, register, token
 
 CAMPAIGNS = "campaigns:write"
@@ -55,6 +56,12 @@ def test_a_campaign_launches_to_its_consenting_audience_and_takes_costs(platform
     wrong = post(platform, "campaigns", f"/campaigns/{campaign}/costs",
                  {**cost, "currency": "USD"}, CAMPAIGNS)  # fmt: skip
     assert wrong.status_code == 422 and "counts in EUR" in wrong.text
+    results = read_when(platform, f"/campaigns/{campaign}/results",
+                        lambda r: r["cost"] == "120.00")  # fmt: skip
+    assert (results["status"], results["budget"], results["budget_left"]) == (
+        "active", "500.00", "380.00",
+    )  # fmt: skip
+    assert results["audience"] == {"members": 1, "excluded": {"no_consent": 1, "suppressed": 1}}
     changed = httpx.put(f"{platform.urls['campaigns']}/campaigns/{campaign}/audience",
                         json={"rules": {}}, headers=token(CAMPAIGNS), timeout=10)  # fmt: skip
     assert changed.status_code == 409 and "it was launched" in changed.text
@@ -62,7 +69,7 @@ def test_a_campaign_launches_to_its_consenting_audience_and_takes_costs(platform
 
 def test_the_readmes_campaigns_example_works_pasted_in_order(platform) -> None:
     printed, campaign = run_readme(
-        platform, ["### The campaigns context: audiences that respect consent"], reads=0,
+        platform, ["### The campaigns context: audiences that respect consent"], reads=1,
         show="CAMPAIGN",
     )  # fmt: skip
     answers = list(json_objects(printed))

@@ -9,6 +9,14 @@ from decimal import Decimal
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
+from crm_campaigns.domain.campaign import (
+    CreateCampaign,
+    DefineAudience,
+    Launch,
+    RecordCost,
+    campaign_decider,
+)
+from crm_campaigns_contracts import events as mk
 from crm_contacts_contracts import events as c
 from crm_kernel import wire
 from crm_kernel.adapters.kafka_topics import EVENT_TOPICS
@@ -92,6 +100,8 @@ def history(customers: list[str]):
     rated = s.ProductRated(rating_id=f"p-{customers[0]}", customer_id=customers[0],
                            product_sku="S0", stars=4, review="private")  # fmt: skip
     events += stream_of([rated], f"rating-p-{customers[0]}", "shop", T0)
+    events += stream_of(campaign_life(customers), f"marketing-campaign-k-{customers[0]}",
+                        "marketer", T0)  # fmt: skip
     events += stream_of(lead_lifecycle(f"l-{customers[0]}"), f"lead-l-{customers[0]}", "web", T0)
     events += wrap(
         [c.CustomerMerged(customer_id=customers[0], survivor_id=customers[1])],
@@ -126,6 +136,25 @@ def case_life(case: dict[str, str]) -> list[DomainEvent]:
     events: list[DomainEvent] = []
     for step in steps:
         events += case_decider.decide(case_decider.fold(events), step)
+    return events
+
+
+def campaign_life(customers: list[str]) -> list[DomainEvent]:
+    """A campaign launched to the customers, one left out for no consent, with a cost."""
+    campaign = f"k-{customers[0]}"
+    excluded = (mk.Exclusion(customer_id=customers[-1], reason="no_consent"),)
+    steps = [
+        CreateCampaign(campaign_id=campaign, name="Winter", channel=mk.Channel.EMAIL, currency="EUR",
+                       budget=Decimal("500.00")),
+        DefineAudience(campaign_id=campaign, rules=mk.AudienceRules()),
+        Launch(campaign_id=campaign, members=tuple(customers[:-1]), excluded=excluded,
+               resolved_at=T0),
+        RecordCost(campaign_id=campaign, cost_id="x1", amount=Decimal("120.00"), currency="EUR",
+                   category=mk.CostCategory.MEDIA, incurred_on=T0.date()),
+    ]  # fmt: skip
+    events: list[DomainEvent] = []
+    for step in steps:
+        events += campaign_decider.decide(campaign_decider.fold(events), step)
     return events
 
 

@@ -153,3 +153,19 @@ def test_an_audience_leaves_each_customer_out_with_a_reason() -> None:
     on_air = resolve(consumers, ("c9",), (), Channel.RADIO_TV, facts, AT)
     assert on_air.members == ("c1", "c2", "c5")
     assert [e.reason for e in on_air.excluded] == ["suppressed", "unknown"]
+
+
+def test_the_results_read_model_counts_the_audience_and_the_cost_once() -> None:
+    from crm_projections.domain import campaign_results
+
+    excluded = (Exclusion(customer_id="x1", reason="no_consent"),)
+    events = run(CREATE, AUDIENCE, Launch(campaign_id=K, members=("c1", "c2"), excluded=excluded,
+                                          resolved_at=AT),
+                 RecordCost(campaign_id=K, cost_id="x1", amount=Decimal("120.00"),
+                            currency="EUR", category=CostCategory.MEDIA,
+                            incurred_on=date(2026, 12, 1)))  # fmt: skip
+    envelopes = stream(f"marketing-campaign-{K}", *events)
+    doc = campaign_results.fold(campaign_results.empty(K), envelopes)
+    assert campaign_results.fold(doc, envelopes) == doc  # redelivered: the same
+    assert (doc["status"], doc["cost"], doc["budget_left"]) == ("active", "120.00", "380.00")
+    assert doc["audience"] == {"members": 2, "excluded": {"no_consent": 1}}

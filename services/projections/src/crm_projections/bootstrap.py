@@ -39,7 +39,13 @@ from crm_projections.application.projectors import DocumentStores, Projectors
 from crm_projections.application.read_your_writes import ReadYourWrites
 from crm_projections.application.remembered_first import RememberedFirst
 from crm_projections.application.write_signals import WriteSignals
-from crm_projections.entrypoints import pipeline, quotes, receivables, service_levels
+from crm_projections.entrypoints import (
+    campaign_results,
+    pipeline,
+    quotes,
+    receivables,
+    service_levels,
+)
 from crm_projections.entrypoints.http import router
 
 CONTEXT = "projections"
@@ -93,6 +99,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
             quotes=projector_models.quotes,
             receivables=projector_models.receivables,
             service_levels=projector_models.service_levels,
+            campaign_results=projector_models.campaign_results,
         ),
         timeline=projector_models.timeline,
         keys=MongoKeyStore(projector_vault[settings.vault_database]),
@@ -150,6 +157,7 @@ def create_service(settings: ServiceSettings | None = None) -> ProjectionsServic
     app.include_router(quotes.router)
     app.include_router(receivables.router)
     app.include_router(service_levels.router)
+    app.include_router(campaign_results.router)
     return ProjectionsService(
         app=app,
         broker=broker,

@@ -19,6 +19,7 @@ COLLECTIONS = (
     "quotes",
     "receivables",
     "service_levels",
+    "campaign_results",
     "timeline",
 )
 
@@ -33,6 +34,7 @@ class ReadModels:
     quotes: MongoReadStore
     receivables: MongoReadStore
     service_levels: MongoReadStore
+    campaign_results: MongoReadStore
     timeline: TimelineStore
     customer_search: MongoCustomerSearch
     activity_feed: MongoActivityFeed
@@ -50,6 +52,7 @@ class ReadModels:
             quotes=MongoReadStore(source, "quotes"),
             receivables=MongoReadStore(source, "receivables"),
             service_levels=MongoReadStore(source, "service_levels"),
+            campaign_results=MongoReadStore(source, "campaign_results"),
             timeline=TimelineStore(source, "timeline"),
             customer_search=MongoCustomerSearch(customers),
             activity_feed=MongoActivityFeed(activities),

@@ -17,6 +17,7 @@ from crm_projections.application.projector import Projector
 from crm_projections.application.timeline import TimelineProjector
 from crm_projections.domain import (
     activities,
+    campaign_results,
     leads,
     opportunities,
     quotes,
@@ -37,6 +38,7 @@ class DocumentStores:
     quotes: ReadStore
     receivables: ReadStore
     service_levels: ReadStore
+    campaign_results: ReadStore
 
 
 class Projectors:
@@ -64,6 +66,7 @@ class Projectors:
                     (documents.quotes, quotes),
                     (documents.receivables, receivables),
                     (documents.service_levels, service_levels),
+                    (documents.campaign_results, campaign_results),
                 )
             ),
             TimelineProjector(timeline),

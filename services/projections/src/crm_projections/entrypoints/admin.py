@@ -70,7 +70,7 @@ async def rebuild_into(
         models = ReadModels.on(FixedDatabase(client[name]))
         # The new database has one writer until the switch: fold in memory, write once; the
         # timeline is written behind the fold and indexed at the end.
-        customers, activities, deals, leads, quotes, accounts, levels = (
+        customers, activities, deals, leads, quotes, accounts, levels, campaigns = (
             BufferedReadStore(store)
             for store in (
                 models.customers,
@@ -80,6 +80,7 @@ async def rebuild_into(
                 models.quotes,
                 models.receivables,
                 models.service_levels,
+                models.campaign_results,
             )
         )
         timelines.append(timeline := WriteBehindTimeline(models.timeline))
@@ -93,13 +94,24 @@ async def rebuild_into(
                 quotes=quotes,
                 receivables=accounts,
                 service_levels=levels,
+                campaign_results=campaigns,
             ),
             timeline=timeline,
             keys=MongoKeyStore(vault[settings.vault_database]),
         )
         return Target(
             handle=projectors.handle,
-            buffers=(customers, activities, deals, leads, quotes, accounts, levels, timeline),
+            buffers=(
+                customers,
+                activities,
+                deals,
+                leads,
+                quotes,
+                accounts,
+                levels,
+                campaigns,
+                timeline,
+            ),
         )
 
     columns = (

@@ -50,7 +50,8 @@ def test_a_campaign_launches_to_its_consenting_audience_and_takes_costs(platform
     launched = ok(post(platform, "campaigns", f"/campaigns/{campaign}/launch", {}, CAMPAIGNS))
     assert (launched["members"], launched["excluded"]) == (1, wanted["excluded"])
     again = ok(post(platform, "campaigns", f"/campaigns/{campaign}/launch", {}, CAMPAIGNS))
-    assert again["event_ids"] == []  # launched already: nothing recorded
+    assert again["event_ids"] == []  # launched already: nothing recorded, nothing resolved again
+    assert (again["members"], again["excluded"]) == (1, wanted["excluded"])  # as recorded
     cost = {"amount": "120.00", "currency": "EUR", "category": "media"}
     ok(post(platform, "campaigns", f"/campaigns/{campaign}/costs", cost, CAMPAIGNS))
     wrong = post(platform, "campaigns", f"/campaigns/{campaign}/costs",

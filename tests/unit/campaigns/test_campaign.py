@@ -89,6 +89,7 @@ def test_a_large_audience_is_recorded_in_chunks_of_at_most_a_thousand() -> None:
     assert isinstance(launched, CampaignLaunched) and launched.chunks == 3
     sizes = [len(c.members) for c in chunks if isinstance(c, CampaignAudienceResolved)]
     assert sizes == [MAX_CHUNK, MAX_CHUNK, 345]
+    assert campaign_decider.fold(events).members == 2_345  # the recorded audience
 
 
 def stream(stream_id: str, *events: DomainEvent, at: datetime = AT) -> list[EventEnvelope]:

@@ -4,10 +4,13 @@ campaign records nothing (the campaign refuses nothing twice)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from crm_campaigns_contracts.events import CampaignStatus
 from crm_kernel.application import CommandHandler, CommandResult
 from crm_kernel.domain.envelope import Metadata
 from crm_kernel.domain.errors import ConflictError, NotFoundError
@@ -42,11 +45,28 @@ class Launching:
 
     async def launch(
         self, campaign_id: str, at: datetime, metadata: Metadata
-    ) -> tuple[CommandResult, Resolved]:
-        resolved = await self.preview(campaign_id, at)
+    ) -> tuple[CommandResult, Counts]:
+        """The launch and the audience it recorded. A campaign past planning is not resolved
+        again: the campaign records nothing for a retry, or refuses the step."""
         stream = campaign.stream_of(campaign_id)
+        state, _ = await self._campaigns.load(stream)
+        if state.created is not None and state.status is not CampaignStatus.PLANNING:
+            nothing = Launch(campaign_id=campaign_id, members=(), excluded=(), resolved_at=at)
+            done = await self._campaigns.handle(stream, nothing, metadata)
+            return done, Counts(state.members, dict(state.excluded))
+        resolved = await self.preview(campaign_id, at)
         command = Launch(
             campaign_id=campaign_id, members=resolved.members, excluded=resolved.excluded,
             resolved_at=at,
         )  # fmt: skip
-        return await self._campaigns.handle(stream, command, metadata), resolved
+        return await self._campaigns.handle(stream, command, metadata), counts_of(resolved)
+
+
+@dataclass(frozen=True)
+class Counts:
+    members: int
+    excluded: dict[str, int]  # by reason
+
+
+def counts_of(resolved: Resolved) -> Counts:
+    return Counts(len(resolved.members), dict(Counter(e.reason for e in resolved.excluded)))

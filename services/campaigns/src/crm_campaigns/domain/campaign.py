@@ -117,6 +117,8 @@ class Campaign:
     audience: CampaignAudienceDefined | None = None
     costs: Mapping[str, CampaignCostRecorded] = field(default_factory=dict)
     spent: Decimal = Decimal(0)
+    members: int = 0  # the launched audience, as recorded
+    excluded: Mapping[str, int] = field(default_factory=dict)  # left out, by reason
 
 
 def _created(state: Campaign, command: Command) -> None:
@@ -241,6 +243,11 @@ def evolve(state: Campaign, event: DomainEvent) -> Campaign:
                 "costs": {**state.costs, event.cost_id: event},
                 "spent": state.spent + event.amount,
             }
+        case CampaignAudienceResolved():
+            excluded = dict(state.excluded)
+            for left_out in event.excluded:
+                excluded[left_out.reason] = excluded.get(left_out.reason, 0) + 1
+            changes = {"members": state.members + len(event.members), "excluded": excluded}
     if type(event) in STATUS_AFTER:
         changes["status"] = STATUS_AFTER[type(event)]
     return replace(state, **changes)

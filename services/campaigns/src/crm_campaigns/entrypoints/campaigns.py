@@ -5,7 +5,6 @@ step its status does not allow (the answer names it)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -31,9 +30,8 @@ from crm_kernel.timeinput import OccurredAt
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
-from crm_campaigns.application.launching import Launching
+from crm_campaigns.application.launching import Launching, counts_of
 from crm_campaigns.domain import suppression
-from crm_campaigns.domain.audience import Resolved
 from crm_campaigns.domain.campaign import (
     Campaign,
     CampaignCommand,
@@ -128,11 +126,6 @@ class AudienceCounts(RequestBody):
     excluded: dict[str, int] = Field(description="How many were left out, by reason")
 
 
-def _counts(resolved: Resolved) -> dict[str, Any]:
-    return {"members": len(resolved.members),
-            "excluded": dict(Counter(e.reason for e in resolved.excluded))}  # fmt: skip
-
-
 @router.get(
     "/campaigns/{campaign_id}/audience",
     response_model=AudienceCounts,
@@ -142,7 +135,8 @@ async def preview_audience(campaign_id: UUID, _: Read, request: Request) -> Audi
     """Who the audience would reach now, and who it would leave out and why (nothing is
     recorded: the launch resolves it again)."""
     launching: Launching = request.app.state.launching
-    return AudienceCounts(**_counts(await launching.preview(str(campaign_id), datetime.now(UTC))))
+    counts = counts_of(await launching.preview(str(campaign_id), datetime.now(UTC)))
+    return AudienceCounts(members=counts.members, excluded=counts.excluded)
 
 
 class LaunchedResponse(CommandAccepted):
@@ -162,8 +156,8 @@ async def launch(
     live; a retry of a launched campaign records nothing."""
     launching: Launching = request.app.state.launching
     at = datetime.now(UTC)
-    done, resolved = await launching.launch(str(campaign_id), at, metadata.happened_at(at))
-    return LaunchedResponse.of(done, **_counts(resolved))
+    done, counts = await launching.launch(str(campaign_id), at, metadata.happened_at(at))
+    return LaunchedResponse.of(done, members=counts.members, excluded=counts.excluded)
 
 
 def _step(name: str, make: Callable[[str], CampaignCommand]) -> Callable[..., Any]:
